@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The error table: VcrError codes and their D-Bus names, both directions.
+ */
+#define G_LOG_DOMAIN "vcr-error"
+
+#include "vcr-error.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (vcr-error-quark, vcr_error)
+
+static const struct {
+  VcrError code;
+  const char *name;
+} error_names[] = {
+  { VCR_ERROR_NOT_CONFIGURED, VCR_DBUS_ERROR_PREFIX "NotConfigured" },
+  { VCR_ERROR_WRONG_MODE, VCR_DBUS_ERROR_PREFIX "WrongMode" },
+  { VCR_ERROR_INVALID_PATH, VCR_DBUS_ERROR_PREFIX "InvalidPath" },
+  { VCR_ERROR_INVALID_CONFIG, VCR_DBUS_ERROR_PREFIX "InvalidConfig" },
+  { VCR_ERROR_INVALID_SETTINGS, VCR_DBUS_ERROR_PREFIX "InvalidSettings" },
+  { VCR_ERROR_PEER_FAILED, VCR_DBUS_ERROR_PREFIX "PeerFailed" },
+};
+
+const char *
+vcr_error_to_dbus_name (VcrError code)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (error_names); i++)
+    if (error_names[i].code == code)
+      return error_names[i].name;
+  return NULL;
+}
+
+gboolean
+vcr_error_from_dbus_name (const char *name, VcrError *code)
+{
+  g_return_val_if_fail (code != NULL, FALSE);
+
+  if (name == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (error_names); i++)
+    if (strcmp (error_names[i].name, name) == 0)
+      {
+        *code = error_names[i].code;
+        return TRUE;
+      }
+  return FALSE;
+}

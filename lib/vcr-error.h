@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One table of named errors for the whole project. Every failure that can
+ * reach a D-Bus caller, a peer or the client is a VCR_ERROR; the table maps
+ * each code to its D-Bus name (org.vyos.ConfigReplication.Error.<Name>) and
+ * back, so the daemon and the client never spell an error name twice.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VCR_ERROR (vcr_error_quark ())
+#define VCR_DBUS_ERROR_PREFIX "org.vyos.ConfigReplication.Error."
+
+typedef enum {
+  VCR_ERROR_FAILED,            /* anything else (not sent as a named error) */
+  VCR_ERROR_NOT_CONFIGURED,    /* no config-replication settings */
+  VCR_ERROR_WRONG_MODE,        /* e.g. Push on a replica */
+  VCR_ERROR_INVALID_PATH,      /* a path argument is empty or malformed */
+  VCR_ERROR_INVALID_CONFIG,    /* a config that does not parse or render */
+  VCR_ERROR_INVALID_SETTINGS,  /* config-replication settings refused */
+  VCR_ERROR_PEER_FAILED,       /* a peer refused or could not be reached */
+} VcrError;
+
+GQuark vcr_error_quark (void);
+
+/* "org.vyos.ConfigReplication.Error.NotConfigured", or NULL for
+ * VCR_ERROR_FAILED and unknown codes. */
+const char *vcr_error_to_dbus_name (VcrError code);
+
+/* The code for a D-Bus error name; FALSE when the name is not ours. */
+gboolean vcr_error_from_dbus_name (const char *name, VcrError *code);
+
+G_END_DECLS

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Replication settings, read from the router's own config tree at
+ * `high-availability config-replication` (SPEC §2), typed and validated.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "vcr-tree.h"
+
+G_BEGIN_DECLS
+
+#define VCR_DEFAULT_PEER_PORT 7790
+
+typedef enum {
+  VCR_MODE_DISABLED,  /* no config-replication node */
+  VCR_MODE_PRIMARY,
+  VCR_MODE_REPLICA,
+} VcrMode;
+
+const char *vcr_mode_to_string (VcrMode mode);   /* "disabled", "primary", "replica" */
+
+typedef struct {
+  char *name;       /* the replica's NAME, or "primary" on a replica */
+  char *address;    /* IPv4, IPv6 or host name, as written */
+  guint16 port;     /* VCR_DEFAULT_PEER_PORT when not set */
+} VcrPeerSettings;
+
+typedef struct {
+  VcrMode mode;
+  GPtrArray *paths;      /* of GStrv: the replicate paths' words, sorted */
+  GPtrArray *peers;      /* of VcrPeerSettings*: the replicas (primary) or
+                            the one primary (replica); empty when disabled */
+  char *secret;          /* pre-shared secret */
+  char *listen_address;  /* NULL: all addresses */
+  guint16 port;          /* where this node listens */
+  GPtrArray *warnings;   /* of char*: accepted but worth telling (short secret) */
+} VcrSettings;
+
+/* Reads and validates the settings in @tree. A tree without
+ * `high-availability config-replication` gives mode VCR_MODE_DISABLED.
+ * Every refusal of SPEC §2 is VCR_ERROR_INVALID_SETTINGS with a message
+ * that names the offending value. */
+VcrSettings *vcr_settings_from_tree (const VcrTree *tree, GError **error);
+
+void vcr_settings_free (VcrSettings *settings);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSettings, vcr_settings_free)
+
+/* The replicate path that @words is under, or NULL. */
+const char *const *vcr_settings_find_replicate_path (const VcrSettings *settings,
+                                                     const char *const *words);
+
+G_END_DECLS
