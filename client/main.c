@@ -21,6 +21,16 @@ typedef struct {
 } VcrVerb;
 
 static const VcrVerb verbs[] = {
+  { "status", vcr_client_status, "Mode, paths, state, generation and peers" },
+  { "is-managed", vcr_client_is_managed, "Whether a path is managed: is-managed WORD…" },
+  { "check-commit", vcr_client_check_commit,
+    "Whether a proposed config may be committed: check-commit FILE" },
+  { "push", vcr_client_push, "Primary: send the snapshot to every replica" },
+  { "pull", vcr_client_pull, "Replica: fetch and apply the primary's snapshot" },
+  { "reload", vcr_client_reload, "Read the replication settings again" },
+  { "verify", vcr_client_verify, "Compare digests with every peer" },
+  { "history", vcr_client_history, "Recent events, newest first: history [-n N]" },
+  { "monitor", vcr_client_monitor, "Print the daemon's signals until interrupted" },
   { "config", vcr_client_config,
     "Offline: show, diff or check a config file (no daemon needed)" },
 };
