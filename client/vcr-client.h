@@ -23,4 +23,16 @@ enum {
  * @argv[0] is "config". */
 int vcr_client_config (int argc, char **argv, gboolean json);
 
+/* Verbs that talk to the daemon over the system bus
+ * (client/vcr-client-bus.c). @argv[0] is the verb. */
+int vcr_client_status (int argc, char **argv, gboolean json);
+int vcr_client_is_managed (int argc, char **argv, gboolean json);
+int vcr_client_check_commit (int argc, char **argv, gboolean json);
+int vcr_client_reload (int argc, char **argv, gboolean json);
+int vcr_client_push (int argc, char **argv, gboolean json);
+int vcr_client_pull (int argc, char **argv, gboolean json);
+int vcr_client_verify (int argc, char **argv, gboolean json);
+int vcr_client_history (int argc, char **argv, gboolean json);
+int vcr_client_monitor (int argc, char **argv, gboolean json);
+
 G_END_DECLS

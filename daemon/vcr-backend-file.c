@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The file backend: the router config is one config.boot file. Reading
+ * parses it as VyOS does (footer split off and kept); applying reads the
+ * file again, grafts the replicated subtrees in, and writes the canonical
+ * rendering with the old footer atomically (temp file, fsync, rename, fsync
+ * of the folder), keeping the file's mode. The I/O runs in a worker thread
+ * so the main loop never waits on the disk.
+ */
+#define G_LOG_DOMAIN "vcr-backend-file"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "vcr-backend.h"
+#include "vcr-error.h"
+#include "vcr-fileutil.h"
+
+/* Far above any real router config; refuses to slurp a wrong file. */
+#define CONFIG_MAX_SIZE (256 * 1024 * 1024)
+
+struct _VcrBackendFile {
+  VcrBackend parent_instance;
+  char *path;
+};
+
+G_DECLARE_FINAL_TYPE (VcrBackendFile, vcr_backend_file, VCR, BACKEND_FILE, VcrBackend)
+G_DEFINE_TYPE (VcrBackendFile, vcr_backend_file, VCR_TYPE_BACKEND)
+
+typedef struct {
+  VcrTree *tree;      /* the tree holding the new subtrees */
+  GPtrArray *paths;   /* of GStrv */
+} ApplyData;
+
+static void
+apply_data_free (ApplyData *data)
+{
+  vcr_tree_free (data->tree);
+  g_ptr_array_unref (data->paths);
+  g_free (data);
+}
+
+static VcrTree *
+read_config (const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  gsize length = 0;
+  GStatBuf st;
+
+  if (g_stat (path, &st) == 0 && st.st_size > CONFIG_MAX_SIZE)
+    {
+      g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
+                   "%s is larger than %d bytes", path, CONFIG_MAX_SIZE);
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &text, &length, error))
+    return NULL;
+  return vcr_tree_parse (text, length, VCR_PARSE_DEFAULT, path, error);
+}
+
+static void
+read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VcrBackendFile *self = source;
+  GError *error = NULL;
+  VcrTree *tree = read_config (self->path, &error);
+
+  if (tree == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, tree, (GDestroyNotify) vcr_tree_free);
+}
+
+static void
+file_read_async (VcrBackend *backend, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
+  g_task_set_source_tag (task, file_read_async);
+  g_task_run_in_thread (task, read_thread);
+}
+
+static VcrTree *
+file_read_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VcrBackendFile *self = source;
+  ApplyData *data = task_data;
+  GError *error = NULL;
+  g_autoptr(VcrTree) current = read_config (self->path, &error);
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  GStatBuf st;
+  int mode = 0644;
+
+  if (current == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  for (guint i = 0; i < data->paths->len; i++)
+    vcr_tree_graft (current, data->tree, g_ptr_array_index (data->paths, i));
+  contents = vcr_tree_to_file_contents (current, &length);
+  if (g_stat (self->path, &st) == 0)
+    mode = st.st_mode & 07777;
+  if (!vcr_file_write_atomic (self->path, contents, length, mode, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+file_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
+                  GCancellable *cancellable,
+                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
+  ApplyData *data = g_new0 (ApplyData, 1);
+
+  /* The worker owns its own copy: the caller's tree may change meanwhile. */
+  data->tree = vcr_tree_copy (tree);
+  data->paths = g_ptr_array_ref (paths);
+  g_task_set_source_tag (task, file_apply_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) apply_data_free);
+  g_task_run_in_thread (task, apply_thread);
+}
+
+static gboolean
+file_apply_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Inode, size and mtime in ns: any write through rename or in place
+ * changes at least one. */
+static char *
+file_get_stamp (VcrBackend *backend)
+{
+  VcrBackendFile *self = VCR_BACKEND_FILE (backend);
+  struct stat st;
+
+  if (stat (self->path, &st) < 0)
+    return NULL;
+  return g_strdup_printf ("%lu:%lu:%lld:%lld.%09ld", (unsigned long) st.st_dev,
+                          (unsigned long) st.st_ino, (long long) st.st_size,
+                          (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+static void
+vcr_backend_file_finalize (GObject *object)
+{
+  g_free (VCR_BACKEND_FILE (object)->path);
+  G_OBJECT_CLASS (vcr_backend_file_parent_class)->finalize (object);
+}
+
+static void
+vcr_backend_file_class_init (VcrBackendFileClass *klass)
+{
+  VcrBackendClass *backend_class = VCR_BACKEND_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = vcr_backend_file_finalize;
+  backend_class->get_stamp = file_get_stamp;
+  backend_class->read_async = file_read_async;
+  backend_class->read_finish = file_read_finish;
+  backend_class->apply_async = file_apply_async;
+  backend_class->apply_finish = file_apply_finish;
+}
+
+static void
+vcr_backend_file_init (VcrBackendFile *self)
+{
+}
+
+VcrBackend *
+vcr_backend_file_new (const char *path)
+{
+  VcrBackendFile *self = g_object_new (vcr_backend_file_get_type (), NULL);
+  self->path = g_strdup (path);
+  return VCR_BACKEND (self);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The backend base class: dispatch to the file or the VyOS backend
+ * (see vcr-backend.h).
+ */
+#define G_LOG_DOMAIN "vcr-backend"
+
+#include "config.h"
+
+#include "vcr-backend.h"
+#include "vcr-error.h"
+
+G_DEFINE_ABSTRACT_TYPE (VcrBackend, vcr_backend, G_TYPE_OBJECT)
+
+static void
+vcr_backend_class_init (VcrBackendClass *klass)
+{
+}
+
+static void
+vcr_backend_init (VcrBackend *self)
+{
+}
+
+VcrBackend *
+vcr_backend_new (const char *kind, const char *config, GError **error)
+{
+  if (g_strcmp0 (kind, "file") == 0)
+    {
+      if (config == NULL || *config == '\0')
+        {
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               "The file backend needs --config FILE");
+          return NULL;
+        }
+      return vcr_backend_file_new (config);
+    }
+  if (g_strcmp0 (kind, "vyos") == 0)
+    return vcr_backend_vyos_new ();
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "Unknown backend \"%s\" (file or vyos)", kind);
+  return NULL;
+}
+
+const char *
+vcr_backend_get_name (VcrBackend *self)
+{
+  return G_OBJECT_TYPE_NAME (self);
+}
+
+char *
+vcr_backend_get_stamp (VcrBackend *self)
+{
+  return VCR_BACKEND_GET_CLASS (self)->get_stamp (self);
+}
+
+void
+vcr_backend_read_async (VcrBackend *self, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  VCR_BACKEND_GET_CLASS (self)->read_async (self, cancellable, callback, user_data);
+}
+
+VcrTree *
+vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error)
+{
+  return VCR_BACKEND_GET_CLASS (self)->read_finish (self, result, error);
+}
+
+void
+vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  VCR_BACKEND_GET_CLASS (self)->apply_async (self, tree, paths, cancellable,
+                                             callback, user_data);
+}
+
+gboolean
+vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, GError **error)
+{
+  return VCR_BACKEND_GET_CLASS (self)->apply_finish (self, result, error);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where the router config lives. The daemon reads the running config and
+ * applies replicated subtrees only through this interface:
+ *
+ *  - "file" (vcr-backend-file.c): a config.boot file; writes are atomic and
+ *    canonical, the version footer kept;
+ *  - "vyos" (vcr-backend-vyos.c): VyOS's own tools (cli-shell-api to read,
+ *    a configuration session to apply, then save).
+ *
+ * Both are asynchronous: nothing here blocks the main loop.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "vcr-tree.h"
+
+G_BEGIN_DECLS
+
+#define VCR_TYPE_BACKEND (vcr_backend_get_type ())
+G_DECLARE_DERIVABLE_TYPE (VcrBackend, vcr_backend, VCR, BACKEND, GObject)
+
+struct _VcrBackendClass {
+  GObjectClass parent_class;
+
+  /* A cheap token that changes whenever the running config may have
+   * changed (e.g. the file's inode, size and mtime); NULL when the backend
+   * cannot tell, and the config must be read again every time. */
+  char *(*get_stamp) (VcrBackend *self);
+  void (*read_async) (VcrBackend *self, GCancellable *cancellable,
+                      GAsyncReadyCallback callback, gpointer user_data);
+  VcrTree *(*read_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
+  /* Makes the subtrees at @paths (GStrv each) of the running config equal
+   * to those of @tree; everything else stays as it is. */
+  void (*apply_async) (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*apply_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
+};
+
+/* "file" or "vyos"; @config is the config.boot path for "file". */
+VcrBackend *vcr_backend_new (const char *kind, const char *config, GError **error);
+VcrBackend *vcr_backend_file_new (const char *path);
+VcrBackend *vcr_backend_vyos_new (void);
+
+const char *vcr_backend_get_name (VcrBackend *self);
+char *vcr_backend_get_stamp (VcrBackend *self);
+void vcr_backend_read_async (VcrBackend *self, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
+VcrTree *vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error);
+void vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+gboolean vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The sd-bus vtable of org.vyos.ConfigReplication (see vcr-bus-object.h).
+ * Order in every handler: check the arguments, authorize (polkit, async),
+ * act (the daemon, async), reply. Handlers that reply later keep a
+ * reference on the call and return 1.
+ */
+#define G_LOG_DOMAIN "vcr-bus"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gunixinputstream.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vcr-bus-object.h"
+#include "vcr-bus-source.h"
+#include "vcr-error.h"
+#include "vcr-polkit.h"
+
+struct _VcrBusObject {
+  sd_bus *bus;
+  sd_bus_slot *slot;
+  VcrDaemon *daemon;
+  GPtrArray *words;     /* reused by IsPathManaged: no allocation per call */
+};
+
+/* ---- Replies ---------------------------------------------------------- */
+
+static int
+reply_error (sd_bus_message *m, const GError *error)
+{
+  const char *name = NULL;
+
+  if (error->domain == VCR_ERROR)
+    name = vcr_error_to_dbus_name (error->code);
+  if (name == NULL)
+    name = SD_BUS_ERROR_FAILED;
+  g_debug ("%s from %s: %s: %s", sd_bus_message_get_member (m),
+           sd_bus_message_get_sender (m), name, error->message);
+  return sd_bus_reply_method_errorf (m, name, "%s", error->message);
+}
+
+static int
+reply_invalid (sd_bus_message *m, VcrError code, const char *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (VCR_ERROR, code, message);
+  return reply_error (m, error);
+}
+
+/* Replies that are sent later cannot hand their failure back to sd-bus:
+ * log it instead. */
+static void
+log_reply_result (sd_bus_message *m, int r)
+{
+  if (r < 0)
+    g_warning ("Cannot reply to %s: %s, ignoring", sd_bus_message_get_member (m),
+               g_strerror (-r));
+}
+
+/* ---- IsPathManaged ---------------------------------------------------- */
+
+static int
+method_is_path_managed (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  g_autoptr(GError) error = NULL;
+  const char *replicate_path = NULL;
+  gboolean managed = FALSE;
+  int r;
+
+  /* The words point into the message: no copies. */
+  g_ptr_array_set_size (self->words, 0);
+  r = sd_bus_message_enter_container (m, 'a', "s");
+  if (r < 0)
+    return r;
+  for (;;)
+    {
+      const char *word;
+      r = sd_bus_message_read_basic (m, 's', &word);
+      if (r < 0)
+        return r;
+      if (r == 0)
+        break;
+      g_ptr_array_add (self->words, (gpointer) word);
+    }
+  r = sd_bus_message_exit_container (m);
+  if (r < 0)
+    return r;
+  g_ptr_array_add (self->words, NULL);
+  if (!vcr_daemon_is_path_managed (self->daemon, (const char *const *) self->words->pdata,
+                                   &managed, &replicate_path, &error))
+    return reply_error (m, error);
+  return sd_bus_reply_method_return (m, "bs", managed,
+                                     replicate_path != NULL ? replicate_path : "");
+}
+
+/* ---- CheckCommit ------------------------------------------------------ */
+
+typedef struct {
+  VcrBusObject *self;
+  sd_bus_message *call;
+  GInputStream *stream;
+  GByteArray *data;
+  char *origin;
+} CheckCommit;
+
+static void
+check_commit_free (CheckCommit *cc)
+{
+  sd_bus_message_unref (cc->call);
+  g_clear_object (&cc->stream);
+  g_clear_pointer (&cc->data, g_byte_array_unref);
+  g_free (cc->origin);
+  g_free (cc);
+}
+
+static void
+check_commit_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CheckCommit *cc = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) violations =
+    vcr_daemon_check_commit_finish (VCR_DAEMON (source), result, &error);
+  g_autoptr(sd_bus_message) reply = NULL;
+  int r;
+
+  if (violations == NULL)
+    {
+      log_reply_result (cc->call, reply_error (cc->call, error));
+      check_commit_free (cc);
+      return;
+    }
+  r = sd_bus_message_new_method_return (cc->call, &reply);
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'a', "(ss)");
+  for (guint i = 0; r >= 0 && i < violations->len; i++)
+    {
+      VcrViolation *v = g_ptr_array_index (violations, i);
+      r = sd_bus_message_append (reply, "(ss)", v->replicate_path, v->message);
+    }
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r >= 0)
+    r = sd_bus_send (NULL, reply, NULL);
+  log_reply_result (cc->call, r);
+  check_commit_free (cc);
+}
+
+/* The whole proposed config has arrived: parse it and ask the daemon. */
+static void
+check_commit_parse (CheckCommit *cc)
+{
+  g_autoptr(GError) error = NULL;
+  VcrTree *tree = vcr_tree_parse ((const char *) cc->data->data, cc->data->len,
+                                  VCR_PARSE_DEFAULT, cc->origin, &error);
+  if (tree == NULL)
+    {
+      if (!g_error_matches (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG))
+        {
+          g_autoptr(GError) wrapped = g_error_new (VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
+                                                   "%s: %s", cc->origin, error->message);
+          log_reply_result (cc->call, reply_error (cc->call, wrapped));
+        }
+      else
+        log_reply_result (cc->call, reply_error (cc->call, error));
+      check_commit_free (cc);
+      return;
+    }
+  vcr_daemon_check_commit_async (cc->self->daemon, tree, check_commit_done, cc);
+}
+
+static void
+check_commit_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CheckCommit *cc = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (cc->stream, result, &error);
+
+  if (bytes == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf ("%s: cannot read: %s", cc->origin, error->message);
+      log_reply_result (cc->call, reply_invalid (cc->call, VCR_ERROR_INVALID_CONFIG, msg));
+      check_commit_free (cc);
+      return;
+    }
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      check_commit_parse (cc);
+      return;
+    }
+  if (cc->data->len + g_bytes_get_size (bytes) > VCR_CHECK_COMMIT_MAX_SIZE)
+    {
+      g_autofree char *msg = g_strdup_printf ("%s: larger than %d bytes", cc->origin,
+                                              VCR_CHECK_COMMIT_MAX_SIZE);
+      log_reply_result (cc->call, reply_invalid (cc->call, VCR_ERROR_INVALID_CONFIG, msg));
+      check_commit_free (cc);
+      return;
+    }
+  g_byte_array_append (cc->data, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_input_stream_read_bytes_async (cc->stream, 1024 * 1024, G_PRIORITY_DEFAULT, NULL,
+                                   check_commit_read, cc);
+}
+
+/* A regular file is local and bounded: read it at once (a 1 MB config
+ * takes well under a millisecond). */
+static gboolean
+read_regular (int fd, gsize size, GByteArray *data, GError **error)
+{
+  g_byte_array_set_size (data, size);
+  gsize done = 0;
+  while (done < size)
+    {
+      ssize_t n = pread (fd, data->data + done, size - done, (off_t) done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
+                       "cannot read: %s", g_strerror (errno));
+          return FALSE;
+        }
+      if (n == 0)
+        break;   /* shrank meanwhile */
+      done += (gsize) n;
+    }
+  g_byte_array_set_size (data, done);
+  return TRUE;
+}
+
+static char *
+fd_origin (int fd, gboolean regular)
+{
+  g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", fd);
+  g_autofree char *target = regular ? g_file_read_link (link, NULL) : NULL;
+  return target != NULL && target[0] == '/' ? g_steal_pointer (&target)
+                                            : g_strdup ("proposed config");
+}
+
+static int
+method_check_commit (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  CheckCommit *cc;
+  struct stat st;
+  int fd = -1, own;
+  int r;
+
+  r = sd_bus_message_read (m, "h", &fd);
+  if (r < 0)
+    return r;
+  if (fstat (fd, &st) < 0)
+    return reply_invalid (m, VCR_ERROR_INVALID_CONFIG, "The file descriptor cannot be examined");
+  if (!S_ISREG (st.st_mode) && !S_ISFIFO (st.st_mode))
+    return reply_invalid (m, VCR_ERROR_INVALID_CONFIG,
+                          "The proposed config must be a regular file or a pipe");
+  if (S_ISREG (st.st_mode) && st.st_size > VCR_CHECK_COMMIT_MAX_SIZE)
+    return reply_invalid (m, VCR_ERROR_INVALID_CONFIG, "The proposed config is too large");
+
+  cc = g_new0 (CheckCommit, 1);
+  cc->self = self;
+  cc->call = sd_bus_message_ref (m);
+  cc->data = g_byte_array_new ();
+  cc->origin = fd_origin (fd, S_ISREG (st.st_mode));
+  if (S_ISREG (st.st_mode))
+    {
+      g_autoptr(GError) error = NULL;
+      if (!read_regular (fd, (gsize) st.st_size, cc->data, &error))
+        {
+          g_prefix_error (&error, "%s: ", cc->origin);
+          r = reply_error (m, error);
+          check_commit_free (cc);
+          return r;
+        }
+      check_commit_parse (cc);
+      return 1;
+    }
+  /* A pipe may be slow: read it from the loop, keeping our own copy of the
+   * fd (the message owns the one it carries). */
+  own = fcntl (fd, F_DUPFD_CLOEXEC, 3);
+  if (own < 0)
+    {
+      check_commit_free (cc);
+      return -errno;
+    }
+  cc->stream = g_unix_input_stream_new (own, TRUE);
+  g_input_stream_read_bytes_async (cc->stream, 1024 * 1024, G_PRIORITY_DEFAULT, NULL,
+                                   check_commit_read, cc);
+  return 1;
+}
+
+/* ---- Push, Pull, Reload (polkit) -------------------------------------- */
+
+typedef enum { OP_PUSH, OP_PULL, OP_RELOAD } Op;
+
+typedef struct {
+  VcrBusObject *self;
+  Op op;
+} OpCall;
+
+static void
+push_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(sd_bus_message) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = vcr_daemon_push_finish (VCR_DAEMON (source), result, &error);
+  g_autoptr(sd_bus_message) reply = NULL;
+  int r;
+
+  if (results == NULL)
+    {
+      log_reply_result (call, reply_error (call, error));
+      return;
+    }
+  r = sd_bus_message_new_method_return (call, &reply);
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'a', "(sbts)");
+  for (guint i = 0; r >= 0 && i < results->len; i++)
+    {
+      VcrPushResult *pr = g_ptr_array_index (results, i);
+      r = sd_bus_message_append (reply, "(sbts)", pr->replica, pr->ok,
+                                 pr->generation, pr->message);
+    }
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r >= 0)
+    r = sd_bus_send (NULL, reply, NULL);
+  log_reply_result (call, r);
+}
+
+static void
+pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(sd_bus_message) call = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
+  guint64 generation = 0;
+
+  if (!vcr_daemon_pull_finish (VCR_DAEMON (source), result, &changed, &generation, &error))
+    log_reply_result (call, reply_error (call, error));
+  else
+    log_reply_result (call, sd_bus_reply_method_return (call, "bt", changed, generation));
+}
+
+static void
+reload_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(sd_bus_message) call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!vcr_daemon_reload_finish (VCR_DAEMON (source), result, &error))
+    log_reply_result (call, reply_error (call, error));
+  else
+    log_reply_result (call, sd_bus_reply_method_return (call, ""));
+}
+
+static void
+authorized_cb (sd_bus_message *call, gboolean allowed, const sd_bus_error *error,
+               gpointer user_data)
+{
+  g_autofree OpCall *oc = user_data;
+  VcrDaemon *daemon = oc->self->daemon;
+
+  if (error != NULL)
+    {
+      log_reply_result (call, sd_bus_reply_method_errorf (call, SD_BUS_ERROR_ACCESS_DENIED,
+                                                          "Authorization failed: %s",
+                                                          error->message));
+      return;
+    }
+  if (!allowed)
+    {
+      g_message ("%s by %s refused by polkit", sd_bus_message_get_member (call),
+                 sd_bus_message_get_sender (call));
+      log_reply_result (call, sd_bus_reply_method_errorf (call, SD_BUS_ERROR_ACCESS_DENIED,
+                                                          "Not authorized to %s",
+                                                          sd_bus_message_get_member (call)));
+      return;
+    }
+  switch (oc->op)
+    {
+    case OP_PUSH:
+      vcr_daemon_push_async (daemon, push_done, sd_bus_message_ref (call));
+      break;
+    case OP_PULL:
+      vcr_daemon_pull_async (daemon, pull_done, sd_bus_message_ref (call));
+      break;
+    case OP_RELOAD:
+      vcr_daemon_reload_async (daemon, reload_done, sd_bus_message_ref (call));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static int
+authorize_then (sd_bus_message *m, VcrBusObject *self, Op op)
+{
+  OpCall *oc = g_new0 (OpCall, 1);
+  int r;
+
+  oc->self = self;
+  oc->op = op;
+  r = vcr_polkit_check_async (m, VCR_POLKIT_ACTION, authorized_cb, oc);
+  if (r < 0)
+    {
+      g_free (oc);
+      return sd_bus_reply_method_errorf (m, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Cannot ask polkit: %s", g_strerror (-r));
+    }
+  return 1;
+}
+
+static int
+method_push (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  return authorize_then (m, userdata, OP_PUSH);
+}
+
+static int
+method_pull (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  return authorize_then (m, userdata, OP_PULL);
+}
+
+static int
+method_reload (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  return authorize_then (m, userdata, OP_RELOAD);
+}
+
+/* ---- Verify, GetHistory ----------------------------------------------- */
+
+static void
+verify_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(sd_bus_message) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = vcr_daemon_verify_finish (VCR_DAEMON (source), result, &error);
+  g_autoptr(sd_bus_message) reply = NULL;
+  int r;
+
+  if (results == NULL)
+    {
+      log_reply_result (call, reply_error (call, error));
+      return;
+    }
+  r = sd_bus_message_new_method_return (call, &reply);
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'a', "(ssb)");
+  for (guint i = 0; r >= 0 && i < results->len; i++)
+    {
+      VcrVerifyResult *vr = g_ptr_array_index (results, i);
+      r = sd_bus_message_append (reply, "(ssb)", vr->peer, vr->replicate_path, vr->in_sync);
+    }
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r >= 0)
+    r = sd_bus_send (NULL, reply, NULL);
+  log_reply_result (call, r);
+}
+
+static int
+method_verify (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  vcr_daemon_verify_async (self->daemon, verify_done, sd_bus_message_ref (m));
+  return 1;
+}
+
+static int
+append_strv (sd_bus_message *reply, char *const *strv)
+{
+  return sd_bus_message_append_strv (reply, (char **) strv);
+}
+
+static int
+append_event (sd_bus_message *reply, const VcrEvent *e)
+{
+  int r = sd_bus_message_open_container (reply, 'a', "{sv}");
+  if (r >= 0)
+    r = sd_bus_message_append (reply, "{sv}{sv}{sv}{sv}",
+                               "time", "t", (uint64_t) e->time_us,
+                               "event", "s", e->event,
+                               "peer", "s", e->peer,
+                               "generation", "t", e->generation);
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'e', "sv");
+  if (r >= 0)
+    r = sd_bus_message_append (reply, "s", "paths");
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'v', "as");
+  if (r >= 0)
+    r = append_strv (reply, e->paths);
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r >= 0)
+    r = sd_bus_message_append (reply, "{sv}", "result", "s", e->result);
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  return r;
+}
+
+static int
+method_get_history (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  g_autoptr(sd_bus_message) reply = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  uint32_t max = 0;
+  int r;
+
+  r = sd_bus_message_read (m, "u", &max);
+  if (r < 0)
+    return r;
+  events = vcr_daemon_get_history (self->daemon, max);
+  r = sd_bus_message_new_method_return (m, &reply);
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'a', "a{sv}");
+  for (guint i = 0; r >= 0 && i < events->len; i++)
+    r = append_event (reply, g_ptr_array_index (events, i));
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r < 0)
+    return r;
+  return sd_bus_send (NULL, reply, NULL);
+}
+
+/* ---- Properties ------------------------------------------------------- */
+
+static int
+get_mode (sd_bus *bus, const char *path, const char *interface, const char *property,
+          sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  return sd_bus_message_append (reply, "s", vcr_mode_to_string (vcr_daemon_get_mode (self->daemon)));
+}
+
+static int
+get_state (sd_bus *bus, const char *path, const char *interface, const char *property,
+           sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  return sd_bus_message_append (reply, "s", vcr_daemon_get_state (self->daemon));
+}
+
+static int
+get_replicated_paths (sd_bus *bus, const char *path, const char *interface,
+                      const char *property, sd_bus_message *reply, void *userdata,
+                      sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  GPtrArray *paths = vcr_daemon_get_replicated_paths (self->daemon);
+  return append_strv (reply, (char *const *) paths->pdata);
+}
+
+static int
+get_generation (sd_bus *bus, const char *path, const char *interface, const char *property,
+                sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  return sd_bus_message_append (reply, "t", vcr_daemon_get_generation (self->daemon));
+}
+
+static int
+get_peers (sd_bus *bus, const char *path, const char *interface, const char *property,
+           sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  GPtrArray *peers = vcr_daemon_get_peers (self->daemon);
+  int r = sd_bus_message_open_container (reply, 'a', "(ssstts)");
+
+  for (guint i = 0; r >= 0 && i < peers->len; i++)
+    {
+      VcrPeerStatus *p = g_ptr_array_index (peers, i);
+      r = sd_bus_message_append (reply, "(ssstts)", p->name, p->address, p->state,
+                                 p->acknowledged, (uint64_t) MAX (p->last_success, 0),
+                                 p->last_error);
+    }
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  return r;
+}
+
+static int
+get_listen_address (sd_bus *bus, const char *path, const char *interface,
+                    const char *property, sd_bus_message *reply, void *userdata,
+                    sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  return sd_bus_message_append (reply, "s", vcr_daemon_get_listen_address (self->daemon));
+}
+
+static int
+get_version (sd_bus *bus, const char *path, const char *interface, const char *property,
+             sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  return sd_bus_message_append (reply, "s", PACKAGE_VERSION);
+}
+
+static const sd_bus_vtable vcr_vtable[] = {
+  SD_BUS_VTABLE_START (0),
+  SD_BUS_METHOD_WITH_ARGS ("IsPathManaged",
+                           SD_BUS_ARGS ("as", path),
+                           SD_BUS_RESULT ("b", managed, "s", replicate_path),
+                           method_is_path_managed, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("CheckCommit",
+                           SD_BUS_ARGS ("h", proposed_config),
+                           SD_BUS_RESULT ("a(ss)", violations),
+                           method_check_commit, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("Push",
+                           SD_BUS_NO_ARGS,
+                           SD_BUS_RESULT ("a(sbts)", results),
+                           method_push, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("Pull",
+                           SD_BUS_NO_ARGS,
+                           SD_BUS_RESULT ("b", changed, "t", generation),
+                           method_pull, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("Verify",
+                           SD_BUS_NO_ARGS,
+                           SD_BUS_RESULT ("a(ssb)", results),
+                           method_verify, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("Reload",
+                           SD_BUS_NO_ARGS,
+                           SD_BUS_NO_RESULT,
+                           method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("GetHistory",
+                           SD_BUS_ARGS ("u", max),
+                           SD_BUS_RESULT ("aa{sv}", events),
+                           method_get_history, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_SIGNAL_WITH_ARGS ("PushFinished",
+                           SD_BUS_ARGS ("s", replica, "b", ok, "t", generation, "s", message),
+                           0),
+  SD_BUS_SIGNAL_WITH_ARGS ("PullFinished",
+                           SD_BUS_ARGS ("b", ok, "t", generation, "s", message),
+                           0),
+  SD_BUS_SIGNAL_WITH_ARGS ("SnapshotApplied",
+                           SD_BUS_ARGS ("t", generation, "as", paths, "s", origin),
+                           0),
+  SD_BUS_SIGNAL_WITH_ARGS ("CommitRefused",
+                           SD_BUS_ARGS ("as", replicate_paths),
+                           0),
+  SD_BUS_PROPERTY ("Mode", "s", get_mode, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY ("State", "s", get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY ("ReplicatedPaths", "as", get_replicated_paths, 0,
+                   SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY ("Generation", "t", get_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY ("Peers", "a(ssstts)", get_peers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY ("ListenAddress", "s", get_listen_address, 0,
+                   SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY ("Version", "s", get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+  SD_BUS_VTABLE_END
+};
+
+/* ---- Daemon signals → bus --------------------------------------------- */
+
+static void
+on_property_changed (VcrDaemon *daemon, const char *property, VcrBusObject *self)
+{
+  int r = sd_bus_emit_properties_changed (self->bus, VCR_BUS_PATH, VCR_BUS_INTERFACE,
+                                          property, NULL);
+  if (r < 0)
+    g_warning ("Cannot emit PropertiesChanged for %s: %s, ignoring", property, g_strerror (-r));
+}
+
+static void
+on_commit_refused (VcrDaemon *daemon, GStrv paths, VcrBusObject *self)
+{
+  g_autoptr(sd_bus_message) sig = NULL;
+  int r = sd_bus_message_new_signal (self->bus, &sig, VCR_BUS_PATH, VCR_BUS_INTERFACE,
+                                     "CommitRefused");
+  if (r >= 0)
+    r = append_strv (sig, paths);
+  if (r >= 0)
+    r = sd_bus_send (self->bus, sig, NULL);
+  if (r < 0)
+    g_warning ("Cannot emit CommitRefused: %s, ignoring", g_strerror (-r));
+}
+
+static void
+on_push_finished (VcrDaemon *daemon, const char *replica, gboolean ok, guint64 generation,
+                  const char *message, VcrBusObject *self)
+{
+  int r = sd_bus_emit_signal (self->bus, VCR_BUS_PATH, VCR_BUS_INTERFACE, "PushFinished",
+                              "sbts", replica, ok, generation, message);
+  if (r < 0)
+    g_warning ("Cannot emit PushFinished: %s, ignoring", g_strerror (-r));
+}
+
+static void
+on_pull_finished (VcrDaemon *daemon, gboolean ok, guint64 generation, const char *message,
+                  VcrBusObject *self)
+{
+  int r = sd_bus_emit_signal (self->bus, VCR_BUS_PATH, VCR_BUS_INTERFACE, "PullFinished",
+                              "bts", ok, generation, message);
+  if (r < 0)
+    g_warning ("Cannot emit PullFinished: %s, ignoring", g_strerror (-r));
+}
+
+static void
+on_snapshot_applied (VcrDaemon *daemon, guint64 generation, GStrv paths, const char *origin,
+                     VcrBusObject *self)
+{
+  g_autoptr(sd_bus_message) sig = NULL;
+  int r = sd_bus_message_new_signal (self->bus, &sig, VCR_BUS_PATH, VCR_BUS_INTERFACE,
+                                     "SnapshotApplied");
+  if (r >= 0)
+    r = sd_bus_message_append (sig, "t", generation);
+  if (r >= 0)
+    r = append_strv (sig, paths);
+  if (r >= 0)
+    r = sd_bus_message_append (sig, "s", origin);
+  if (r >= 0)
+    r = sd_bus_send (self->bus, sig, NULL);
+  if (r < 0)
+    g_warning ("Cannot emit SnapshotApplied: %s, ignoring", g_strerror (-r));
+}
+
+VcrBusObject *
+vcr_bus_object_new (sd_bus *bus, VcrDaemon *daemon, GError **error)
+{
+  g_autoptr(VcrBusObject) self = g_new0 (VcrBusObject, 1);
+  int r;
+
+  self->bus = sd_bus_ref (bus);
+  self->daemon = g_object_ref (daemon);
+  self->words = g_ptr_array_new ();
+  r = sd_bus_add_object_vtable (bus, &self->slot, VCR_BUS_PATH, VCR_BUS_INTERFACE,
+                                vcr_vtable, self);
+  if (r < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-r),
+                   "Cannot export %s: %s", VCR_BUS_PATH, g_strerror (-r));
+      return NULL;
+    }
+  g_signal_connect (daemon, "property-changed", G_CALLBACK (on_property_changed), self);
+  g_signal_connect (daemon, "commit-refused", G_CALLBACK (on_commit_refused), self);
+  g_signal_connect (daemon, "push-finished", G_CALLBACK (on_push_finished), self);
+  g_signal_connect (daemon, "pull-finished", G_CALLBACK (on_pull_finished), self);
+  g_signal_connect (daemon, "snapshot-applied", G_CALLBACK (on_snapshot_applied), self);
+  return g_steal_pointer (&self);
+}
+
+void
+vcr_bus_object_free (VcrBusObject *self)
+{
+  if (self == NULL)
+    return;
+  if (self->daemon != NULL)
+    g_signal_handlers_disconnect_by_data (self->daemon, self);
+  sd_bus_slot_unref (self->slot);
+  g_clear_object (&self->daemon);
+  sd_bus_unref (self->bus);
+  g_ptr_array_unref (self->words);
+  g_free (self);
+}

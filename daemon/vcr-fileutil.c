@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Atomic file writes (temp file, fsync, rename, fsync of the folder) and
+ * moving corrupt files aside (see vcr-fileutil.h).
+ */
+#define G_LOG_DOMAIN "vcr-fileutil"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "vcr-fileutil.h"
+
+static gboolean
+write_all (int fd, const char *data, gsize length, const char *path, GError **error)
+{
+  while (length > 0)
+    {
+      ssize_t n = write (fd, data, length);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                       "Cannot write %s: %s", path, g_strerror (saved));
+          return FALSE;
+        }
+      data += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static gboolean
+fsync_dir (const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r;
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot open folder %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  r = fsync (fd);
+  if (r < 0)
+    {
+      int saved = errno;
+      close (fd);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot sync folder %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+gboolean
+vcr_file_write_atomic (const char *path,
+                       const char *data,
+                       gsize length,
+                       int mode,
+                       GError **error)
+{
+  g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
+  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot create a temporary file next to %s: %s",
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+  /* mkstemp applies the umask; the mode asked for is what we want. */
+  if (fchmod (fd, mode) < 0 ||
+      !write_all (fd, data, length, tmp, error) ||
+      fsync (fd) < 0)
+    {
+      int saved = errno;
+      close (fd);
+      g_unlink (tmp);
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                     "Cannot write %s: %s", tmp, g_strerror (saved));
+      return FALSE;
+    }
+  if (close (fd) < 0 || g_rename (tmp, path) < 0)
+    {
+      int saved = errno;
+      g_unlink (tmp);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot replace %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  return fsync_dir (path, error);
+}
+
+void
+vcr_file_move_aside (const char *path, const char *reason)
+{
+  g_autofree char *aside = g_strdup_printf ("%s.corrupt-%" G_GINT64_FORMAT,
+                                            path, g_get_real_time () / G_USEC_PER_SEC);
+  if (g_rename (path, aside) < 0)
+    g_warning ("%s is invalid (%s) and cannot be moved aside: %s, ignoring it",
+               path, reason, g_strerror (errno));
+  else
+    g_warning ("%s is invalid (%s): moved to %s, ignoring it", path, reason, aside);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Node editing beyond vcr-tree.c's path-level operations (see
+ * vcr-tree-edit.h). Values live in arena arrays: growing one copies it to a
+ * bigger arena array, and the old one is reclaimed when the tree is freed,
+ * like every other edit of an arena tree.
+ */
+#define G_LOG_DOMAIN "vcr-tree"
+
+#include "vcr-tree-edit.h"
+
+#include <string.h>
+
+#include "vcr-tree-private.h"
+
+void
+vcr_node_set_tag (VcrNode *node, gboolean tag)
+{
+  g_return_if_fail (node != NULL);
+  node->tag = tag ? 1 : 0;
+}
+
+void
+vcr_node_set_leaf (VcrNode *node, gboolean leaf)
+{
+  g_return_if_fail (node != NULL);
+  node->leaf = leaf ? 1 : 0;
+}
+
+void
+vcr_node_set_comment (VcrTree *tree, VcrNode *node, const char *comment)
+{
+  g_return_if_fail (tree != NULL);
+  g_return_if_fail (node != NULL);
+
+  if (comment == NULL || *comment == '\0')
+    node->comment = NULL;
+  else
+    node->comment = vcr_arena_strdup (&tree->arena, comment);
+}
+
+void
+vcr_node_append_value (VcrTree *tree, VcrNode *node, const char *value)
+{
+  g_return_if_fail (tree != NULL);
+  g_return_if_fail (node != NULL);
+  g_return_if_fail (value != NULL);
+
+  if (node->n_values == node->values_cap)
+    {
+      guint cap = MAX (4, node->values_cap * 2);
+      const char **values = vcr_arena_alloc (&tree->arena, cap * sizeof (char *));
+
+      if (node->n_values > 0)
+        memcpy (values, node->values, node->n_values * sizeof (char *));
+      node->values = values;
+      node->values_cap = cap;
+    }
+  node->values[node->n_values++] = vcr_arena_strdup (&tree->arena, value);
+}
+
+int
+vcr_node_find_value (const VcrNode *node, const char *value)
+{
+  g_return_val_if_fail (node != NULL, -1);
+  g_return_val_if_fail (value != NULL, -1);
+
+  for (guint i = 0; i < node->n_values; i++)
+    if (strcmp (node->values[i], value) == 0)
+      return (int) i;
+  return -1;
+}
+
+void
+vcr_node_remove_value (VcrNode *node, guint index)
+{
+  g_return_if_fail (node != NULL);
+  g_return_if_fail (index < node->n_values);
+
+  memmove (&node->values[index], &node->values[index + 1],
+           (node->n_values - index - 1) * sizeof (char *));
+  node->n_values--;
+}

@@ -1,0 +1,298 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# One bus test case per invocation: `run-case.sh CASE`. Each case starts its
+# own private bus and daemon (harness.sh) and checks the daemon through the
+# client and through busctl.
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=harness.sh
+. "$HERE/harness.sh"
+
+REFUSAL_WAN='Error: path "firewall name WAN" is managed by config replication and must not be modified locally.'
+REFUSAL_OVPN='Error: path "interfaces openvpn" is managed by config replication and must not be modified locally.'
+
+# A proposed config: the daemon's config with a sed script applied.
+proposed () {
+  local name=$1
+  shift
+  sed "$@" "$TMP/config.boot" > "$TMP/$name.boot"
+  chmod 644 "$TMP/$name.boot"
+  echo "$TMP/$name.boot"
+}
+
+case_properties () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Mode
+  [ "$OUT" = 's "replica"' ] || fail "Mode: $OUT"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME State
+  [ "$OUT" = 's "out-of-sync"' ] || fail "State: $OUT"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME ReplicatedPaths
+  [ "$OUT" = 'as 2 "firewall name WAN" "interfaces openvpn"' ] || fail "ReplicatedPaths: $OUT"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Generation
+  [ "$OUT" = 't 0' ] || fail "Generation: $OUT"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Peers
+  [ "$OUT" = 'a(ssstts) 1 "primary" "127.0.0.1:7790" "out-of-sync" 0 0 ""' ] || fail "Peers: $OUT"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME ListenAddress
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Version
+  expect_contains "$OUT" '"0.'
+  expect_exit 0 client status
+  expect_contains "$OUT" "Mode:           replica"
+  expect_contains "$OUT" "  firewall name WAN"
+  expect_contains "$OUT" "primary (127.0.0.1:7790): out-of-sync"
+  expect_exit 0 client --json status
+  echo "$OUT" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["mode"] == "replica", d
+assert d["replicated_paths"] == ["firewall name WAN", "interfaces openvpn"], d
+assert d["peers"][0]["name"] == "primary", d
+' || fail "status --json: $OUT"
+}
+
+case_introspection () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 bctl introspect --xml-interface $BUS_NAME $BUS_PATH
+  echo "$OUT" > "$TMP/live.xml"
+  /usr/bin/python3 "$HERE/compare-introspection.py" \
+    "$VCR_SOURCE_ROOT/dbus/org.vyos.ConfigReplication.xml" "$TMP/live.xml" \
+    || fail "the introspection differs from dbus/org.vyos.ConfigReplication.xml"
+}
+
+case_is_managed () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 client is-managed firewall name WAN rule 10
+  [ "$OUT" = 'managed by "firewall name WAN"' ] || fail "$OUT"
+  expect_exit 0 client is-managed "firewall name WAN"
+  expect_exit 1 client is-managed firewall name WAN2
+  [ "$OUT" = 'not managed' ] || fail "$OUT"
+  expect_exit 1 client is-managed firewall
+  expect_exit 0 client --json is-managed interfaces openvpn vtun0
+  expect_contains "$OUT" '"replicate_path" : "interfaces openvpn"'
+  expect_exit 2 client is-managed
+  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 3 firewall name WAN
+  [ "$OUT" = 'bs true "firewall name WAN"' ] || fail "$OUT"
+  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 2 firewall name
+  [ "$OUT" = 'bs false ""' ] || fail "$OUT"
+}
+
+case_check_commit_refusals () {
+  local f
+  write_config replica; start_bus; start_daemon
+  # set under the path
+  f=$(proposed set-under -e 's/default-action "drop"/default-action "reject"/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "set under R: $OUT"
+  # delete of the path
+  f=$(proposed delete-path -e '/name WAN {/,/^    }/d')
+  grep -q 'name WAN {' "$f" && fail "test set-up: WAN still in $f"
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "delete R: $OUT"
+  # delete of an ancestor: the whole firewall
+  f=$(proposed delete-ancestor -e '/^firewall {/,/^}/d')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "delete firewall: $OUT"
+  # creating a path that did not exist
+  f=$(proposed create -e 's/^interfaces {/interfaces {\n    openvpn vtun0 {\n        mode "site-to-site"\n    }/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_OVPN" ] || fail "create R: $OUT"
+  # both at once: one line each
+  f=$(proposed both -e 's/default-action "drop"/default-action "reject"/' \
+        -e 's/^interfaces {/interfaces {\n    openvpn vtun0 {\n    }/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN"$'\n'"$REFUSAL_OVPN" ] || fail "two paths: $OUT"
+  expect_exit 1 client --json check-commit "$f"
+  expect_contains "$OUT" '"replicate_path" : "interfaces openvpn"'
+  # through busctl, the fd passed directly
+  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$f"
+  expect_contains "$OUT" 'a(ss) 2 "firewall name WAN"'
+  # a pipe
+  OUT=$(cat "$f" | bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 0) || fail "pipe"
+  expect_contains "$OUT" 'a(ss) 2 "firewall name WAN"'
+  expect_exit 0 client history -n 1
+  expect_contains "$OUT" "commit-refused"
+  daemon_alive
+}
+
+case_check_commit_allowed () {
+  local f ref
+  write_config replica; start_bus; start_daemon
+  f=$(proposed same -e 's/x/x/')
+  expect_exit 0 client check-commit "$f"
+  [ -z "$OUT" ] || fail "unchanged config: $OUT"
+  # a sibling of R
+  f=$(proposed sibling -e 's/default-action "accept"/default-action "drop"/')
+  expect_exit 0 client check-commit "$f"
+  # a change outside every R
+  f=$(proposed outside -e 's|192.168.0.1/24|192.168.0.2/24|')
+  expect_exit 0 client check-commit "$f"
+  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$f"
+  [ "$OUT" = 'a(ss) 0' ] || fail "$OUT"
+}
+
+# The reference (what the primary sent last) may be committed; a commit
+# that leaves a drifted R alone passes.
+case_check_commit_reference () {
+  local f
+  write_config replica
+  f=$(proposed from-primary -e 's/default-action "drop"/default-action "reject"/')
+  mkdir -p "$TMP/state/reference"
+  client config show "$f" --path firewall name WAN > "$TMP/state/reference/firewall%20name%20WAN" \
+    || fail "config show --path"
+  : > "$TMP/state/reference/interfaces%20openvpn"
+  start_bus; start_daemon
+  expect_exit 0 client check-commit "$f"
+  [ -z "$OUT" ] || fail "the reference was refused: $OUT"
+  # R drifted (running differs from the reference) but this commit leaves it.
+  f=$(proposed leave-drift -e 's|192.168.0.1/24|192.168.0.3/24|')
+  expect_exit 0 client check-commit "$f"
+  # Anything else than the reference is still refused.
+  f=$(proposed other -e 's/default-action "drop"/default-action "accept"/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "$OUT"
+  # The running config changed on disk: the cache must notice.
+  cp "$TMP/from-primary.boot" "$TMP/config.boot"
+  f=$(proposed back -e 's/default-action "reject"/default-action "drop"/')
+  expect_exit 1 client check-commit "$f"
+  expect_exit 0 client check-commit "$TMP/from-primary.boot"
+}
+
+case_primary () {
+  local f
+  write_config primary; start_bus; start_daemon
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Mode
+  [ "$OUT" = 's "primary"' ] || fail "Mode: $OUT"
+  expect_exit 1 client is-managed firewall name WAN
+  f=$(proposed change -e '/^firewall {/,/^}/d')
+  expect_exit 0 client check-commit "$f"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Peers
+  expect_contains "$OUT" '"Secondary" "127.0.0.2:7790"'
+  expect_exit 1 client pull
+  expect_contains "$ERR" "only possible on a replica"
+  expect_exit 1 client push
+  expect_contains "$ERR" "not available"
+}
+
+case_disabled () {
+  local f
+  write_config none; start_bus; start_daemon
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Mode
+  [ "$OUT" = 's "disabled"' ] || fail "Mode: $OUT"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME State
+  [ "$OUT" = 's "disabled"' ] || fail "State: $OUT"
+  expect_exit 1 client is-managed firewall name WAN
+  f=$(proposed change -e '/^firewall {/,/^}/d')
+  expect_exit 0 client check-commit "$f"
+  for verb in push pull verify; do
+    expect_exit 1 client $verb
+    expect_contains "$ERR" "not configured"
+  done
+  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME Push
+  expect_contains "$ERR" "not configured"
+  expect_exit 0 client status
+  expect_contains "$OUT" "Mode:           disabled"
+}
+
+case_replica_wrong_mode () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 1 client push
+  expect_contains "$ERR" "only possible on a primary"
+  expect_exit 1 client pull
+  expect_contains "$ERR" "not available"
+  expect_exit 1 client verify
+  expect_exit 0 client reload
+  expect_exit 0 client --json history
+  expect_contains "$OUT" '"event" : "reload"'
+}
+
+case_bad_arguments () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 0
+  expect_contains "$ERR" "ath"
+  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 2 firewall ""
+  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 1 "firewall name"
+  # the error names: busctl -j shows nothing more, so ask through gdbus
+  expect_exit 1 gdbus call --system -d $BUS_NAME -o $BUS_PATH -m $BUS_NAME.IsPathManaged "['a b']"
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidPath"
+  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$TMP"
+  expect_contains "$ERR" "regular file or a pipe"
+  printf 'firewall {\n    name WAN {\n        rule 10 {\n' > "$TMP/garbage.boot"
+  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$TMP/garbage.boot"
+  expect_contains "$ERR" "garbage.boot:"
+  expect_exit 4 client check-commit "$TMP/garbage.boot"
+  expect_contains "$ERR" "$TMP/garbage.boot:"
+  head -c 4096 /dev/urandom > "$TMP/random.boot"
+  expect_exit 4 client check-commit "$TMP/random.boot"
+  expect_exit 4 client check-commit "$TMP/missing.boot"
+  expect_exit 2 client history -n zero
+  daemon_alive
+  expect_exit 0 client is-managed firewall name WAN
+}
+
+case_reload_invalid () {
+  write_config replica; start_bus; start_daemon
+  sed -i 's/mode "replica"/mode "bogus"/' "$TMP/config.boot"
+  expect_exit 1 client reload
+  expect_contains "$ERR" "bogus"
+  expect_exit 1 gdbus call --system -d $BUS_NAME -o $BUS_PATH -m $BUS_NAME.Reload
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidSettings"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Mode
+  [ "$OUT" = 's "replica"' ] || fail "the previous settings were not kept: $OUT"
+  expect_exit 0 client is-managed firewall name WAN
+  write_config primary
+  expect_exit 0 client reload
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Mode
+  [ "$OUT" = 's "primary"' ] || fail "Mode after reload: $OUT"
+}
+
+case_sighup () {
+  write_config replica; start_bus; start_daemon
+  write_config primary
+  kill -HUP "$DAEMON_PID"
+  wait_for sh -c "busctl --address='$DBUS_SYSTEM_BUS_ADDRESS' get-property $BUS_NAME $BUS_PATH $BUS_NAME Mode | grep -q primary" \
+    || fail "SIGHUP did not reload"
+  daemon_alive
+}
+
+case_monitor () {
+  local f mon
+  write_config replica; start_bus; start_daemon
+  client monitor > "$TMP/monitor.out" 2> "$TMP/monitor.err" &
+  mon=$!
+  EXTRA_PIDS+=("$mon")
+  wait_for grep -q Monitoring "$TMP/monitor.err" || fail "monitor did not start"
+  f=$(proposed refused -e '/^firewall {/,/^}/d')
+  expect_exit 1 client check-commit "$f"
+  wait_for grep -q 'CommitRefused: "firewall name WAN"' "$TMP/monitor.out" \
+    || fail "monitor did not see CommitRefused: $(cat "$TMP/monitor.out")"
+  kill -INT "$mon"
+  wait "$mon" || fail "monitor exited $? on SIGINT"
+  EXTRA_PIDS=()
+}
+
+case_polkit () {
+  local f
+  [ "$(id -u)" -eq 0 ] || skip "polkitd needs root"
+  write_config replica; start_bus; start_polkit; start_daemon
+  expect_exit 0 client reload
+  expect_exit 3 as_nobody "$VCR_CLIENT" reload
+  expect_contains "$ERR" "org.freedesktop.DBus.Error.AccessDenied"
+  expect_exit 3 as_nobody "$VCR_CLIENT" push
+  expect_contains "$ERR" "org.freedesktop.DBus.Error.AccessDenied"
+  expect_exit 3 as_nobody "$VCR_CLIENT" pull
+  expect_contains "$ERR" "org.freedesktop.DBus.Error.AccessDenied"
+  expect_exit 0 as_nobody "$VCR_CLIENT" is-managed firewall name WAN
+  f=$(proposed refused -e '/^firewall {/,/^}/d')
+  expect_exit 1 as_nobody "$VCR_CLIENT" check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "$OUT"
+  expect_exit 0 as_nobody "$VCR_CLIENT" status
+  # root's pull passes polkit and reaches the daemon's own answer
+  expect_exit 1 client pull
+  expect_contains "$ERR" "not available"
+  grep -q "refused by polkit" "$TMP/daemon.log" || fail "no polkit refusal in the log"
+}
+
+case=${1:?usage: run-case.sh CASE}
+declare -F "case_${case//-/_}" > /dev/null || fail "unknown case $case"
+"case_${case//-/_}"
+echo "PASS: $case"
