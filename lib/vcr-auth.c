@@ -44,6 +44,12 @@ vcr_auth_key_new (const char *secret)
   return key;
 }
 
+VcrAuthKey *
+vcr_auth_key_copy (const VcrAuthKey *key)
+{
+  return g_memdup2 (key, sizeof *key);
+}
+
 void
 vcr_auth_key_free (VcrAuthKey *key)
 {

@@ -37,6 +37,7 @@ GQuark vcr_auth_error_quark (void);
 typedef struct _VcrAuthKey VcrAuthKey;
 
 VcrAuthKey *vcr_auth_key_new (const char *secret);
+VcrAuthKey *vcr_auth_key_copy (const VcrAuthKey *key);
 void vcr_auth_key_free (VcrAuthKey *key);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrAuthKey, vcr_auth_key_free)
 

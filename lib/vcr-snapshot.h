@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 #define VCR_PROTOCOL_VERSION 1
 #define VCR_EPOCH_HEX_LEN 32
 #define VCR_DIGEST_HEX_LEN 64
+/* The largest request or response body a peer takes (SPEC §7: 64 MiB). */
+#define VCR_PEER_DEFAULT_BODY_LIMIT (64 * 1024 * 1024)
 
 typedef struct {
   char *path;     /* canonical: words joined by single spaces */
