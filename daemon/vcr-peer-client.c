@@ -183,6 +183,19 @@ finish_response (GTask *task, Request *req)
   peer_error (task, req, "%s", error->message);
 }
 
+static void read_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Takes @task (argument order would make stealing it in the call unsafe). */
+static void
+read_next (GTask *task)
+{
+  Request *req = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   cancellable, read_cb, task);
+}
+
 static void
 read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -211,9 +224,7 @@ read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_byte_array_append (req->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
-  g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb,
-                                   g_steal_pointer (&task));
+  read_next (g_steal_pointer (&task));
 }
 
 static void
@@ -232,9 +243,7 @@ send_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         peer_error (task, req, "%s", error->message);
       return;
     }
-  g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb,
-                                   g_steal_pointer (&task));
+  read_next (g_steal_pointer (&task));
 }
 
 /* "[::1]" and "::1" both name an IPv6 host; GUri adds the brackets. */

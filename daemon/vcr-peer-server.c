@@ -468,4 +468,5 @@ vcr_peer_server_stop (VcrPeerServer *self)
   g_return_if_fail (VCR_IS_PEER_SERVER (self));
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
 }
