@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The peer HTTP server (SPEC §7): a SoupServer on the GLib main loop that
+ * serves POST /v1/snapshot, GET /v1/snapshot and GET /v1/digests. It does
+ * everything that does not need the replicator: size limit, request
+ * authentication and replay refusal, routing, content type, strict parse of
+ * the snapshot and its digest check, response signing, error bodies and
+ * `Connection: close` on every response (libsoup 3.2.3 leaks idle
+ * keep-alive sockets; NOTES.md). The application answers through a
+ * VcrPeerHandler; bad input never reaches it.
+ *
+ * Unsigned responses: 401 (request not authenticated: there is no trusted
+ * nonce, and signing would give anyone without the secret an oracle) and
+ * 413 / 411 sent before the body was read (so before authentication).
+ * Every other response carries X-VCR-Signature over the request's nonce.
+ */
+#pragma once
+
+#include <glib-object.h>
+#include <gio/gio.h>
+
+#include "vcr-snapshot.h"
+
+G_BEGIN_DECLS
+
+/* One request waiting for its answer. Answer it exactly once with
+ * vcr_peer_reply_json() or vcr_peer_reply_error(), from the main loop, now
+ * or later; that frees it. When the client went away meanwhile the answer
+ * is dropped quietly. */
+typedef struct _VcrPeerReply VcrPeerReply;
+
+/* 200 with @json (taken; @length bytes) as the body. */
+void vcr_peer_reply_json (VcrPeerReply *reply, char *json, gsize length);
+
+/* @status with {"error":@code,"message":@message}. The codes SPEC §7
+ * names: 409 wrong-mode, 409 path-mismatch, 409 stale-generation,
+ * 400 bad-snapshot (a text outside its path or unparsable), 422
+ * apply-failed. */
+void vcr_peer_reply_error (VcrPeerReply *reply,
+                           guint status,
+                           const char *code,
+                           const char *message);
+
+/* The remote address of the request, "ADDR:PORT" (for logs). */
+const char *vcr_peer_reply_get_peer (VcrPeerReply *reply);
+
+typedef struct {
+  /* POST /v1/snapshot: authenticated, application/json, strictly parsed,
+   * every digest checked. The handler takes @snapshot. It still checks
+   * mode, the path set, each text with vcr_snapshot_parse_trees() (400
+   * bad-snapshot) and the generation, then applies; it answers with
+   * vcr_post_result_to_json(). */
+  void (*post_snapshot) (VcrSnapshot *snapshot,
+                         VcrPeerReply *reply,
+                         gpointer user_data);
+  /* GET /v1/snapshot: answer vcr_snapshot_to_json() or 409 wrong-mode. */
+  void (*get_snapshot) (VcrPeerReply *reply, gpointer user_data);
+  /* GET /v1/digests: answer vcr_digests_to_json(). */
+  void (*get_digests) (VcrPeerReply *reply, gpointer user_data);
+} VcrPeerHandler;
+
+#define VCR_TYPE_PEER_SERVER (vcr_peer_server_get_type ())
+G_DECLARE_FINAL_TYPE (VcrPeerServer, vcr_peer_server, VCR, PEER_SERVER, GObject)
+
+/* @handler is copied; @user_data is passed to its callbacks and must
+ * outlive the server. */
+VcrPeerServer *vcr_peer_server_new (const char *secret,
+                                    const VcrPeerHandler *handler,
+                                    gpointer user_data);
+
+/* A new secret (on reload). Requests already authenticated are answered
+ * with the key they were checked with. The replay memory is kept. */
+void vcr_peer_server_set_secret (VcrPeerServer *server, const char *secret);
+
+/* The largest request body accepted (default VCR_PEER_DEFAULT_BODY_LIMIT). */
+void vcr_peer_server_set_body_limit (VcrPeerServer *server, gsize limit);
+
+/* Capacity of the replay memory (default VCR_NONCE_CACHE_DEFAULT_CAPACITY);
+ * only before listening. */
+void vcr_peer_server_set_nonce_capacity (VcrPeerServer *server, guint capacity);
+
+/* Listens on @address (an IPv4 or IPv6 literal; NULL or "" for all
+ * addresses) and @port (0: any free port). */
+gboolean vcr_peer_server_listen (VcrPeerServer *server,
+                                 const char *address,
+                                 guint16 port,
+                                 GError **error);
+
+/* The first bound address, "127.0.0.1:41234" or "[::1]:7790"; NULL before
+ * listen. */
+char *vcr_peer_server_get_address (VcrPeerServer *server);
+
+/* Stops listening and closes connections; pending replies are dropped. */
+void vcr_peer_server_stop (VcrPeerServer *server);
+
+G_END_DECLS

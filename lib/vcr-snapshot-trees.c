@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one snapshot check that needs the config tree engine: each config
+ * text parses and holds nothing outside its own path. Kept apart from
+ * vcr-snapshot.c so that the envelope code links without the tree engine.
+ */
+#define G_LOG_DOMAIN "vcr-snapshot"
+
+#include "vcr-snapshot.h"
+
+#include <string.h>
+
+#include "vcr-error.h"
+#include "vcr-path.h"
+
+GPtrArray *
+vcr_snapshot_parse_trees (const VcrSnapshot *snapshot, GError **error)
+{
+  g_autoptr(GPtrArray) trees =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_tree_free);
+
+  for (guint i = 0; i < snapshot->entries->len; i++)
+    {
+      const VcrSnapshotEntry *entry = g_ptr_array_index (snapshot->entries, i);
+      g_autofree char *origin = g_strdup_printf ("snapshot \"%s\"", entry->path);
+      g_auto(GStrv) words = g_strsplit (entry->path, " ", -1);
+      g_autoptr(VcrTree) tree = vcr_tree_parse (entry->config, strlen (entry->config),
+                                                VCR_PARSE_DEFAULT, origin, error);
+
+      if (tree == NULL)
+        return NULL;
+      if (vcr_tree_get_footer (tree) != NULL)
+        {
+          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
+                       "%s: config text carries a version footer", origin);
+          return NULL;
+        }
+      if (!vcr_tree_is_within (tree, (const char *const *) words))
+        {
+          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
+                       "%s: config text holds nodes outside its path", origin);
+          return NULL;
+        }
+      g_ptr_array_add (trees, g_steal_pointer (&tree));
+    }
+  return g_steal_pointer (&trees);
+}

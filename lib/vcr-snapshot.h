@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The JSON documents of the peer protocol (SPEC §7): the snapshot envelope,
+ * the digests document, the POST answer and error bodies. Building goes
+ * through json-glib; parsing is strict (RFC 8259 grammar checked before
+ * json-glib sees the bytes, since json-glib accepts comments, single quotes,
+ * leading zeros and overflowing integers; duplicate or extra members,
+ * missing members, wrong types and bad syntax of every field are refused).
+ * All parse failures are VCR_ERROR_PEER_FAILED with a message naming the
+ * field.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VCR_PROTOCOL_VERSION 1
+#define VCR_EPOCH_HEX_LEN 32
+#define VCR_DIGEST_HEX_LEN 64
+/* The largest request or response body a peer takes (SPEC §7: 64 MiB). */
+#define VCR_PEER_DEFAULT_BODY_LIMIT (64 * 1024 * 1024)
+
+typedef struct {
+  char *path;     /* canonical: words joined by single spaces */
+  char *config;   /* the snapshot text; NULL in a digests document */
+  char *digest;   /* 64 lowercase hex */
+} VcrSnapshotEntry;
+
+typedef struct {
+  char *origin;          /* the primary's host name */
+  char *epoch;           /* 32 lowercase hex */
+  guint64 generation;    /* <= G_MAXINT64 */
+  GPtrArray *entries;    /* VcrSnapshotEntry, in document order */
+} VcrSnapshot;
+
+VcrSnapshot *vcr_snapshot_new (const char *origin,
+                               const char *epoch,
+                               guint64 generation);
+void vcr_snapshot_free (VcrSnapshot *snapshot);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSnapshot, vcr_snapshot_free)
+
+/* Appends a path; @digest NULL computes it from @config. */
+void vcr_snapshot_add (VcrSnapshot *snapshot,
+                       const char *path,
+                       const char *config,
+                       const char *digest);
+
+const VcrSnapshotEntry *vcr_snapshot_lookup (const VcrSnapshot *snapshot,
+                                             const char *path);
+
+char *vcr_snapshot_to_json (const VcrSnapshot *snapshot, gsize *length);
+VcrSnapshot *vcr_snapshot_from_json (const char *data,
+                                     gsize length,
+                                     GError **error);
+
+/* Every digest equals the lowercase hex SHA-256 of its config text. */
+gboolean vcr_snapshot_check_digests (const VcrSnapshot *snapshot,
+                                     GError **error);
+
+/* Parses every config text (it must be a plain boot rendering: no version
+ * footer) and checks that it holds nothing outside its own path
+ * (vcr_tree_is_within). Returns the trees in entry order (VcrTree*, freed
+ * with the array), or NULL with VCR_ERROR_INVALID_CONFIG naming the path. */
+GPtrArray *vcr_snapshot_parse_trees (const VcrSnapshot *snapshot,
+                                     GError **error);
+
+/* The digests document: mode "primary" or "replica"; epoch 32 lowercase hex,
+ * or "" for a replica that has applied nothing yet; entries without config. */
+typedef struct {
+  char *mode;
+  char *epoch;
+  guint64 generation;
+  GPtrArray *entries;    /* VcrSnapshotEntry, config NULL */
+} VcrDigests;
+
+VcrDigests *vcr_digests_new (const char *mode,
+                             const char *epoch,
+                             guint64 generation);
+void vcr_digests_free (VcrDigests *digests);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrDigests, vcr_digests_free)
+void vcr_digests_add (VcrDigests *digests, const char *path, const char *digest);
+const VcrSnapshotEntry *vcr_digests_lookup (const VcrDigests *digests,
+                                            const char *path);
+char *vcr_digests_to_json (const VcrDigests *digests, gsize *length);
+VcrDigests *vcr_digests_from_json (const char *data, gsize length, GError **error);
+
+/* {"result":"applied"|"unchanged","generation":N} */
+char *vcr_post_result_to_json (gboolean applied, guint64 generation, gsize *length);
+gboolean vcr_post_result_from_json (const char *data,
+                                    gsize length,
+                                    gboolean *applied,
+                                    guint64 *generation,
+                                    GError **error);
+
+/* {"error":"<code>","message":"<text>"}; @code is non-empty. */
+char *vcr_error_body_to_json (const char *code, const char *message, gsize *length);
+gboolean vcr_error_body_from_json (const char *data,
+                                   gsize length,
+                                   char **code,
+                                   char **message,
+                                   GError **error);
+
+/* TRUE when @path is canonical: non-empty words of printable characters
+ * (no white space or control characters) joined by single spaces. */
+gboolean vcr_snapshot_path_is_canonical (const char *path);
+
+G_END_DECLS

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The peer client against the real peer server in the same process (on
+ * 127.0.0.1 / ::1, port 0) with a fake application, and against a raw
+ * socket "server" that sends hand-made responses (missing or tampered
+ * signature), to prove such responses are dropped.
+ */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "vcr-auth.h"
+#include "vcr-error.h"
+#include "vcr-peer-client.h"
+#include "vcr-peer-server.h"
+
+#define SECRET "a shared secret of some length"
+#define EPOCH "00112233445566778899aabbccddeeff"
+
+typedef struct {
+  gboolean replica;
+  guint calls;
+} FakeApp;
+
+static void
+fake_post (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data)
+{
+  FakeApp *app = user_data;
+  gsize len;
+  char *json;
+
+  app->calls++;
+  if (!app->replica)
+    vcr_peer_reply_error (reply, 409, "wrong-mode", "not a replica");
+  else
+    {
+      json = vcr_post_result_to_json (TRUE, snapshot->generation, &len);
+      vcr_peer_reply_json (reply, json, len);
+    }
+  vcr_snapshot_free (snapshot);
+}
+
+static void
+fake_get_snapshot (VcrPeerReply *reply, gpointer user_data)
+{
+  g_autoptr(VcrSnapshot) s = vcr_snapshot_new ("p", EPOCH, 11);
+  gsize len;
+  char *json;
+
+  ((FakeApp *) user_data)->calls++;
+  vcr_snapshot_add (s, "interfaces openvpn", "interfaces {\n}\n", NULL);
+  json = vcr_snapshot_to_json (s, &len);
+  vcr_peer_reply_json (reply, json, len);
+}
+
+static void
+fake_get_digests (VcrPeerReply *reply, gpointer user_data)
+{
+  FakeApp *app = user_data;
+  g_autoptr(VcrDigests) d = vcr_digests_new (app->replica ? "replica" : "primary", "", 0);
+  gsize len;
+  char *json;
+
+  app->calls++;
+  json = vcr_digests_to_json (d, &len);
+  vcr_peer_reply_json (reply, json, len);
+}
+
+static const VcrPeerHandler fake_handler = { fake_post, fake_get_snapshot, fake_get_digests };
+
+typedef struct {
+  FakeApp app;
+  VcrPeerServer *server;
+  VcrPeerClient *client;
+  char *host;
+  guint16 port;
+  GAsyncResult *result;
+} Fixture;
+
+static void
+parse_address (const char *address, char **host, guint16 *port)
+{
+  const char *colon = strrchr (address, ':');
+
+  *host = g_strndup (address, (gsize) (colon - address));
+  *port = (guint16) g_ascii_strtoull (colon + 1, NULL, 10);
+}
+
+static void
+fixture_start (Fixture *f, const char *listen, gboolean replica)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+
+  f->app.replica = replica;
+  f->server = vcr_peer_server_new (SECRET, &fake_handler, &f->app);
+  g_assert_true (vcr_peer_server_listen (f->server, listen, 0, &error));
+  g_assert_no_error (error);
+  address = vcr_peer_server_get_address (f->server);
+  parse_address (address, &f->host, &f->port);
+  f->client = vcr_peer_client_new (SECRET);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  fixture_start (f, "127.0.0.1", GPOINTER_TO_INT (data));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->client);
+  g_clear_object (&f->server);
+  g_clear_object (&f->result);
+  g_free (f->host);
+}
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->result = g_object_ref (result);
+}
+
+static void
+wait_result (Fixture *f)
+{
+  g_clear_object (&f->result);
+  while (f->result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static VcrDigests *
+get_digests (Fixture *f, GError **error)
+{
+  vcr_peer_client_get_digests_async (f->client, f->host, f->port, NULL, store_result, f);
+  wait_result (f);
+  return vcr_peer_client_get_digests_finish (f->client, f->result, error);
+}
+
+static void
+test_client_good (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = get_digests (f, &error);
+  g_autoptr(VcrSnapshot) snapshot = NULL;
+  g_autoptr(VcrSnapshot) post = vcr_snapshot_new ("me", EPOCH, 12);
+  gboolean applied = FALSE;
+  guint64 generation = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (digests->mode, ==, "replica");
+
+  vcr_peer_client_get_snapshot_async (f->client, f->host, f->port, NULL, store_result, f);
+  wait_result (f);
+  snapshot = vcr_peer_client_get_snapshot_finish (f->client, f->result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (snapshot->generation, ==, 11);
+  g_assert_cmpstr (vcr_snapshot_lookup (snapshot, "interfaces openvpn")->config, ==, "interfaces {\n}\n");
+
+  vcr_snapshot_add (post, "firewall name WAN", "firewall {\n}\n", NULL);
+  vcr_peer_client_post_snapshot_async (f->client, f->host, f->port, post, NULL, store_result, f);
+  wait_result (f);
+  g_assert_true (vcr_peer_client_post_snapshot_finish (f->client, f->result, &applied,
+                                                       &generation, &error));
+  g_assert_no_error (error);
+  g_assert_true (applied);
+  g_assert_cmpuint (generation, ==, 12);
+  g_assert_cmpuint (f->app.calls, ==, 3);
+}
+
+static void
+test_client_refusal (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSnapshot) post = vcr_snapshot_new ("me", EPOCH, 1);
+
+  vcr_peer_client_post_snapshot_async (f->client, f->host, f->port, post, NULL, store_result, f);
+  wait_result (f);
+  g_assert_false (vcr_peer_client_post_snapshot_finish (f->client, f->result, NULL, NULL, &error));
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_assert_nonnull (strstr (error->message, "409 wrong-mode: not a replica"));
+}
+
+static void
+test_client_wrong_secret (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+
+  vcr_peer_client_set_secret (f->client, "another secret");
+  digests = get_digests (f, &error);
+  g_assert_null (digests);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_assert_nonnull (strstr (error->message, "401"));
+  g_assert_cmpuint (f->app.calls, ==, 0);
+}
+
+static void
+test_client_ipv6 (void)
+{
+  Fixture f = { { 0 } };
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+
+  if (probe == NULL || !g_socket_bind (probe, sa, TRUE, NULL))
+    {
+      g_test_skip ("no IPv6 loopback");
+      return;
+    }
+  fixture_start (&f, "::1", TRUE);
+  g_assert_cmpstr (f.host, ==, "[::1]");
+  digests = get_digests (&f, &error);   /* the host is given with brackets */
+  g_assert_no_error (error);
+  g_clear_pointer (&digests, vcr_digests_free);
+  g_free (f.host);
+  f.host = g_strdup ("::1");            /* and without */
+  digests = get_digests (&f, &error);
+  g_assert_no_error (error);
+  fixture_teardown (&f, NULL);
+}
+
+static void
+test_client_refused_connection (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+
+  vcr_peer_server_stop (f->server);
+  digests = get_digests (f, &error);
+  g_assert_null (digests);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_assert_true (g_str_has_prefix (error->message, f->host));
+}
+
+/* ---- a raw server with hand-made responses ----------------------------- */
+
+typedef struct {
+  const char *mode;    /* "tamper", "missing", "huge" */
+  VcrAuthKey *key;
+} RawServer;
+
+/* Reads the request head, answers with a body signed as @mode says. */
+static gboolean
+raw_run (GThreadedSocketService *service, GSocketConnection *conn,
+         GObject *source, gpointer user_data)
+{
+  RawServer *raw = user_data;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autofree char *nonce = NULL;
+  g_autofree char *sig = NULL;
+  g_autofree char *response = NULL;
+  const char *body = "{\"mode\":\"primary\",\"epoch\":\"\",\"generation\":0,\"paths\":[]}";
+  const char *p;
+  char c;
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") &&
+         g_input_stream_read (in, &c, 1, NULL, NULL) == 1)
+    g_string_append_c (head, c);
+  p = strstr (head->str, "nonce=");
+  nonce = p != NULL ? g_strndup (p + 6, VCR_AUTH_NONCE_HEX_LEN) : g_strdup ("");
+  sig = vcr_auth_response_signature (raw->key, nonce, 200, (const guint8 *) body, strlen (body));
+  if (g_str_equal (raw->mode, "tamper"))
+    sig[0] = sig[0] == '0' ? '1' : '0';
+  response = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                              "Content-Length: %" G_GSIZE_FORMAT "\r\n%s%s%s"
+                              "Connection: close\r\n\r\n%s",
+                              strlen (body),
+                              g_str_equal (raw->mode, "missing") ? "" : "X-VCR-Signature: ",
+                              g_str_equal (raw->mode, "missing") ? "" : sig,
+                              g_str_equal (raw->mode, "missing") ? "" : "\r\n", body);
+  g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  return TRUE;
+}
+
+static void
+run_raw (const char *mode, gsize limit, const char *want)
+{
+  RawServer raw = { mode, vcr_auth_key_new (SECRET) };
+  g_autoptr(GSocketService) service = g_threaded_socket_service_new (1);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+  Fixture f = { { 0 } };
+
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (service), sa,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &bound, &error));
+  g_signal_connect (service, "run", G_CALLBACK (raw_run), &raw);
+  g_socket_service_start (service);
+  f.client = vcr_peer_client_new (SECRET);
+  if (limit > 0)
+    vcr_peer_client_set_body_limit (f.client, limit);
+  f.host = g_strdup ("127.0.0.1");
+  f.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  digests = get_digests (&f, &error);
+  if (want == NULL)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (digests);
+    }
+  else
+    {
+      g_assert_null (digests);
+      g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, want));
+    }
+  g_socket_service_stop (service);
+  fixture_teardown (&f, NULL);
+  vcr_auth_key_free (raw.key);
+}
+
+static void
+test_client_raw_good (void)
+{
+  /* the raw server itself is right: the next cases fail for their reason */
+  run_raw ("good", 0, NULL);
+}
+
+static void
+test_client_tampered_signature (void)
+{
+  run_raw ("tamper", 0, "wrong response signature");
+}
+
+static void
+test_client_missing_signature (void)
+{
+  run_raw ("missing", 0, "no X-VCR-Signature");
+}
+
+static void
+test_client_response_too_big (void)
+{
+  run_raw ("good", 16, "response body over 16 bytes");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/peer-client/good", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_client_good, fixture_teardown);
+  g_test_add ("/peer-client/refusal", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_setup, test_client_refusal, fixture_teardown);
+  g_test_add ("/peer-client/wrong-secret", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_client_wrong_secret, fixture_teardown);
+  g_test_add ("/peer-client/refused-connection", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_client_refused_connection, fixture_teardown);
+  g_test_add_func ("/peer-client/ipv6", test_client_ipv6);
+  g_test_add_func ("/peer-client/raw-good", test_client_raw_good);
+  g_test_add_func ("/peer-client/tampered-signature", test_client_tampered_signature);
+  g_test_add_func ("/peer-client/missing-signature", test_client_missing_signature);
+  g_test_add_func ("/peer-client/response-too-big", test_client_response_too_big);
+  return g_test_run ();
+}
