@@ -11,6 +11,7 @@
 #include "vcr-daemon.h"
 #include "vcr-error.h"
 #include "vcr-path.h"
+#include "vcr-replicator.h"
 
 /* History is saved at most this often: it is informational, and an fsync
  * per refused commit would be wasted work. */
@@ -31,6 +32,7 @@ struct _VcrDaemon {
   char *listen_address;
   GPtrArray *peers;            /* of VcrPeerStatus* */
   guint save_source;
+  VcrReplicator *replicator;   /* peers: push, pull, verify */
 };
 
 G_DEFINE_TYPE (VcrDaemon, vcr_daemon, G_TYPE_OBJECT)
@@ -79,6 +81,9 @@ vcr_daemon_finalize (GObject *object)
 {
   VcrDaemon *self = VCR_DAEMON (object);
 
+  if (self->replicator != NULL)
+    vcr_replicator_stop (self->replicator);
+  g_clear_object (&self->replicator);
   vcr_daemon_flush (self);
   vcr_daemon_options_clear (&self->options);
   g_clear_object (&self->backend);
@@ -153,6 +158,7 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
   self->store = vcr_state_new (dir, error);
   if (self->store == NULL)
     return NULL;
+  self->replicator = vcr_replicator_new (self);
   return g_steal_pointer (&self);
 }
 
@@ -464,6 +470,13 @@ reload_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
   take_running (self, g_steal_pointer (&tree), g_strdup (g_task_get_task_data (task)));
   take_settings (self, g_steal_pointer (&settings));
   update_status (self);
+  if (!vcr_replicator_start (self->replicator, &error))
+    {
+      g_warning ("Cannot start replication: %s", error->message);
+      vcr_daemon_add_event (self, vcr_event_new ("reload", NULL, 0, NULL, error->message));
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   g_message ("Settings loaded: mode %s, %u replicate paths, %u peers",
              vcr_mode_to_string (self->settings->mode), self->path_strings->len,
              self->peers->len);
@@ -634,13 +647,48 @@ check_mode (VcrDaemon *self, const char *what, VcrMode wanted, GError **error)
   return TRUE;
 }
 
-/* Until the replicator is linked in, a well-formed request that passed the
- * mode checks cannot be served: say so plainly. */
+/* The replicator answers; these hand its answer to the daemon's caller. */
 static void
-return_unavailable (GTask *task)
+push_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_task_return_new_error (task, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                           "replication is not available in this build");
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GPtrArray *results = vcr_replicator_push_finish (VCR_REPLICATOR (source), result, &error);
+
+  if (results == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, results, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gboolean changed = FALSE;
+  guint64 generation = 0;
+
+  if (!vcr_replicator_pull_finish (VCR_REPLICATOR (source), result, &changed, &generation, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_set_task_data (task, g_memdup2 (&generation, sizeof generation), g_free);
+  g_task_return_boolean (task, changed);
+}
+
+static void
+verify_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GPtrArray *results = vcr_replicator_verify_finish (VCR_REPLICATOR (source), result, &error);
+
+  if (results == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, results, (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
@@ -652,7 +700,7 @@ vcr_daemon_push_async (VcrDaemon *self, GAsyncReadyCallback callback, gpointer u
   if (!check_mode (self, "Push", VCR_MODE_PRIMARY, &error))
     g_task_return_error (task, error);
   else
-    return_unavailable (task);
+    vcr_replicator_push_async (self->replicator, push_done, g_steal_pointer (&task));
 }
 
 GPtrArray *
@@ -670,16 +718,28 @@ vcr_daemon_pull_async (VcrDaemon *self, GAsyncReadyCallback callback, gpointer u
   if (!check_mode (self, "Pull", VCR_MODE_REPLICA, &error))
     g_task_return_error (task, error);
   else
-    return_unavailable (task);
+    vcr_replicator_pull_async (self->replicator, pull_done, g_steal_pointer (&task));
 }
 
 gboolean
 vcr_daemon_pull_finish (VcrDaemon *self, GAsyncResult *result,
                         gboolean *changed, guint64 *generation, GError **error)
 {
+  GError *e = NULL;
+  gboolean value = g_task_propagate_boolean (G_TASK (result), &e);
+  guint64 *gen = g_task_get_task_data (G_TASK (result));
+
   *changed = FALSE;
   *generation = vcr_daemon_get_generation (self);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  if (e != NULL)
+    {
+      g_propagate_error (error, e);
+      return FALSE;
+    }
+  *changed = value;
+  if (gen != NULL)
+    *generation = *gen;
+  return TRUE;
 }
 
 void
@@ -691,7 +751,7 @@ vcr_daemon_verify_async (VcrDaemon *self, GAsyncReadyCallback callback, gpointer
   if (!check_mode (self, "Verify", VCR_MODE_DISABLED, &error))
     g_task_return_error (task, error);
   else
-    return_unavailable (task);
+    vcr_replicator_verify_async (self->replicator, verify_done, g_steal_pointer (&task));
 }
 
 GPtrArray *

@@ -473,6 +473,23 @@ vcr_state_set_ack (VcrState *self, const char *peer, guint64 generation,
   g_hash_table_insert (self->acks, g_strdup (peer), ack);
 }
 
+/* Kept among the acknowledgements under the empty name, which no replica
+ * can have (names are 1 to 64 characters), so it shares their file format. */
+#define SNAPSHOT_KEY ""
+
+GHashTable *
+vcr_state_get_snapshot_digests (VcrState *self)
+{
+  const VcrPeerAck *ack = vcr_state_get_ack (self, SNAPSHOT_KEY);
+  return ack != NULL ? ack->digests : NULL;
+}
+
+void
+vcr_state_set_snapshot_digests (VcrState *self, GHashTable *digests)
+{
+  vcr_state_set_ack (self, SNAPSHOT_KEY, self->generation, digests);
+}
+
 void
 vcr_state_add_event (VcrState *self, VcrEvent *event)
 {

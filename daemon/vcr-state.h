@@ -71,6 +71,11 @@ const VcrPeerAck *vcr_state_get_ack (VcrState *self, const char *peer);
 void vcr_state_set_ack (VcrState *self, const char *peer, guint64 generation,
                         GHashTable *digests);
 
+/* The digests (path → digest) of the newest snapshot a primary built, or
+ * NULL: a new generation starts whenever they change. Takes @digests. */
+GHashTable *vcr_state_get_snapshot_digests (VcrState *self);
+void vcr_state_set_snapshot_digests (VcrState *self, GHashTable *digests);
+
 /* Adds @event (taken) as the newest; keeps the last VCR_STATE_HISTORY_MAX. */
 void vcr_state_add_event (VcrState *self, VcrEvent *event);
 /* The events, newest first (element 0 is the newest). */
