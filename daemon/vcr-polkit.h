@@ -4,6 +4,7 @@
  * org.freedesktop.PolicyKit1 whether the sender of a method call may do an
  * action, without ever blocking the loop. Interactive authorization is
  * allowed when the caller set ALLOW_INTERACTIVE_AUTHORIZATION on its call.
+ * Root (UID 0, asked from the bus daemon) is always authorized.
  */
 #pragma once
 

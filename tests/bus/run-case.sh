@@ -12,6 +12,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REFUSAL_WAN='Error: path "firewall name WAN" is managed by config replication and must not be modified locally.'
 REFUSAL_OVPN='Error: path "interfaces openvpn" is managed by config replication and must not be modified locally.'
 
+check_commit () {
+  /usr/bin/python3 "$HERE/call-check-commit.py" "$@"
+}
+
 # A proposed config: the daemon's config with a sed script applied.
 proposed () {
   local name=$1
@@ -103,12 +107,12 @@ case_check_commit_refusals () {
   [ "$OUT" = "$REFUSAL_WAN"$'\n'"$REFUSAL_OVPN" ] || fail "two paths: $OUT"
   expect_exit 1 client --json check-commit "$f"
   expect_contains "$OUT" '"replicate_path" : "interfaces openvpn"'
-  # through busctl, the fd passed directly
-  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$f"
-  expect_contains "$OUT" 'a(ss) 2 "firewall name WAN"'
+  # the raw method, the fd passed directly
+  expect_exit 0 check_commit "$f"
+  [ "$OUT" = "firewall name WAN	$REFUSAL_WAN"$'\n'"interfaces openvpn	$REFUSAL_OVPN" ] || fail "raw: $OUT"
   # a pipe
-  OUT=$(cat "$f" | bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 0) || fail "pipe"
-  expect_contains "$OUT" 'a(ss) 2 "firewall name WAN"'
+  OUT=$(cat "$f" | check_commit -) || fail "pipe"
+  expect_contains "$OUT" "interfaces openvpn	$REFUSAL_OVPN"
   expect_exit 0 client history -n 1
   expect_contains "$OUT" "commit-refused"
   daemon_alive
@@ -126,8 +130,8 @@ case_check_commit_allowed () {
   # a change outside every R
   f=$(proposed outside -e 's|192.168.0.1/24|192.168.0.2/24|')
   expect_exit 0 client check-commit "$f"
-  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$f"
-  [ "$OUT" = 'a(ss) 0' ] || fail "$OUT"
+  expect_exit 0 check_commit "$f"
+  [ -z "$OUT" ] || fail "$OUT"
 }
 
 # The reference (what the primary sent last) may be committed; a commit
@@ -137,7 +141,7 @@ case_check_commit_reference () {
   write_config replica
   f=$(proposed from-primary -e 's/default-action "drop"/default-action "reject"/')
   mkdir -p "$TMP/state/reference"
-  client config show "$f" --path firewall name WAN > "$TMP/state/reference/firewall%20name%20WAN" \
+  client config show "$f" --path "firewall name WAN" > "$TMP/state/reference/firewall%20name%20WAN" \
     || fail "config show --path"
   : > "$TMP/state/reference/interfaces%20openvpn"
   start_bus; start_daemon
@@ -214,11 +218,15 @@ case_bad_arguments () {
   # the error names: busctl -j shows nothing more, so ask through gdbus
   expect_exit 1 gdbus call --system -d $BUS_NAME -o $BUS_PATH -m $BUS_NAME.IsPathManaged "['a b']"
   expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidPath"
-  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$TMP"
-  expect_contains "$ERR" "regular file or a pipe"
+  expect_exit 1 check_commit "$TMP"
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidConfig: The proposed config must be a regular file or a pipe"
+  expect_exit 1 check_commit /dev/null
+  expect_contains "$ERR" "InvalidConfig"
   printf 'firewall {\n    name WAN {\n        rule 10 {\n' > "$TMP/garbage.boot"
-  expect_exit 1 bctl call $BUS_NAME $BUS_PATH $BUS_NAME CheckCommit h 3 3< "$TMP/garbage.boot"
-  expect_contains "$ERR" "garbage.boot:"
+  expect_exit 1 check_commit "$TMP/garbage.boot"
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidConfig: $TMP/garbage.boot:"
+  expect_exit 1 sh -c "cat '$TMP/garbage.boot' | /usr/bin/python3 '$HERE/call-check-commit.py' -"
+  expect_contains "$ERR" "InvalidConfig: proposed config:"
   expect_exit 4 client check-commit "$TMP/garbage.boot"
   expect_contains "$ERR" "$TMP/garbage.boot:"
   head -c 4096 /dev/urandom > "$TMP/random.boot"
@@ -257,7 +265,7 @@ case_sighup () {
 case_monitor () {
   local f mon
   write_config replica; start_bus; start_daemon
-  client monitor > "$TMP/monitor.out" 2> "$TMP/monitor.err" &
+  "$VCR_CLIENT" monitor > "$TMP/monitor.out" 2> "$TMP/monitor.err" &
   mon=$!
   EXTRA_PIDS+=("$mon")
   wait_for grep -q Monitoring "$TMP/monitor.err" || fail "monitor did not start"
