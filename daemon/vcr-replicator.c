@@ -342,7 +342,8 @@ build_snapshot (VcrReplicator *self, const VcrTree *tree)
   return g_steal_pointer (&snapshot);
 }
 
-/* Reads the running config, then calls @done with it (or an error). */
+/* Reads the running config, then calls @done with it (transfer full: the
+ * callee frees it) or with NULL and an error. */
 typedef void (*TreeReady) (VcrReplicator *self, VcrTree *tree, const GError *error,
                            gpointer data);
 
@@ -359,7 +360,7 @@ read_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrTree) tree = vcr_backend_read_finish (VCR_BACKEND (source), result, &error);
 
-  call->done (call->self, tree, error, call->data);
+  call->done (call->self, g_steal_pointer (&tree), error, call->data);
   g_object_unref (call->self);
   g_free (call);
 }
@@ -540,6 +541,7 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
 static void
 push_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
+  g_autoptr(VcrTree) owned = tree;
   if (tree == NULL)
     {
       g_autoptr(GError) e = g_error_new (VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
@@ -625,6 +627,7 @@ resync_replicas (VcrReplicator *self, GHashTable *remote)
 static void
 primary_start_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
+  g_autoptr(VcrTree) owned = tree;
   if (tree == NULL)
     {
       g_warning ("Cannot read the running config: %s", error->message);
@@ -849,6 +852,7 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
+  g_autoptr(VcrTree) owned = tree;
   Receive *rx = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
   g_autoptr(VcrTree) incoming = NULL;
@@ -886,7 +890,7 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       g_auto(GStrv) words = vcr_path_parse (e->path, NULL);
       vcr_tree_graft (incoming, g_ptr_array_index (rx->trees, i), (const char *const *) words);
     }
-  rx->old = tree;
+  rx->old = g_steal_pointer (&owned);
   vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), incoming, settings->paths,
                            NULL, backend_apply_done, rx);
 }
@@ -1178,6 +1182,7 @@ verify_got (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 verify_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
+  g_autoptr(VcrTree) owned = tree;
   VerifyCall *call = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
   GPtrArray *paths = vcr_daemon_get_replicated_paths (self->daemon);
@@ -1287,6 +1292,7 @@ on_post_snapshot (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data
 static void
 get_snapshot_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
+  g_autoptr(VcrTree) owned = tree;
   VcrPeerReply *reply = data;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   gsize length = 0;
@@ -1323,6 +1329,7 @@ on_get_snapshot (VcrPeerReply *reply, gpointer user_data)
 static void
 get_digests_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
+  g_autoptr(VcrTree) owned = tree;
   VcrPeerReply *reply = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
   VcrState *store = vcr_daemon_get_state_store (self->daemon);
