@@ -64,8 +64,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrTree, vcr_tree_free)
 /* A deep copy (its own arena). */
 VcrTree *vcr_tree_copy (const VcrTree *tree);
 
-/* The version footer split off the input ("// Warning: …" or "/* Warning:
- * … *\/" and everything after it, as it was), or NULL when there was none. */
+/* The version footer split off the input ("// Warning: …" or the old
+ * slash-star "Warning: …" line, and everything after it, as it was), or NULL
+ * when there was none. */
 const char *vcr_tree_get_footer (const VcrTree *tree);
 void vcr_tree_set_footer (VcrTree *tree, const char *footer);
 

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals of the config tree shared by vcr-tree.c (model and editing),
+ * vcr-parse.c (building trees from text) and vcr-render.c (text from trees).
+ * Nothing outside lib/vcr-tree*.c and lib/vcr-parse.c / vcr-render.c may
+ * include this: the public contract is vcr-tree.h.
+ */
+#pragma once
+
+#include "vcr-tree.h"
+
+G_BEGIN_DECLS
+
+/* Trees deeper than this are refused by the parser and by ensure_path, so
+ * that the recursive walks (render, copy, compare) have a bounded stack. A
+ * real VyOS config is less than 20 levels deep. */
+#define VCR_TREE_MAX_DEPTH 1000
+
+typedef struct _VcrArenaBlock VcrArenaBlock;
+
+/* A bump allocator: everything of one tree lives in a few big blocks and is
+ * freed in one go. Memory of nodes removed by editing is only reclaimed when
+ * the tree is freed (vcr_tree_copy() gives a compact copy). */
+typedef struct {
+  VcrArenaBlock *blocks;
+  gsize next_block_size;
+  gsize total;              /* bytes obtained from malloc, for the bench */
+} VcrArena;
+
+struct _VcrNode {
+  const char *name;
+  const char *comment;      /* nullable */
+  const char **values;
+  VcrNode **children;
+  guint n_values;
+  guint values_cap;
+  guint n_children;
+  guint children_cap;
+  guint line;               /* where the parser saw the name (0: not parsed) */
+  guint column;
+  guint8 tag;
+  guint8 leaf;
+  /* Some child name has a digit run that makes the lexical-numeric order
+   * inconsistent (leading zeros, or 10+ digits that wrap around): lookups
+   * then scan instead of bisecting. */
+  guint8 odd_order;
+  guint8 merged;            /* parser scratch, 0 outside vcr_tree_parse() */
+};
+
+struct _VcrTree {
+  VcrArena arena;
+  VcrNode *root;
+  const char *footer;       /* nullable, in the arena */
+  /* Parsed with VCR_PARSE_RAW: render as the bare library does, without
+   * vyos-1x's unescape_backslash() pass over the boot text. */
+  gboolean raw;
+};
+
+gpointer vcr_arena_alloc (VcrArena *arena, gsize size);
+gpointer vcr_arena_alloc0 (VcrArena *arena, gsize size);
+const char *vcr_arena_strndup (VcrArena *arena, const char *str, gsize len);
+const char *vcr_arena_strdup (VcrArena *arena, const char *str);
+
+/* A tree with an empty root whose first arena block has room for about
+ * @size_hint bytes. */
+VcrTree *vcr_tree_new_sized (gsize size_hint);
+VcrNode *vcr_node_new (VcrTree *tree, const char *name);
+gboolean vcr_name_has_odd_digits (const char *name);
+
+/* Sorts @children stably in lexical-numeric order. */
+void vcr_sort_children (VcrNode **children, guint n_children);
+
+/* Bytes obtained from malloc for the tree (arena blocks and the tree). */
+gsize vcr_tree_get_allocated_size (const VcrTree *tree);
+
+/* vyos-1x's replace_backslash(): in every match of
+ * ("[^"]*[\\][^"]*"\n|'[^']*[\\][^']*'\n), @double_them doubles each
+ * backslash, else turns each pair of backslashes into one. Returns NULL when
+ * there is no match (nothing to change). When @inserted is not NULL and
+ * @double_them, it receives the offsets (in the new text) of the added
+ * backslashes, ascending, so positions can be mapped back. */
+GString *vcr_replace_backslash (const char *text,
+                                gsize length,
+                                gboolean double_them,
+                                GArray *inserted);
+
+G_END_DECLS
