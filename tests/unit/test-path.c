@@ -118,9 +118,9 @@ test_path_snapshot (void)
                    "firewall {\n"
                    "    /* the outside */\n"
                    "    name WAN {\n"
-                   "        default-action drop\n"
+                   "        default-action \"drop\"\n"
                    "        rule 10 {\n"
-                   "            action accept\n"
+                   "            action \"accept\"\n"
                    "        }\n"
                    "    }\n"
                    "}\n");
