@@ -48,24 +48,28 @@ add_line (GPtrArray *lines, const char *verb, GPtrArray *path, const char *value
 }
 
 static gboolean
-has_value (const VcrNode *node, const char *value)
+values_same (const VcrNode *o, const VcrNode *n)
 {
-  for (guint i = 0; i < vcr_node_get_n_values (node); i++)
-    if (strcmp (vcr_node_get_value (node, i), value) == 0)
-      return TRUE;
-  return FALSE;
+  guint count = vcr_node_get_n_values (o);
+
+  if (count != vcr_node_get_n_values (n))
+    return FALSE;
+  for (guint i = 0; i < count; i++)
+    if (strcmp (vcr_node_get_value (o, i), vcr_node_get_value (n, i)) != 0)
+      return FALSE;
+  return TRUE;
 }
 
+/* The node's values as a set (borrowed strings); FALSE when one repeats.
+ * A set, not a scan: a firewall group can hold thousands of addresses. */
 static gboolean
-has_duplicate_values (const VcrNode *node)
+value_set (const VcrNode *node, GHashTable **set)
 {
-  guint n = vcr_node_get_n_values (node);
-
-  for (guint i = 0; i < n; i++)
-    for (guint j = i + 1; j < n; j++)
-      if (strcmp (vcr_node_get_value (node, i), vcr_node_get_value (node, j)) == 0)
-        return TRUE;
-  return FALSE;
+  *set = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < vcr_node_get_n_values (node); i++)
+    if (!g_hash_table_add (*set, (gpointer) vcr_node_get_value (node, i)))
+      return FALSE;
+  return TRUE;
 }
 
 /* The values of @o that stay in @n; TRUE when @n's values are exactly
@@ -74,15 +78,22 @@ has_duplicate_values (const VcrNode *node)
 static gboolean
 values_editable (const VcrNode *o, const VcrNode *n, guint *n_kept)
 {
+  g_autoptr(GHashTable) old_set = NULL;
+  g_autoptr(GHashTable) new_set = NULL;
   guint kept = 0;
 
-  if (has_duplicate_values (o) || has_duplicate_values (n))
+  if (values_same (o, n))
+    {
+      *n_kept = vcr_node_get_n_values (n);
+      return TRUE;
+    }
+  if (!value_set (o, &old_set) || !value_set (n, &new_set))
     return FALSE;
   for (guint i = 0; i < vcr_node_get_n_values (o); i++)
     {
       const char *value = vcr_node_get_value (o, i);
 
-      if (!has_value (n, value))
+      if (!g_hash_table_contains (new_set, value))
         continue;
       if (kept >= vcr_node_get_n_values (n) ||
           strcmp (vcr_node_get_value (n, kept), value) != 0)
@@ -153,12 +164,18 @@ diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n)
   const char *oc_text = vcr_node_get_comment (o);
   const char *nc_text = vcr_node_get_comment (n);
 
-  values_editable (o, n, &kept);
-  for (guint i = 0; i < vcr_node_get_n_values (o); i++)
-    if (!has_value (n, vcr_node_get_value (o, i)))
-      add_line (diff->deletes, "delete", diff->path, vcr_node_get_value (o, i));
-  for (guint i = kept; i < vcr_node_get_n_values (n); i++)
-    add_line (diff->sets, "set", diff->path, vcr_node_get_value (n, i));
+  if (!values_same (o, n))
+    {
+      g_autoptr(GHashTable) new_set = NULL;
+
+      values_editable (o, n, &kept);
+      value_set (n, &new_set);
+      for (guint i = 0; i < vcr_node_get_n_values (o); i++)
+        if (!g_hash_table_contains (new_set, vcr_node_get_value (o, i)))
+          add_line (diff->deletes, "delete", diff->path, vcr_node_get_value (o, i));
+      for (guint i = kept; i < vcr_node_get_n_values (n); i++)
+        add_line (diff->sets, "set", diff->path, vcr_node_get_value (n, i));
+    }
   if (g_strcmp0 (oc_text, nc_text) != 0 && diff->path->len > 0)
     add_line (diff->comments, "comment", diff->path, nc_text != NULL ? nc_text : "");
 
