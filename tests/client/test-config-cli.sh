@@ -86,6 +86,7 @@ usage)
   run 2 config show --format xml "$CONFIGS/basic-vyos"; err_has 'Unknown format "xml"'
   run 2 config show --path "  " "$CONFIGS/basic-vyos"
   run 2 config show --nope "$CONFIGS/basic-vyos"
+  run 2 config show --path interfaces ethernet "$CONFIGS/basic-vyos"; err_has "as one argument"
   run 2 config diff "$CONFIGS/basic-vyos"
   run 2 config check
   ;;
