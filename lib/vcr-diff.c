@@ -3,12 +3,13 @@
  * Tree difference as command lines (see vcr-diff.h).
  *
  * The lines are applied in order, and `delete` removes ancestors it leaves
- * empty, as VyOS does. A node that exists in both trees but that the
- * deletes would empty (all its values and children go) would therefore
- * vanish before the `set` lines run and come back without its flags and
- * comment. Such a node, and one whose flags or value order change, is
- * *replaced*: deleted whole, then set again from the new tree with its
- * comment. Everything else is edited in place.
+ * empty, as VyOS does. A node whose flags or value order change, or whose
+ * values all go, is *replaced*: deleted whole, then set again from the new
+ * tree. Everything else is edited in place. A node that exists in both
+ * trees but that the deletes *empty* (all its values and children go) is
+ * pruned before the `set` lines run and recreated by them: its flags come
+ * back from the hints (or VyOS's schema), its comment is set again, and
+ * when the new node is empty a bare `set` brings it back.
  */
 #define G_LOG_DOMAIN "vcr-diff"
 
@@ -105,32 +106,40 @@ values_editable (const VcrNode *o, const VcrNode *n, guint *n_kept)
   return kept > 0 || vcr_node_get_n_values (o) == 0;
 }
 
+/* Flags and value order cannot be edited in place. */
 static gboolean
 needs_replace (const VcrNode *o, const VcrNode *n)
 {
-  gboolean survives = FALSE;
   guint kept = 0;
 
-  if (vcr_node_is_tag (o) != vcr_node_is_tag (n) ||
-      vcr_node_is_leaf (o) != vcr_node_is_leaf (n))
-    return TRUE;
-  if (!values_editable (o, n, &kept))
-    return TRUE;
+  return vcr_node_is_tag (o) != vcr_node_is_tag (n) ||
+         vcr_node_is_leaf (o) != vcr_node_is_leaf (n) ||
+         !values_editable (o, n, &kept);
+}
 
-  /* An empty node stays as it is; only a node that had something can be
+/* TRUE when the deletes take every value and child of @o (not replaced),
+ * so that `delete` prunes it and the sets bring it back bare. */
+static gboolean
+is_emptied (const VcrNode *o, const VcrNode *n)
+{
+  guint kept = 0;
+
+  /* An empty node stays as it is: only a node with something can be
    * emptied by the deletes. */
   if (vcr_node_get_n_values (o) == 0 && vcr_node_get_n_children (o) == 0)
     return FALSE;
+  values_editable (o, n, &kept);
   if (kept > 0)
     return FALSE;
-  for (guint i = 0; i < vcr_node_get_n_children (o) && !survives; i++)
+  for (guint i = 0; i < vcr_node_get_n_children (o); i++)
     {
       VcrNode *oc = vcr_node_get_child (o, i);
       VcrNode *nc = vcr_node_lookup (n, vcr_node_get_name (oc));
 
-      survives = nc != NULL && !needs_replace (oc, nc);
+      if (nc != NULL && !needs_replace (oc, nc) && !is_emptied (oc, nc))
+        return FALSE;
     }
-  return !survives;
+  return TRUE;
 }
 
 /* The sets (and comments) that create @n and everything under it. */
@@ -156,9 +165,11 @@ diff_create (Diff *diff, const VcrNode *n)
     }
 }
 
-/* Both nodes exist at diff->path and @o is not replaced. */
+/* Both nodes exist at diff->path and @o is not replaced. @emptied: the
+ * deletes prune the node, so the sets recreate it (with the flags the
+ * hints give) and its comment must be set again. */
 static void
-diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n)
+diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n, gboolean emptied)
 {
   guint kept = 0;
   const char *oc_text = vcr_node_get_comment (o);
@@ -176,7 +187,12 @@ diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n)
       for (guint i = kept; i < vcr_node_get_n_values (n); i++)
         add_line (diff->sets, "set", diff->path, vcr_node_get_value (n, i));
     }
-  if (g_strcmp0 (oc_text, nc_text) != 0 && diff->path->len > 0)
+  /* Nothing below would bring an emptied node back. */
+  if (emptied && vcr_node_get_n_values (n) == 0 && vcr_node_get_n_children (n) == 0)
+    add_line (diff->sets, "set", diff->path, NULL);
+  if (emptied && nc_text != NULL)
+    add_line (diff->comments, "comment", diff->path, nc_text);
+  else if (!emptied && g_strcmp0 (oc_text, nc_text) != 0 && diff->path->len > 0)
     add_line (diff->comments, "comment", diff->path, nc_text != NULL ? nc_text : "");
 
   /* Old children first, for the deletes; the new order drives the sets. */
@@ -205,7 +221,7 @@ diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n)
           diff_create (diff, nc);
         }
       else
-        diff_edit (diff, oc, nc);
+        diff_edit (diff, oc, nc, is_emptied (oc, nc));
       g_ptr_array_remove_index (diff->path, diff->path->len - 1);
     }
 }
@@ -246,7 +262,7 @@ vcr_diff (const VcrTree *old_tree, const VcrTree *new_tree, const char *const *u
           diff_create (&diff, n);
         }
       else
-        diff_edit (&diff, o, n);
+        diff_edit (&diff, o, n, path->len > 0 && is_emptied (o, n));
     }
 
   for (guint i = 0; i < deletes->len; i++)

@@ -117,12 +117,21 @@ test_diff_comments_and_flags (void)
   assert_lines (old_text,
                 "/* inside */\nfirewall {\n    name WAN {\n        rule 2 {\n"
                 "            action accept\n        }\n    }\n}\n",
-                "delete firewall\n"
+                "delete firewall name WAN rule 1\n"
                 "set firewall name WAN rule 2 action 'accept'\n"
                 "comment firewall 'inside'");
+  /* The deletes prune `system`; the sets bring it back and its comment
+   * is set again. */
+  assert_lines ("/* c */\nsystem {\n    host-name a\n}\n", "/* c */\nsystem {\n    host-name b\n}\n",
+                "delete system host-name\n"
+                "set system host-name 'b'\n"
+                "comment system 'c'");
+  /* An emptied node that stays empty comes back with a bare set. */
+  assert_lines ("a {\n    b {\n        c\n    }\n}\n", "a {\n    b {\n    }\n}\n",
+                "delete a b c\nset a b");
   /* A valueless leaf becomes an empty node with braces. */
   assert_lines ("a {\n    b\n}\nc {\n    d\n}\n", "a {\n    b {\n    }\n}\nc {\n    d\n}\n",
-                "delete a\nset a b");
+                "delete a b\nset a b");
   /* Quoting of odd values and names. */
   assert_lines ("a {\n}\n", "a {\n    b \"x y\" {\n        c \"it's\"\n    }\n}\n",
                 "set a b x\\ y c 'it'\\''s'");
@@ -143,10 +152,9 @@ test_diff_under (void)
   g_auto(GStrv) gone = vcr_diff (old_tree, empty, wan);
   g_auto(GStrv) made = vcr_diff (empty, new_tree, wan);
 
-  /* The only value of WAN changes: WAN would be emptied, so it is
-   * replaced whole (vcr-diff.c). */
+  /* A single value that changes: the old one goes, the new one comes. */
   g_assert_cmpuint (g_strv_length (lines), ==, 2);
-  g_assert_cmpstr (lines[0], ==, "delete firewall name WAN");
+  g_assert_cmpstr (lines[0], ==, "delete firewall name WAN default-action");
   g_assert_cmpstr (lines[1], ==, "set firewall name WAN default-action 'accept'");
   g_assert_cmpuint (g_strv_length (gone), ==, 1);
   g_assert_cmpstr (gone[0], ==, "delete firewall name WAN");
