@@ -75,6 +75,15 @@ print_json (JsonBuilder *builder)
   printf ("%s\n", text);
 }
 
+/* Operators type `--path firewall name WAN`: say how to spell it. */
+static const char *
+path_hint (const char *path_text, gboolean extra_args)
+{
+  if (path_text == NULL || !extra_args)
+    return "";
+  return " (give the words of --path as one argument: --path \"firewall name WAN\")";
+}
+
 static gboolean
 parse_format (const char *text, VcrFormat *format)
 {
@@ -117,7 +126,7 @@ config_show (int argc, char **argv, gboolean json)
     return VCR_EXIT_USAGE;
   if (argc != 2)
     {
-      g_printerr ("config show takes one FILE\n");
+      g_printerr ("config show takes one FILE%s\n", path_hint (path_text, argc > 2));
       return VCR_EXIT_USAGE;
     }
   if (format_text != NULL && !parse_format (format_text, &format))
@@ -195,7 +204,8 @@ config_diff (int argc, char **argv, gboolean json)
     return VCR_EXIT_USAGE;
   if (argc != 3)
     {
-      g_printerr ("config diff takes two files, OLD and NEW\n");
+      g_printerr ("config diff takes two files, OLD and NEW%s\n",
+                  path_hint (path_text, argc > 3));
       return VCR_EXIT_USAGE;
     }
   if (path_text != NULL)

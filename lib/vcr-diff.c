@@ -3,12 +3,13 @@
  * Tree difference as command lines (see vcr-diff.h).
  *
  * The lines are applied in order, and `delete` removes ancestors it leaves
- * empty, as VyOS does. A node that exists in both trees but that the
- * deletes would empty (all its values and children go) would therefore
- * vanish before the `set` lines run and come back without its flags and
- * comment. Such a node, and one whose flags or value order change, is
- * *replaced*: deleted whole, then set again from the new tree with its
- * comment. Everything else is edited in place.
+ * empty, as VyOS does. A node whose flags or value order change, or whose
+ * values all go, is *replaced*: deleted whole, then set again from the new
+ * tree. Everything else is edited in place. A node that exists in both
+ * trees but that the deletes *empty* (all its values and children go) is
+ * pruned before the `set` lines run and recreated by them: its flags come
+ * back from the hints (or VyOS's schema), its comment is set again, and
+ * when the new node is empty a bare `set` brings it back.
  */
 #define G_LOG_DOMAIN "vcr-diff"
 
@@ -48,24 +49,28 @@ add_line (GPtrArray *lines, const char *verb, GPtrArray *path, const char *value
 }
 
 static gboolean
-has_value (const VcrNode *node, const char *value)
+values_same (const VcrNode *o, const VcrNode *n)
 {
-  for (guint i = 0; i < vcr_node_get_n_values (node); i++)
-    if (strcmp (vcr_node_get_value (node, i), value) == 0)
-      return TRUE;
-  return FALSE;
+  guint count = vcr_node_get_n_values (o);
+
+  if (count != vcr_node_get_n_values (n))
+    return FALSE;
+  for (guint i = 0; i < count; i++)
+    if (strcmp (vcr_node_get_value (o, i), vcr_node_get_value (n, i)) != 0)
+      return FALSE;
+  return TRUE;
 }
 
+/* The node's values as a set (borrowed strings); FALSE when one repeats.
+ * A set, not a scan: a firewall group can hold thousands of addresses. */
 static gboolean
-has_duplicate_values (const VcrNode *node)
+value_set (const VcrNode *node, GHashTable **set)
 {
-  guint n = vcr_node_get_n_values (node);
-
-  for (guint i = 0; i < n; i++)
-    for (guint j = i + 1; j < n; j++)
-      if (strcmp (vcr_node_get_value (node, i), vcr_node_get_value (node, j)) == 0)
-        return TRUE;
-  return FALSE;
+  *set = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < vcr_node_get_n_values (node); i++)
+    if (!g_hash_table_add (*set, (gpointer) vcr_node_get_value (node, i)))
+      return FALSE;
+  return TRUE;
 }
 
 /* The values of @o that stay in @n; TRUE when @n's values are exactly
@@ -74,15 +79,22 @@ has_duplicate_values (const VcrNode *node)
 static gboolean
 values_editable (const VcrNode *o, const VcrNode *n, guint *n_kept)
 {
+  g_autoptr(GHashTable) old_set = NULL;
+  g_autoptr(GHashTable) new_set = NULL;
   guint kept = 0;
 
-  if (has_duplicate_values (o) || has_duplicate_values (n))
+  if (values_same (o, n))
+    {
+      *n_kept = vcr_node_get_n_values (n);
+      return TRUE;
+    }
+  if (!value_set (o, &old_set) || !value_set (n, &new_set))
     return FALSE;
   for (guint i = 0; i < vcr_node_get_n_values (o); i++)
     {
       const char *value = vcr_node_get_value (o, i);
 
-      if (!has_value (n, value))
+      if (!g_hash_table_contains (new_set, value))
         continue;
       if (kept >= vcr_node_get_n_values (n) ||
           strcmp (vcr_node_get_value (n, kept), value) != 0)
@@ -94,32 +106,40 @@ values_editable (const VcrNode *o, const VcrNode *n, guint *n_kept)
   return kept > 0 || vcr_node_get_n_values (o) == 0;
 }
 
+/* Flags and value order cannot be edited in place. */
 static gboolean
 needs_replace (const VcrNode *o, const VcrNode *n)
 {
-  gboolean survives = FALSE;
   guint kept = 0;
 
-  if (vcr_node_is_tag (o) != vcr_node_is_tag (n) ||
-      vcr_node_is_leaf (o) != vcr_node_is_leaf (n))
-    return TRUE;
-  if (!values_editable (o, n, &kept))
-    return TRUE;
+  return vcr_node_is_tag (o) != vcr_node_is_tag (n) ||
+         vcr_node_is_leaf (o) != vcr_node_is_leaf (n) ||
+         !values_editable (o, n, &kept);
+}
 
-  /* An empty node stays as it is; only a node that had something can be
+/* TRUE when the deletes take every value and child of @o (not replaced),
+ * so that `delete` prunes it and the sets bring it back bare. */
+static gboolean
+is_emptied (const VcrNode *o, const VcrNode *n)
+{
+  guint kept = 0;
+
+  /* An empty node stays as it is: only a node with something can be
    * emptied by the deletes. */
   if (vcr_node_get_n_values (o) == 0 && vcr_node_get_n_children (o) == 0)
     return FALSE;
+  values_editable (o, n, &kept);
   if (kept > 0)
     return FALSE;
-  for (guint i = 0; i < vcr_node_get_n_children (o) && !survives; i++)
+  for (guint i = 0; i < vcr_node_get_n_children (o); i++)
     {
       VcrNode *oc = vcr_node_get_child (o, i);
       VcrNode *nc = vcr_node_lookup (n, vcr_node_get_name (oc));
 
-      survives = nc != NULL && !needs_replace (oc, nc);
+      if (nc != NULL && !needs_replace (oc, nc) && !is_emptied (oc, nc))
+        return FALSE;
     }
-  return !survives;
+  return TRUE;
 }
 
 /* The sets (and comments) that create @n and everything under it. */
@@ -145,21 +165,34 @@ diff_create (Diff *diff, const VcrNode *n)
     }
 }
 
-/* Both nodes exist at diff->path and @o is not replaced. */
+/* Both nodes exist at diff->path and @o is not replaced. @emptied: the
+ * deletes prune the node, so the sets recreate it (with the flags the
+ * hints give) and its comment must be set again. */
 static void
-diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n)
+diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n, gboolean emptied)
 {
   guint kept = 0;
   const char *oc_text = vcr_node_get_comment (o);
   const char *nc_text = vcr_node_get_comment (n);
 
-  values_editable (o, n, &kept);
-  for (guint i = 0; i < vcr_node_get_n_values (o); i++)
-    if (!has_value (n, vcr_node_get_value (o, i)))
-      add_line (diff->deletes, "delete", diff->path, vcr_node_get_value (o, i));
-  for (guint i = kept; i < vcr_node_get_n_values (n); i++)
-    add_line (diff->sets, "set", diff->path, vcr_node_get_value (n, i));
-  if (g_strcmp0 (oc_text, nc_text) != 0 && diff->path->len > 0)
+  if (!values_same (o, n))
+    {
+      g_autoptr(GHashTable) new_set = NULL;
+
+      values_editable (o, n, &kept);
+      value_set (n, &new_set);
+      for (guint i = 0; i < vcr_node_get_n_values (o); i++)
+        if (!g_hash_table_contains (new_set, vcr_node_get_value (o, i)))
+          add_line (diff->deletes, "delete", diff->path, vcr_node_get_value (o, i));
+      for (guint i = kept; i < vcr_node_get_n_values (n); i++)
+        add_line (diff->sets, "set", diff->path, vcr_node_get_value (n, i));
+    }
+  /* Nothing below would bring an emptied node back. */
+  if (emptied && vcr_node_get_n_values (n) == 0 && vcr_node_get_n_children (n) == 0)
+    add_line (diff->sets, "set", diff->path, NULL);
+  if (emptied && nc_text != NULL)
+    add_line (diff->comments, "comment", diff->path, nc_text);
+  else if (!emptied && g_strcmp0 (oc_text, nc_text) != 0 && diff->path->len > 0)
     add_line (diff->comments, "comment", diff->path, nc_text != NULL ? nc_text : "");
 
   /* Old children first, for the deletes; the new order drives the sets. */
@@ -188,7 +221,7 @@ diff_edit (Diff *diff, const VcrNode *o, const VcrNode *n)
           diff_create (diff, nc);
         }
       else
-        diff_edit (diff, oc, nc);
+        diff_edit (diff, oc, nc, is_emptied (oc, nc));
       g_ptr_array_remove_index (diff->path, diff->path->len - 1);
     }
 }
@@ -229,7 +262,7 @@ vcr_diff (const VcrTree *old_tree, const VcrTree *new_tree, const char *const *u
           diff_create (&diff, n);
         }
       else
-        diff_edit (&diff, o, n);
+        diff_edit (&diff, o, n, path->len > 0 && is_emptied (o, n));
     }
 
   for (guint i = 0; i < deletes->len; i++)

@@ -46,17 +46,9 @@ vcr_node_append_value (VcrTree *tree, VcrNode *node, const char *value)
   g_return_if_fail (node != NULL);
   g_return_if_fail (value != NULL);
 
-  if (node->n_values == node->values_cap)
-    {
-      guint cap = MAX (4, node->values_cap * 2);
-      const char **values = vcr_arena_alloc (&tree->arena, cap * sizeof (char *));
+  const char *copy = vcr_arena_strdup (&tree->arena, value);
 
-      if (node->n_values > 0)
-        memcpy (values, node->values, node->n_values * sizeof (char *));
-      node->values = values;
-      node->values_cap = cap;
-    }
-  node->values[node->n_values++] = vcr_arena_strdup (&tree->arena, value);
+  vcr_node_append_values (&tree->arena, node, &copy, 1);
 }
 
 int

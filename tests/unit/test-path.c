@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Paths: parsing, word checks, "under", snapshot text and digest,
+ * is_within (SPEC §3, §4). */
+#include <string.h>
+
+#include "vcr-error.h"
+#include "vcr-path.h"
+
+static VcrTree *
+parse (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  VcrTree *tree = vcr_tree_parse (text, strlen (text), VCR_PARSE_DEFAULT, "test", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (tree);
+  return tree;
+}
+
+static void
+test_path_parse (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) words = vcr_path_parse ("  firewall\tname   WAN \n", &error);
+  g_auto(GStrv) none = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (words), ==, 3);
+  g_assert_cmpstr (words[0], ==, "firewall");
+  g_assert_cmpstr (words[1], ==, "name");
+  g_assert_cmpstr (words[2], ==, "WAN");
+
+  none = vcr_path_parse (" \t ", &error);
+  g_assert_null (none);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH);
+  g_clear_error (&error);
+  g_assert_null (vcr_path_parse ("", &error));
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH);
+}
+
+static void
+test_path_check_words (void)
+{
+  const char *good[] = { "firewall", "name", "WAN", NULL };
+  const char *empty_list[] = { NULL };
+  const char *empty_word[] = { "firewall", "", NULL };
+  const char *space[] = { "firewall", "name WAN", NULL };
+  const char *tab[] = { "fire\twall", NULL };
+  const char *bad_utf8[] = { "fire\xffwall", NULL };
+  const char *const *bad[] = { empty_list, empty_word, space, tab, bad_utf8, NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vcr_path_check_words (good, &error));
+  g_assert_no_error (error);
+  g_assert_false (vcr_path_check_words (NULL, &error));
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH);
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_clear_error (&error);
+      g_assert_false (vcr_path_check_words (bad[i], &error));
+      g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH);
+    }
+}
+
+static void
+test_path_under (void)
+{
+  const char *wan[] = { "firewall", "name", "WAN", NULL };
+  const char *wan2[] = { "firewall", "name", "WAN2", NULL };
+  const char *rule[] = { "firewall", "name", "WAN", "rule", "10", NULL };
+  const char *fw[] = { "firewall", NULL };
+  g_autofree char *text = vcr_path_to_string (rule);
+
+  g_assert_cmpstr (text, ==, "firewall name WAN rule 10");
+  g_assert_true (vcr_path_is_under (wan, wan));
+  g_assert_true (vcr_path_is_under (rule, wan));
+  g_assert_true (vcr_path_is_under (wan, fw));
+  g_assert_false (vcr_path_is_under (wan2, wan));
+  g_assert_false (vcr_path_is_under (wan, wan2));
+  g_assert_false (vcr_path_is_under (fw, wan));
+}
+
+static const char *config =
+  "firewall {\n"
+  "    /* the outside */\n"
+  "    name WAN {\n"
+  "        default-action drop\n"
+  "        rule 10 {\n"
+  "            action accept\n"
+  "        }\n"
+  "    }\n"
+  "    name LAN {\n"
+  "        default-action accept\n"
+  "    }\n"
+  "    state-policy {\n"
+  "        established {\n"
+  "            action accept\n"
+  "        }\n"
+  "    }\n"
+  "}\n"
+  "system {\n"
+  "    host-name vyos\n"
+  "}\n";
+
+static void
+test_path_snapshot (void)
+{
+  g_autoptr(VcrTree) tree = parse (config);
+  const char *wan[] = { "firewall", "name", "WAN", NULL };
+  const char *missing[] = { "firewall", "name", "WAN2", NULL };
+  g_autofree char *text = vcr_path_snapshot_text (tree, wan);
+  g_autofree char *absent = vcr_path_snapshot_text (tree, missing);
+  g_autofree char *digest = NULL;
+  g_autofree char *empty_digest = NULL;
+
+  /* Bare ancestors, the tag flag of `name` kept, the node's comment kept. */
+  g_assert_cmpstr (text, ==,
+                   "firewall {\n"
+                   "    /* the outside */\n"
+                   "    name WAN {\n"
+                   "        default-action \"drop\"\n"
+                   "        rule 10 {\n"
+                   "            action \"accept\"\n"
+                   "        }\n"
+                   "    }\n"
+                   "}\n");
+  g_assert_cmpstr (absent, ==, "");
+
+  digest = vcr_digest (text, strlen (text));
+  g_assert_cmpuint (strlen (digest), ==, 64);
+  empty_digest = vcr_digest ("", 0);
+  g_assert_cmpstr (empty_digest, ==,
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+static void
+test_path_snapshot_independent (void)
+{
+  /* The same subtree in two different configs gives the same bytes. */
+  g_autoptr(VcrTree) a = parse (config);
+  g_autoptr(VcrTree) b = parse ("firewall {\n    name WAN {\n        rule 10 {\n"
+                                "            action accept\n        }\n"
+                                "        default-action drop\n    }\n}\n");
+  const char *rule[] = { "firewall", "name", "WAN", "rule", "10", NULL };
+  g_autofree char *ta = vcr_path_snapshot_text (a, rule);
+  g_autofree char *tb = vcr_path_snapshot_text (b, rule);
+  g_autofree char *da = vcr_digest (ta, strlen (ta));
+  g_autofree char *db = vcr_digest (tb, strlen (tb));
+
+  g_assert_cmpstr (ta, ==, tb);
+  g_assert_cmpstr (da, ==, db);
+}
+
+static void
+test_path_within (void)
+{
+  g_autoptr(VcrTree) tree = parse (config);
+  g_autoptr(VcrTree) empty = vcr_tree_new ();
+  const char *wan[] = { "firewall", "name", "WAN", NULL };
+  const char *fw[] = { "firewall", NULL };
+  g_autofree char *text = vcr_path_snapshot_text (tree, wan);
+  g_autoptr(VcrTree) snap = parse (text);
+  g_autoptr(VcrTree) more = parse ("firewall {\n    name WAN {\n    }\n    name LAN {\n    }\n}\n");
+  g_autoptr(VcrTree) commented = parse ("/* c */\nfirewall {\n    name WAN {\n    }\n}\n");
+
+  g_assert_true (vcr_tree_is_within (empty, wan));
+  g_assert_true (vcr_tree_is_within (snap, wan));
+  g_assert_true (vcr_tree_is_within (snap, fw));
+  g_assert_false (vcr_tree_is_within (tree, wan));
+  g_assert_true (vcr_tree_is_within (tree, (const char *[]) { NULL }));
+  g_assert_false (vcr_tree_is_within (more, wan));
+  g_assert_false (vcr_tree_is_within (commented, wan));
+  g_assert_false (vcr_tree_is_within (snap, (const char *[]) { "firewall", "name", "LAN", NULL }));
+}
+
+/* Every real config: the snapshot of each top-level node parses back and
+ * lies within its path. */
+static void
+test_path_real_configs (void)
+{
+  const char *data = g_getenv ("VCR_SHARED_DATA");
+  g_autofree char *dir_name = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint n_files = 0;
+
+  g_assert_nonnull (data);
+  dir_name = g_build_filename (data, "vyos-configs", "configs", NULL);
+  dir = g_dir_open (dir_name, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = NULL;
+      g_autofree char *contents = NULL;
+      g_autoptr(VcrTree) tree = NULL;
+      VcrNode *root;
+
+      if (g_str_has_suffix (name, ".json") || g_str_has_suffix (name, ".boot"))
+        continue;
+      file = g_build_filename (dir_name, name, NULL);
+      g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
+      tree = parse (contents);
+      root = vcr_tree_get_root (tree);
+      for (guint i = 0; i < vcr_node_get_n_children (root); i++)
+        {
+          const char *words[] = { vcr_node_get_name (vcr_node_get_child (root, i)), NULL };
+          g_autofree char *text = vcr_path_snapshot_text (tree, words);
+          g_autoptr(VcrTree) back = parse (text);
+
+          g_assert_true (vcr_tree_is_within (back, words));
+          g_assert_true (vcr_tree_subtree_equal (tree, back, words));
+        }
+      n_files++;
+    }
+  g_assert_cmpuint (n_files, >, 20);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/path/parse", test_path_parse);
+  g_test_add_func ("/path/check-words", test_path_check_words);
+  g_test_add_func ("/path/under", test_path_under);
+  g_test_add_func ("/path/snapshot", test_path_snapshot);
+  g_test_add_func ("/path/snapshot-independent", test_path_snapshot_independent);
+  g_test_add_func ("/path/within", test_path_within);
+  g_test_add_func ("/path/real-configs", test_path_real_configs);
+  return g_test_run ();
+}
