@@ -120,10 +120,12 @@ EOT
         if [ "$mode" = replica ]; then
           echo '        primary {'
           echo '            address "127.0.0.1"'
+          echo '            port "9"'
           echo '        }'
         else
           echo '        replica Secondary {'
           echo '            address "127.0.0.2"'
+          echo '            port "9"'
           echo '        }'
         fi
         echo '        replicate {'
@@ -144,10 +146,13 @@ interfaces {
 EOT
 }
 
+# The daemon listens on a free port of its own (cases run in parallel) and
+# its peers are at port 9, where nothing listens: every peer request fails
+# at once, which these single-router cases rely on.
 start_daemon () {
   # shellcheck disable=SC2086
   ${VALGRIND:-} "$VCR_DAEMON" --config "$TMP/config.boot" --state-dir "$TMP/state" \
-    --verbose "$@" > "$TMP/daemon.log" 2>&1 &
+    --listen 127.0.0.1:0 --verbose "$@" > "$TMP/daemon.log" 2>&1 &
   DAEMON_PID=$!
   wait_for busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status "$BUS_NAME" \
     || fail "the daemon did not take its bus name"
