@@ -180,6 +180,7 @@ vcr_client_status (int argc, char **argv, gboolean json)
   sd_bus_error error = SD_BUS_ERROR_NULL;
   g_autofree char *mode = NULL, *state = NULL, *listen = NULL, *version = NULL;
   g_auto(GStrv) paths = NULL;
+  g_auto(GStrv) warnings = NULL;
   g_autoptr(GArray) peers = g_array_new (FALSE, TRUE, sizeof (Peer));
   uint64_t generation = 0;
   int r;
@@ -205,6 +206,9 @@ vcr_client_status (int argc, char **argv, gboolean json)
     r = sd_bus_get_property_string (bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Version",
                                     &error, &version);
   if (r >= 0)
+    r = sd_bus_get_property_strv (bus, BUS_NAME, BUS_PATH, BUS_INTERFACE, "Warnings",
+                                  &error, &warnings);
+  if (r >= 0)
     r = read_peers (bus, peers, &error);
   if (r < 0)
     {
@@ -229,6 +233,8 @@ vcr_client_status (int argc, char **argv, gboolean json)
       json_builder_add_string_value (b, listen);
       json_builder_set_member_name (b, "version");
       json_builder_add_string_value (b, version);
+      json_builder_set_member_name (b, "warnings");
+      json_add_strv (b, warnings);
       json_builder_set_member_name (b, "peers");
       json_builder_begin_array (b);
       for (guint i = 0; i < peers->len; i++)
@@ -259,6 +265,8 @@ vcr_client_status (int argc, char **argv, gboolean json)
   printf ("Generation:     %" G_GUINT64_FORMAT "\n", (guint64) generation);
   printf ("Listen address: %s\n", *listen != '\0' ? listen : "(not listening)");
   printf ("Version:        %s\n", version);
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+    printf ("Warning:        %s\n", warnings[i]);
   printf ("Replicated paths:\n");
   for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
     printf ("  %s\n", paths[i]);

@@ -35,12 +35,33 @@ app_quit (App *app, int exit_code)
   g_main_loop_quit (app->loop);
 }
 
+/* SIGTERM finishes an apply in flight first: the config file is written
+ * atomically anyway, but the reference copy and the answer to the primary
+ * belong to the same step. Polled: an apply takes milliseconds to seconds. */
+static gboolean
+quit_when_idle (gpointer user_data)
+{
+  App *app = user_data;
+
+  if (vcr_daemon_is_applying (app->daemon))
+    return G_SOURCE_CONTINUE;
+  g_message ("Exiting on a signal");
+  app_quit (app, EXIT_SUCCESS);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_quit_signal (gpointer user_data)
 {
   App *app = user_data;
-  g_message ("Exiting on a signal");
-  app_quit (app, EXIT_SUCCESS);
+
+  if (vcr_daemon_is_applying (app->daemon))
+    {
+      g_message ("Exiting once the apply in flight is done");
+      g_timeout_add (50, quit_when_idle, app);
+    }
+  else
+    quit_when_idle (app);
   return G_SOURCE_CONTINUE;
 }
 

@@ -596,6 +596,22 @@ get_listen_address (sd_bus *bus, const char *path, const char *interface,
 }
 
 static int
+get_warnings (sd_bus *bus, const char *path, const char *interface, const char *property,
+              sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  VcrBusObject *self = userdata;
+  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
+  int r = sd_bus_message_open_container (reply, 'a', "s");
+
+  for (guint i = 0; r >= 0 && settings != NULL && settings->warnings != NULL &&
+                   i < settings->warnings->len; i++)
+    r = sd_bus_message_append (reply, "s", g_ptr_array_index (settings->warnings, i));
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  return r;
+}
+
+static int
 get_version (sd_bus *bus, const char *path, const char *interface, const char *property,
              sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
@@ -652,6 +668,7 @@ static const sd_bus_vtable vcr_vtable[] = {
   SD_BUS_PROPERTY ("Peers", "a(ssstts)", get_peers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
   SD_BUS_PROPERTY ("ListenAddress", "s", get_listen_address, 0,
                    SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY ("Warnings", "as", get_warnings, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
   SD_BUS_PROPERTY ("Version", "s", get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
   SD_BUS_VTABLE_END
 };

@@ -235,6 +235,12 @@ vcr_daemon_get_history (VcrDaemon *self, guint max)
   return all;
 }
 
+gboolean
+vcr_daemon_is_applying (VcrDaemon *self)
+{
+  return self->replicator != NULL && vcr_replicator_is_applying (self->replicator);
+}
+
 /* ---- Properties ------------------------------------------------------- */
 
 VcrMode
@@ -428,6 +434,7 @@ take_settings (VcrDaemon *self, VcrSettings *settings)
   vcr_daemon_notify (self, "Mode");
   vcr_daemon_notify (self, "ReplicatedPaths");
   vcr_daemon_notify (self, "Generation");
+  vcr_daemon_notify (self, "Warnings");
 }
 
 /* ---- Reload ----------------------------------------------------------- */

@@ -302,6 +302,27 @@ case_polkit () {
   grep -q "refused by polkit" "$TMP/daemon.log" || fail "no polkit refusal in the log"
 }
 
+# A secret shorter than 16 characters is accepted, with a warning in the
+# log and in status (SPEC §2).
+case_short_secret () {
+  write_config replica
+  sed -i 's/pre-shared-secret "0123456789abcdef0123"/pre-shared-secret "short"/' "$TMP/config.boot"
+  start_bus; start_daemon
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Mode
+  [ "$OUT" = 's "replica"' ] || fail "Mode: $OUT"
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Warnings
+  expect_contains "$OUT" 'as 1 "'
+  expect_exit 0 client status
+  expect_contains "$OUT" "Warning:        "
+  expect_contains "$OUT" "16"
+  grep -q "16" "$TMP/daemon.log" || fail "no warning in the log"
+  # A long secret: no warning.
+  write_config replica
+  expect_exit 0 client reload
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME Warnings
+  [ "$OUT" = 'as 0' ] || fail "Warnings after reload: $OUT"
+}
+
 case=${1:?usage: run-case.sh CASE}
 declare -F "case_${case//-/_}" > /dev/null || fail "unknown case $case"
 "case_${case//-/_}"
