@@ -395,42 +395,8 @@ new_node (Parser *p, const char *name, guint line, guint column)
   VcrNode *node = vcr_node_new (p->tree, name);
 
   node->line = line;
-  node->column = column;
+  node->column = MIN (column, VCR_NODE_MAX_COLUMN);
   return node;
-}
-
-static void
-node_append_values (VcrArena *arena, VcrNode *node, const char **values, guint n)
-{
-  if (node->n_values + n > node->values_cap)
-    {
-      guint cap = MAX (node->n_values + n, node->values_cap * 2);
-      const char **grown = vcr_arena_alloc (arena, cap * sizeof (char *));
-
-      if (node->n_values > 0)
-        memcpy (grown, node->values, node->n_values * sizeof (char *));
-      node->values = grown;
-      node->values_cap = cap;
-    }
-  memcpy (node->values + node->n_values, values, n * sizeof (char *));
-  node->n_values += n;
-}
-
-static void
-node_append_children (VcrArena *arena, VcrNode *node, VcrNode **children, guint n)
-{
-  if (node->n_children + n > node->children_cap)
-    {
-      guint cap = MAX (node->n_children + n, node->children_cap * 2);
-      VcrNode **grown = vcr_arena_alloc (arena, cap * sizeof (VcrNode *));
-
-      if (node->n_children > 0)
-        memcpy (grown, node->children, node->n_children * sizeof (VcrNode *));
-      node->children = grown;
-      node->children_cap = cap;
-    }
-  memcpy (node->children + node->n_children, children, n * sizeof (VcrNode *));
-  node->n_children += n;
 }
 
 static void
@@ -494,8 +460,8 @@ merge_run (VcrArena *arena, VcrNode **run, guint n)
           VcrNode *into = by_name[i];
           VcrNode *from = by_name[j];
 
-          node_append_values (arena, into, from->values, from->n_values);
-          node_append_children (arena, into, from->children, from->n_children);
+          vcr_node_append_values (arena, into, from->values, from->n_values);
+          vcr_node_append_children (arena, into, from->children, from->n_children);
           into->merged = MERGE_TARGET;
           from->merged = MERGE_GONE;
           j++;
@@ -550,7 +516,8 @@ set_children (Parser *p, VcrNode *node, VcrNode **kids, guint n,
                             where != NULL ? where : "", where != NULL ? " " : "",
                             child->name, dup->name);
     }
-  node->n_children = node->children_cap = kept;
+  node->n_children = kept;
+  node->children_exact = TRUE;
   node->children = kept > 0 ? vcr_arena_alloc (arena, kept * sizeof (VcrNode *)) : NULL;
   if (kept > 0)
     memcpy (node->children, kids, kept * sizeof (VcrNode *));
@@ -612,7 +579,12 @@ end_leaf (Parser *p, Pending *n, gboolean with_value)
   if (n->comment != NULL)
     node->comment = comment_string (p, n->comment, n->comment_len);
   if (with_value)
-    node_append_values (&p->tree->arena, node, &n->value, 1);
+    {
+      node->values = vcr_arena_alloc (&p->tree->arena, sizeof (char *));
+      node->values[0] = n->value;
+      node->n_values = 1;
+      node->values_exact = TRUE;
+    }
   pending_push (p, node);
   n->comment = NULL;
 }
@@ -650,7 +622,8 @@ close_block (Parser *p, GError **error)
 
   where = frame.outer != NULL ? g_strdup_printf ("%s %s", frame.outer->name, frame.node->name)
                               : g_strdup (frame.node->name);
-  if (!set_children (p, frame.node, p->pending + frame.start,
+  if (p->n_pending > frame.start &&
+      !set_children (p, frame.node, p->pending + frame.start,
                      p->n_pending - frame.start, where, error))
     return FALSE;
   p->n_pending = frame.start;
@@ -659,7 +632,8 @@ close_block (Parser *p, GError **error)
     {
       frame.outer->children = vcr_arena_alloc (&p->tree->arena, sizeof (VcrNode *));
       frame.outer->children[0] = frame.node;
-      frame.outer->n_children = frame.outer->children_cap = 1;
+      frame.outer->n_children = 1;
+      frame.outer->children_exact = TRUE;
       frame.outer->odd_order = vcr_name_has_odd_digits (frame.node->name);
       pending_push (p, frame.outer);
     }
@@ -814,7 +788,8 @@ vcr_tree_parse (const char *text, gsize length, VcrParseFlags flags,
 
   if (!(flags & VCR_PARSE_RAW))
     body_len = find_footer (text, length);
-  tree = vcr_tree_new_sized (body_len + body_len / 2);
+  /* Untouched arena pages cost nothing; a big first block avoids growth. */
+  tree = vcr_tree_new_sized (body_len * 3);
   tree->raw = (flags & VCR_PARSE_RAW) != 0;
   if (body_len < length)
     tree->footer = vcr_arena_strndup (&tree->arena, text + body_len, length - body_len);

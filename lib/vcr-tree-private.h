@@ -27,25 +27,32 @@ typedef struct {
   gsize total;              /* bytes obtained from malloc, for the bench */
 } VcrArena;
 
+/* 48 bytes: a big config has tens of thousands of nodes, and on this kind
+ * of machine every fresh page costs more than parsing it. The arrays have
+ * no stored capacity: an "exact" array is as long as its count (as the
+ * parser and copy allocate them), any other one has room for the next
+ * power of two (at least 4); see vcr_node_append_*(). */
 struct _VcrNode {
   const char *name;
   const char *comment;      /* nullable */
   const char **values;
   VcrNode **children;
   guint n_values;
-  guint values_cap;
   guint n_children;
-  guint children_cap;
   guint line;               /* where the parser saw the name (0: not parsed) */
-  guint column;
-  guint8 tag;
-  guint8 leaf;
+  guint column : 24;        /* clamped */
+  guint tag : 1;
+  guint leaf : 1;
   /* Some child name has a digit run that makes the lexical-numeric order
    * inconsistent (leading zeros, or 10+ digits that wrap around): lookups
    * then scan instead of bisecting. */
-  guint8 odd_order;
-  guint8 merged;            /* parser scratch, 0 outside vcr_tree_parse() */
+  guint odd_order : 1;
+  guint values_exact : 1;
+  guint children_exact : 1;
+  guint merged : 2;         /* parser scratch, 0 outside vcr_tree_parse() */
 };
+
+#define VCR_NODE_MAX_COLUMN 0xffffff
 
 struct _VcrTree {
   VcrArena arena;
@@ -66,6 +73,8 @@ const char *vcr_arena_strdup (VcrArena *arena, const char *str);
 VcrTree *vcr_tree_new_sized (gsize size_hint);
 VcrNode *vcr_node_new (VcrTree *tree, const char *name);
 gboolean vcr_name_has_odd_digits (const char *name);
+void vcr_node_append_values (VcrArena *arena, VcrNode *node, const char *const *values, guint n);
+void vcr_node_append_children (VcrArena *arena, VcrNode *node, VcrNode *const *children, guint n);
 
 /* Sorts @children stably in lexical-numeric order. */
 void vcr_sort_children (VcrNode **children, guint n_children);

@@ -477,19 +477,73 @@ vcr_tree_lookup (const VcrTree *tree, const char *const *words)
 
 /* ---- editing ---------------------------------------------------------- */
 
+/* The room an array of @n items has (see struct _VcrNode). Removing items
+ * only makes this underestimate, which is safe. */
+static guint
+array_capacity (guint n, gboolean exact)
+{
+  guint cap = 4;
+
+  if (exact || n == 0)
+    return n;
+  while (cap < n && cap < G_MAXUINT / 2)
+    cap *= 2;
+  return cap;
+}
+
+/* Makes room for @add more items in *@array (of @n items of @size bytes). */
+static void
+array_reserve (VcrArena *arena, gpointer *array, guint n, guint add, gsize size, guint *exact)
+{
+  gpointer grown;
+  guint cap;
+
+  g_assert (add <= G_MAXUINT / 2 - n);
+  if (n + add <= array_capacity (n, *exact))
+    return;
+  cap = array_capacity (n + add, FALSE);
+  grown = vcr_arena_alloc (arena, (gsize) cap * size);
+  if (n > 0)
+    memcpy (grown, *array, (gsize) n * size);
+  *array = grown;
+  *exact = FALSE;
+}
+
+void
+vcr_node_append_values (VcrArena *arena, VcrNode *node, const char *const *values, guint n)
+{
+  guint exact = node->values_exact;
+
+  if (n == 0)
+    return;
+  array_reserve (arena, (gpointer *) &node->values, node->n_values, n, sizeof (char *), &exact);
+  node->values_exact = exact;
+  memcpy (node->values + node->n_values, values, n * sizeof (char *));
+  node->n_values += n;
+}
+
+void
+vcr_node_append_children (VcrArena *arena, VcrNode *node, VcrNode *const *children, guint n)
+{
+  guint exact = node->children_exact;
+
+  if (n == 0)
+    return;
+  array_reserve (arena, (gpointer *) &node->children, node->n_children, n,
+                 sizeof (VcrNode *), &exact);
+  node->children_exact = exact;
+  memcpy (node->children + node->n_children, children, n * sizeof (VcrNode *));
+  node->n_children += n;
+}
+
 static void
 node_insert_child (VcrTree *tree, VcrNode *parent, guint index, VcrNode *child)
 {
-  if (parent->n_children == parent->children_cap)
-    {
-      guint cap = MAX (4, parent->children_cap * 2);
-      VcrNode **children = vcr_arena_alloc (&tree->arena, cap * sizeof (VcrNode *));
+  guint exact = parent->children_exact;
 
-      if (parent->n_children > 0)
-        memcpy (children, parent->children, parent->n_children * sizeof (VcrNode *));
-      parent->children = children;
-      parent->children_cap = cap;
-    }
+  array_reserve (&tree->arena, (gpointer *) &parent->children, parent->n_children, 1,
+                 sizeof (VcrNode *), &exact);
+  parent->children_exact = exact;
   memmove (parent->children + index + 1, parent->children + index,
            (parent->n_children - index) * sizeof (VcrNode *));
   parent->children[index] = child;
@@ -608,14 +662,16 @@ node_deep_copy (VcrTree *dst, const VcrNode *src)
       copy->values = vcr_arena_alloc (arena, src->n_values * sizeof (char *));
       for (guint i = 0; i < src->n_values; i++)
         copy->values[i] = vcr_arena_strdup (arena, src->values[i]);
-      copy->n_values = copy->values_cap = src->n_values;
+      copy->n_values = src->n_values;
+      copy->values_exact = TRUE;
     }
   if (src->n_children > 0)
     {
       copy->children = vcr_arena_alloc (arena, src->n_children * sizeof (VcrNode *));
       for (guint i = 0; i < src->n_children; i++)
         copy->children[i] = node_deep_copy (dst, src->children[i]);
-      copy->n_children = copy->children_cap = src->n_children;
+      copy->n_children = src->n_children;
+      copy->children_exact = TRUE;
     }
   return copy;
 }
