@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Node editing beyond vcr-tree.c's path-level operations (see
- * vcr-tree-edit.h). Values live in arena arrays: growing one copies it to a
- * bigger arena array, and the old one is reclaimed when the tree is freed,
- * like every other edit of an arena tree.
+ * vcr-tree-edit.h), on the tree's private layout. Removing a value only
+ * shortens the count: the array keeps its room, which the capacity rule of
+ * vcr-tree-private.h never overestimates for a shorter count.
  */
 #define G_LOG_DOMAIN "vcr-tree"
 
@@ -42,12 +42,13 @@ vcr_node_set_comment (VcrTree *tree, VcrNode *node, const char *comment)
 void
 vcr_node_append_value (VcrTree *tree, VcrNode *node, const char *value)
 {
+  const char *copy;
+
   g_return_if_fail (tree != NULL);
   g_return_if_fail (node != NULL);
   g_return_if_fail (value != NULL);
 
-  const char *copy = vcr_arena_strdup (&tree->arena, value);
-
+  copy = vcr_arena_strdup (&tree->arena, value);
   vcr_node_append_values (&tree->arena, node, &copy, 1);
 }
 

@@ -299,6 +299,7 @@ test_settings_good_values (void)
       g_autoptr(VcrSettings) settings = read_settings (text, &error);
 
       g_assert_no_error (error);
+      g_assert_cmpuint (settings->peers->len, ==, 1);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (paths); i++)
     {
