@@ -33,6 +33,7 @@ struct _VcrDaemon {
   GPtrArray *peers;            /* of VcrPeerStatus* */
   guint save_source;
   VcrReplicator *replicator;   /* peers: push, pull, verify */
+  GHashTable *pending;         /* path → text being applied, or NULL */
 };
 
 G_DEFINE_TYPE (VcrDaemon, vcr_daemon, G_TYPE_OBJECT)
@@ -84,6 +85,7 @@ vcr_daemon_finalize (GObject *object)
   if (self->replicator != NULL)
     vcr_replicator_stop (self->replicator);
   g_clear_object (&self->replicator);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
   vcr_daemon_flush (self);
   vcr_daemon_options_clear (&self->options);
   g_clear_object (&self->backend);
@@ -233,6 +235,14 @@ vcr_daemon_get_history (VcrDaemon *self, guint max)
   if (max > 0 && all->len > max)
     g_ptr_array_set_size (all, max);
   return all;
+}
+
+void
+vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts)
+{
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  if (texts != NULL)
+    self->pending = g_hash_table_ref (texts);
 }
 
 gboolean
@@ -533,16 +543,17 @@ find_violations (VcrDaemon *self, const VcrTree *proposed)
     {
       const char *const *words = g_ptr_array_index (self->settings->paths, i);
       const char *path = g_ptr_array_index (self->path_strings, i);
-      const char *ref;
+      const char *ref, *pending;
       VcrViolation *v;
 
       if (vcr_tree_subtree_equal (proposed, self->running, words))
         continue;
       ref = vcr_state_get_reference (self->store, path);
-      if (ref != NULL)
+      pending = self->pending != NULL ? g_hash_table_lookup (self->pending, path) : NULL;
+      if (ref != NULL || pending != NULL)
         {
           g_autofree char *text = vcr_path_snapshot_text (proposed, words);
-          if (g_str_equal (text, ref))
+          if (g_strcmp0 (text, ref) == 0 || g_strcmp0 (text, pending) == 0)
             continue;
         }
       v = g_new0 (VcrViolation, 1);

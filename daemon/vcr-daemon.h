@@ -129,6 +129,13 @@ void vcr_daemon_add_event (VcrDaemon *self, VcrEvent *event);
 /* Newest first, at most @max (0: all); borrowed VcrEvent*. */
 GPtrArray *vcr_daemon_get_history (VcrDaemon *self, guint max);
 
+/* While the replicator applies a snapshot, the texts it is writing
+ * (path → snapshot text, referenced until unset with NULL) count as the
+ * reference too: with the vyos backend the apply is itself a VyOS commit,
+ * which asks CheckCommit before the new reference is recorded (SPEC §3:
+ * the daemon's own apply passes). */
+void vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts);
+
 /* TRUE while a snapshot is being written: SIGTERM waits for it. */
 gboolean vcr_daemon_is_applying (VcrDaemon *self);
 

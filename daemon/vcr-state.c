@@ -12,6 +12,8 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include <sys/random.h>
+
 #include "vcr-fileutil.h"
 #include "vcr-state.h"
 
@@ -107,14 +109,15 @@ vcr_state_pick_dir (const char *option)
 {
   const char *env = g_getenv ("STATE_DIRECTORY");
 
+  /* An explicit option wins over the environment, as everywhere else. */
+  if (option != NULL && *option != '\0')
+    return g_strdup (option);
   /* systemd passes a colon-separated list when several are configured. */
   if (env != NULL && *env != '\0')
     {
       g_auto(GStrv) parts = g_strsplit (env, ":", 2);
       return g_strdup (parts[0]);
     }
-  if (option != NULL && *option != '\0')
-    return g_strdup (option);
   return g_strdup (VCR_DEFAULT_STATE_DIR);
 }
 
@@ -405,9 +408,20 @@ vcr_state_new (const char *dir, GError **error)
   load (self);
   if (self->epoch == NULL)
     {
+      /* The epoch tells a replica that this primary started a new
+       * history: it must never repeat, so it comes from the kernel's
+       * generator rather than GLib's seeded one. */
+      guint8 bytes[16];
       g_autoptr(GString) epoch = g_string_new (NULL);
-      for (guint i = 0; i < 4; i++)
-        g_string_append_printf (epoch, "%08x", g_random_int ());
+
+      if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "Cannot get random bytes for the epoch: %s", g_strerror (errno));
+          return NULL;
+        }
+      for (guint i = 0; i < sizeof bytes; i++)
+        g_string_append_printf (epoch, "%02x", bytes[i]);
       self->epoch = g_string_free (g_steal_pointer (&epoch), FALSE);
     }
   return g_steal_pointer (&self);

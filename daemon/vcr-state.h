@@ -50,7 +50,8 @@ G_DECLARE_FINAL_TYPE (VcrState, vcr_state, VCR, STATE, GObject)
  * state.json. Fails only when the folder cannot be made or used. */
 VcrState *vcr_state_new (const char *dir, GError **error);
 
-/* $STATE_DIRECTORY (its first entry), else @option, else the default. */
+/* @option (--state-dir), else $STATE_DIRECTORY (its first entry), else the
+ * default. */
 char *vcr_state_pick_dir (const char *option);
 
 const char *vcr_state_get_dir (VcrState *self);
