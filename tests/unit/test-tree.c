@@ -377,7 +377,7 @@ test_parse_errors (void)
   assert_parse_fails ("a \"x\\", 5, VCR_PARSE_RAW, "lexing: empty token");
   assert_parse_fails ("/* open", 7, VCR_PARSE_DEFAULT, "in:1:1: comment is missing");
   assert_parse_fails ("a {\n x {\n  y\n }\n x {\n  y\n }\n}\n", 30, VCR_PARSE_DEFAULT,
-                      "in:6:3: Node \"a x\" has two children named \"y\"");
+                      "in:8:1: Node \"a x\" has two children named \"y\"");
   assert_parse_fails ("a b {\n x {\n  y\n }\n x {\n  y\n }\n}\n", 32, VCR_PARSE_DEFAULT,
                       "Node \"a b x\" has two children named \"y\"");
 }
