@@ -14,6 +14,16 @@
  * backslash inside a quoted string; newlines inside comments and other
  * newlines inside quoted strings are not counted. A string or comment token
  * is located at its closing quote or its closing star-slash.
+ *
+ * Errors read "ORIGIN:LINE:COLUMN: message" (VCR_ERROR_INVALID_CONFIG).
+ * Syntax errors are placed where VyOS places them (the token the parser
+ * stopped at). VyOS's "FAILURE" errors carry no position; here an unknown
+ * escape ("lexing: empty token") points at its backslash, an unterminated
+ * comment at its start, and two children with one name at the closing
+ * brace (or the end of the input, for top-level nodes) where VyOS detects
+ * it. Other limits: NUL bytes are refused (with their true position),
+ * nesting deeper than VCR_TREE_MAX_DEPTH levels is refused at its brace;
+ * bytes >= 128 are taken as they are (no UTF-8 check, as in VyOS).
  */
 #define G_LOG_DOMAIN "vcr-parse"
 #define _GNU_SOURCE   /* memmem() */
