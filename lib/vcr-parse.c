@@ -14,8 +14,19 @@
  * backslash inside a quoted string; newlines inside comments and other
  * newlines inside quoted strings are not counted. A string or comment token
  * is located at its closing quote or its closing star-slash.
+ *
+ * Errors read "ORIGIN:LINE:COLUMN: message" (VCR_ERROR_INVALID_CONFIG).
+ * Syntax errors are placed where VyOS places them (the token the parser
+ * stopped at). VyOS's "FAILURE" errors carry no position; here an unknown
+ * escape ("lexing: empty token") points at its backslash, an unterminated
+ * comment at its start, and two children with one name at the closing
+ * brace (or the end of the input, for top-level nodes) where VyOS detects
+ * it. Other limits: NUL bytes are refused (with their true position),
+ * nesting deeper than VCR_TREE_MAX_DEPTH levels is refused at its brace;
+ * bytes >= 128 are taken as they are (no UTF-8 check, as in VyOS).
  */
 #define G_LOG_DOMAIN "vcr-parse"
+#define _GNU_SOURCE   /* memmem() */
 
 #include <string.h>
 
@@ -56,8 +67,9 @@ typedef struct {
 
 typedef struct {
   VcrNode *node;            /* the node whose children are being read */
-  VcrNode *outer;           /* for a tag node: `name` of `name tag {` */
+  const char *outer;        /* for a tag node: `name` of `name tag {` */
   guint start;              /* first pending child */
+  guint depth;              /* of node in the tree (a tag node counts 2) */
 } Frame;
 
 typedef struct {
@@ -69,7 +81,15 @@ typedef struct {
   guint n_pending;
   guint pending_cap;
   GArray *frames;
+  /* Short names and values are stored once: a big config repeats a few
+   * thousand words tens of thousands of times. Open addressing. */
+  const char **interned;
+  guint interned_size;      /* a power of two */
+  guint interned_count;
 } Parser;
+
+#define INTERN_MAX_LENGTH 32
+#define INTERN_MAX_SIZE (16 * 1024)
 
 /* ---- positions and errors --------------------------------------------- */
 
@@ -369,10 +389,69 @@ pending_push (Parser *p, VcrNode *node)
   p->pending[p->n_pending++] = node;
 }
 
+static guint32
+hash_bytes (const char *str, gsize len)
+{
+  guint32 h = 2166136261u;   /* FNV-1a */
+
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) str[i]) * 16777619u;
+  return h;
+}
+
+static void
+intern_grow (Parser *p)
+{
+  guint size = p->interned_size == 0 ? 1024 : p->interned_size * 2;
+  const char **table = g_new0 (const char *, size);
+
+  for (guint i = 0; i < p->interned_size; i++)
+    {
+      const char *str = p->interned[i];
+      guint slot;
+
+      if (str == NULL)
+        continue;
+      slot = hash_bytes (str, strlen (str)) & (size - 1);
+      while (table[slot] != NULL)
+        slot = (slot + 1) & (size - 1);
+      table[slot] = str;
+    }
+  g_free (p->interned);
+  p->interned = table;
+  p->interned_size = size;
+}
+
+/* @str as a string in the tree's arena, shared with equal short strings. */
+static const char *
+intern (Parser *p, const char *str, gsize len)
+{
+  const char *copy;
+  guint slot;
+
+  if (len > INTERN_MAX_LENGTH)
+    return vcr_arena_strndup (&p->tree->arena, str, len);
+  if (p->interned_count >= p->interned_size / 2 && p->interned_size < INTERN_MAX_SIZE)
+    intern_grow (p);
+  slot = hash_bytes (str, len) & (p->interned_size - 1);
+  for (const char *other; (other = p->interned[slot]) != NULL;
+       slot = (slot + 1) & (p->interned_size - 1))
+    if ((len == 0 || other[0] == str[0]) && memcmp (other, str, len) == 0 && other[len] == '\0')
+      return other;
+  copy = vcr_arena_strndup (&p->tree->arena, str, len);
+  /* A full table keeps working for lookups; new words are not shared. */
+  if (p->interned_count < p->interned_size / 2)
+    {
+      p->interned[slot] = copy;
+      p->interned_count++;
+    }
+  return copy;
+}
+
 static const char *
 token_string (Parser *p)
 {
-  return vcr_arena_strndup (&p->tree->arena, p->lex.tok, p->lex.tok_len);
+  return intern (p, p->lex.tok, p->lex.tok_len);
 }
 
 /* OCaml's String.trim: ' ', '\012', '\n', '\r', '\t' at both ends. */
@@ -447,6 +526,24 @@ merge_run (VcrArena *arena, VcrNode **run, guint n)
 
   if (n < 2)
     return;
+  /* Usually all have the same name (`rule 10 {`, `rule 20 {`, …). */
+  {
+    guint same = 1;
+
+    while (same < n && strcmp (run[0]->name, run[same]->name) == 0)
+      same++;
+    if (same == n)
+      {
+        for (guint i = 1; i < n; i++)
+          {
+            vcr_node_append_values (arena, run[0], run[i]->values, run[i]->n_values);
+            vcr_node_append_children (arena, run[0], run[i]->children, run[i]->n_children);
+            run[i]->merged = MERGE_GONE;
+          }
+        run[0]->merged = MERGE_TARGET;
+        return;
+      }
+  }
   /* Group equal names; the sort is stable, so the first of a group is the
    * first in the input. */
   by_name = g_memdup2 (run, n * sizeof (VcrNode *));
@@ -472,14 +569,15 @@ merge_run (VcrArena *arena, VcrNode **run, guint n)
 
 /* What VyOS does when it closes a node: merge children with the same name
  * one level deep, sort them, and fail when a merged child then holds two
- * children with the same name. @where names the node in the message
- * ("NAME" or "NAME TAG"; NULL for the root). */
+ * children with the same name. The message names the node as VyOS does:
+ * "NAME CHILD" ("@outer @name CHILD" for a tag node, "CHILD" for the
+ * root); the position is where VyOS fails, at the closing brace (or the
+ * end of the input for the root). */
 static gboolean
 set_children (Parser *p, VcrNode *node, VcrNode **kids, guint n,
-              const char *where, GError **error)
+              const char *outer, const char *name, GError **error)
 {
   VcrArena *arena = &p->tree->arena;
-  gboolean merged = FALSE;
   guint kept = 0;
 
   vcr_sort_children (kids, n);
@@ -490,16 +588,13 @@ set_children (Parser *p, VcrNode *node, VcrNode **kids, guint n,
       while (j < n && vcr_lexical_numeric_compare (kids[j - 1]->name, kids[j]->name) == 0)
         j++;
       if (j - i > 1)
-        {
-          merge_run (arena, kids + i, j - i);
-          merged = TRUE;
-        }
+        merge_run (arena, kids + i, j - i);
       i = j;
     }
   for (guint i = 0; i < n; i++)
     if (kids[i]->merged != MERGE_GONE)
       kids[kept++] = kids[i];
-  for (guint i = 0; merged && i < kept; i++)
+  for (guint i = 0; i < kept; i++)
     {
       VcrNode *child = kids[i];
       VcrNode *dup;
@@ -511,10 +606,19 @@ set_children (Parser *p, VcrNode *node, VcrNode **kids, guint n,
       node_update_odd_order (child);
       dup = find_duplicate (child);
       if (dup != NULL)
-        return parse_error (p, dup->line, dup->column, error,
-                            "Node \"%s%s%s\" has two children named \"%s\"",
-                            where != NULL ? where : "", where != NULL ? " " : "",
-                            child->name, dup->name);
+        {
+          g_autofree char *where = NULL;
+
+          if (outer != NULL)
+            where = g_strdup_printf ("%s %s %s", outer, name, child->name);
+          else if (name != NULL)
+            where = g_strdup_printf ("%s %s", name, child->name);
+          else
+            where = g_strdup (child->name);
+          return parse_error (p, p->lex.tok_line,
+                              column_of (p, p->lex.tok_cnum, p->lex.tok_bol), error,
+                              "Node \"%s\" has two children named \"%s\"", where, dup->name);
+        }
     }
   node->n_children = kept;
   node->children_exact = TRUE;
@@ -550,21 +654,10 @@ top_frame (Parser *p)
   return &g_array_index (p->frames, Frame, p->frames->len - 1);
 }
 
-static guint
-frame_depth (Parser *p)
-{
-  /* Tree depth of the node being filled: a tag node counts twice. */
-  guint depth = 0;
-
-  for (guint i = 1; i < p->frames->len; i++)
-    depth += g_array_index (p->frames, Frame, i).outer != NULL ? 2 : 1;
-  return depth;
-}
-
 static VcrNode *
 make_named_node (Parser *p, Pending *n, gboolean leaf)
 {
-  VcrNode *node = new_node (p, vcr_arena_strndup (&p->tree->arena, n->name, n->name_len),
+  VcrNode *node = new_node (p, intern (p, n->name, n->name_len),
                             n->name_line, n->name_column);
 
   node->leaf = leaf;
@@ -593,16 +686,15 @@ static gboolean
 open_block (Parser *p, Pending *n, gboolean tag, GError **error)
 {
   Lexer *l = &p->lex;
-  Frame frame = { NULL, NULL, p->n_pending };
-  guint depth = frame_depth (p) + (tag ? 2 : 1);
+  guint depth = top_frame (p)->depth + (tag ? 2 : 1);
+  Frame frame = { NULL, NULL, p->n_pending, depth };
 
   if (depth > VCR_TREE_MAX_DEPTH)
     return parse_error (p, l->tok_line, column_of (p, l->tok_cnum, l->tok_bol), error,
                         "nodes nested deeper than %d levels", VCR_TREE_MAX_DEPTH);
   if (tag)
     {
-      frame.outer = make_named_node (p, n, FALSE);
-      frame.outer->tag = TRUE;
+      frame.outer = intern (p, n->name, n->name_len);
       frame.node = new_node (p, n->value, n->value_line, n->value_column);
     }
   else
@@ -618,27 +710,36 @@ static gboolean
 close_block (Parser *p, GError **error)
 {
   Frame frame = *top_frame (p);
-  g_autofree char *where = NULL;
+  const Frame *parent;
+  VcrNode *outer;
 
-  where = frame.outer != NULL ? g_strdup_printf ("%s %s", frame.outer->name, frame.node->name)
-                              : g_strdup (frame.node->name);
   if (p->n_pending > frame.start &&
-      !set_children (p, frame.node, p->pending + frame.start,
-                     p->n_pending - frame.start, where, error))
+      !set_children (p, frame.node, p->pending + frame.start, p->n_pending - frame.start,
+                     frame.outer, frame.node->name, error))
     return FALSE;
   p->n_pending = frame.start;
   g_array_set_size (p->frames, p->frames->len - 1);
-  if (frame.outer != NULL)
+  if (frame.outer == NULL)
     {
-      frame.outer->children = vcr_arena_alloc (&p->tree->arena, sizeof (VcrNode *));
-      frame.outer->children[0] = frame.node;
-      frame.outer->n_children = 1;
-      frame.outer->children_exact = TRUE;
-      frame.outer->odd_order = vcr_name_has_odd_digits (frame.node->name);
-      pending_push (p, frame.outer);
+      pending_push (p, frame.node);
+      return TRUE;
     }
-  else
-    pending_push (p, frame.node);
+  /* `rule 10 {…}` `rule 20 {…}`: the parent would merge the two `rule`
+   * nodes; adding the tag value to the previous one right away gives the
+   * same result without a node that lives only to be merged. */
+  parent = top_frame (p);
+  if (p->n_pending > parent->start &&
+      strcmp (p->pending[p->n_pending - 1]->name, frame.outer) == 0)
+    {
+      outer = p->pending[p->n_pending - 1];
+      vcr_node_append_children (&p->tree->arena, outer, &frame.node, 1);
+      outer->merged = MERGE_TARGET;
+      return TRUE;
+    }
+  outer = new_node (p, frame.outer, frame.node->line, frame.node->column);
+  outer->tag = TRUE;
+  vcr_node_append_children (&p->tree->arena, outer, &frame.node, 1);
+  pending_push (p, outer);
   return TRUE;
 }
 
@@ -680,7 +781,7 @@ parse_tokens (Parser *p, GError **error)
               continue;
             }
           if (state == ST_CONTENT && l->type == TOK_EOF && p->frames->len == 1)
-            return set_children (p, p->tree->root, p->pending, p->n_pending, NULL, error);
+            return set_children (p, p->tree->root, p->pending, p->n_pending, NULL, NULL, error);
           return syntax_error (p, error);
 
         case ST_NAME:
@@ -694,7 +795,7 @@ parse_tokens (Parser *p, GError **error)
               if (l->type == TOK_EOF)
                 {
                   if (p->frames->len == 1)
-                    return set_children (p, p->tree->root, p->pending, p->n_pending, NULL, error);
+                    return set_children (p, p->tree->root, p->pending, p->n_pending, NULL, NULL, error);
                   return syntax_error (p, error);
                 }
               continue;
@@ -733,7 +834,7 @@ find_footer (const char *text, gsize length)
 
   for (gsize m = 0; m < G_N_ELEMENTS (marks); m++)
     {
-      const char *found = g_strstr_len (text, length, marks[m]);
+      const char *found = memmem (text, length, marks[m], strlen (marks[m]));
 
       if (found != NULL)
         return found - text;
@@ -773,7 +874,7 @@ vcr_tree_parse (const char *text, gsize length, VcrParseFlags flags,
   g_autoptr(GArray) frames = NULL;
   g_autofree VcrNode **pending = NULL;
   gsize body_len = length;
-  Frame root_frame = { NULL, NULL, 0 };
+  Frame root_frame = { NULL, NULL, 0, 0 };
   Parser p = { 0 };
   gboolean ok;
 
@@ -823,6 +924,7 @@ vcr_tree_parse (const char *text, gsize length, VcrParseFlags flags,
   p.lex.scratch = scratch;
   ok = parse_tokens (&p, error);
   pending = p.pending;
+  g_free (p.interned);
   if (!ok)
     return NULL;
   return g_steal_pointer (&tree);

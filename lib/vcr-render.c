@@ -13,6 +13,45 @@
 #include "vcr-error.h"
 #include "vcr-tree-private.h"
 
+/* ---- output ----------------------------------------------------------- */
+
+/* GLib 2.74's g_string_append*() are not inlined; these are, and they are
+ * most of the rendering time. The text is NUL-terminated by finish(). */
+static inline void
+out_len (GString *out, const char *str, gsize len)
+{
+  if (G_UNLIKELY (out->len + len >= out->allocated_len))
+    {
+      g_string_append_len (out, str, len);
+      return;
+    }
+  memcpy (out->str + out->len, str, len);
+  out->len += len;
+}
+
+static inline void
+out_str (GString *out, const char *str)
+{
+  out_len (out, str, strlen (str));
+}
+
+static inline void
+out_c (GString *out, char c)
+{
+  if (G_UNLIKELY (out->len + 1 >= out->allocated_len))
+    {
+      g_string_append_c (out, c);
+      return;
+    }
+  out->str[out->len++] = c;
+}
+
+static void
+out_finish (GString *out)
+{
+  out->str[out->len] = '\0';
+}
+
 /* ---- escaping --------------------------------------------------------- */
 
 static gboolean
@@ -36,18 +75,18 @@ append_escaped (GString *out, const char *str, gboolean json)
 
       while (*p != '\0' && !needs_escape ((guchar) *p))
         p++;
-      g_string_append_len (out, start, p - start);
+      out_len (out, start, p - start);
       if (*p == '\0')
         break;
       c = (guchar) *p++;
       switch (c)
         {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\b': g_string_append (out, "\\b"); break;
+        case '"': out_str (out, "\\\""); break;
+        case '\\': out_str (out, "\\\\"); break;
+        case '\n': out_str (out, "\\n"); break;
+        case '\t': out_str (out, "\\t"); break;
+        case '\r': out_str (out, "\\r"); break;
+        case '\b': out_str (out, "\\b"); break;
         default:
           if (json)
             g_string_append_printf (out, "\\u%04x", c);
@@ -61,8 +100,15 @@ append_escaped (GString *out, const char *str, gboolean json)
 static void
 append_indent (GString *out, guint level)
 {
-  for (guint i = 0; i < level; i++)
-    g_string_append_len (out, "    ", 4);
+  static const char spaces[] = "                                                                ";
+
+  for (gsize left = (gsize) level * 4; left > 0;)
+    {
+      gsize n = MIN (left, sizeof spaces - 1);
+
+      out_len (out, spaces, n);
+      left -= n;
+    }
 }
 
 /* ---- boot ------------------------------------------------------------- */
@@ -75,9 +121,9 @@ render_boot_comment (GString *out, const VcrNode *node, guint level)
   if (node->comment == NULL)
     return;
   append_indent (out, level);
-  g_string_append (out, "/* ");
-  g_string_append (out, node->comment);
-  g_string_append (out, " */\n");
+  out_str (out, "/* ");
+  out_str (out, node->comment);
+  out_str (out, " */\n");
 }
 
 static void
@@ -94,13 +140,13 @@ render_boot_tag_child (GString *out, const VcrNode *parent, const VcrNode *child
 {
   render_boot_comment (out, child, level);
   append_indent (out, level);
-  g_string_append (out, parent->name);
-  g_string_append_c (out, ' ');
-  g_string_append (out, child->name);
-  g_string_append (out, " {\n");
+  out_str (out, parent->name);
+  out_c (out, ' ');
+  out_str (out, child->name);
+  out_str (out, " {\n");
   render_boot_children (out, child, level + 1);
   append_indent (out, level);
-  g_string_append (out, "}\n");
+  out_str (out, "}\n");
 }
 
 static void
@@ -119,27 +165,27 @@ render_boot_node (GString *out, const VcrNode *node, guint level)
       if (node->n_values == 0)
         {
           append_indent (out, level);
-          g_string_append (out, node->name);
-          g_string_append_c (out, '\n');
+          out_str (out, node->name);
+          out_c (out, '\n');
         }
       for (guint i = 0; i < node->n_values; i++)
         {
           append_indent (out, level);
-          g_string_append (out, node->name);
-          g_string_append (out, " \"");
+          out_str (out, node->name);
+          out_str (out, " \"");
           append_escaped (out, node->values[i], FALSE);
-          g_string_append (out, "\"\n");
+          out_str (out, "\"\n");
         }
       return;
     }
   /* Written with braces; values next to children are dropped, as VyOS
    * does. */
   append_indent (out, level);
-  g_string_append (out, node->name);
-  g_string_append (out, " {\n");
+  out_str (out, node->name);
+  out_str (out, " {\n");
   render_boot_children (out, node, level + 1);
   append_indent (out, level);
-  g_string_append (out, "}\n");
+  out_str (out, "}\n");
 }
 
 /* ---- json ------------------------------------------------------------- */
@@ -147,9 +193,9 @@ render_boot_node (GString *out, const VcrNode *node, guint level)
 static gboolean
 render_json_node (GString *out, const VcrNode *node, GError **error)
 {
-  g_string_append_c (out, '"');
+  out_c (out, '"');
   append_escaped (out, node->name, TRUE);
-  g_string_append (out, "\": ");
+  out_str (out, "\": ");
   if (node->n_children > 0 && node->n_values > 0)
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
@@ -159,49 +205,49 @@ render_json_node (GString *out, const VcrNode *node, GError **error)
     }
   if (node->n_values == 1)
     {
-      g_string_append_c (out, '"');
+      out_c (out, '"');
       append_escaped (out, node->values[0], TRUE);
-      g_string_append_c (out, '"');
+      out_c (out, '"');
       return TRUE;
     }
   if (node->n_values > 1)
     {
-      g_string_append_c (out, '[');
+      out_c (out, '[');
       for (guint i = 0; i < node->n_values; i++)
         {
           if (i > 0)
-            g_string_append_c (out, ',');
-          g_string_append_c (out, '"');
+            out_c (out, ',');
+          out_c (out, '"');
           append_escaped (out, node->values[i], TRUE);
-          g_string_append_c (out, '"');
+          out_c (out, '"');
         }
-      g_string_append_c (out, ']');
+      out_c (out, ']');
       return TRUE;
     }
-  g_string_append_c (out, '{');
+  out_c (out, '{');
   for (guint i = 0; i < node->n_children; i++)
     {
       if (i > 0)
-        g_string_append_c (out, ',');
+        out_c (out, ',');
       if (!render_json_node (out, node->children[i], error))
         return FALSE;
     }
-  g_string_append_c (out, '}');
+  out_c (out, '}');
   return TRUE;
 }
 
 static gboolean
 render_json (GString *out, const VcrNode *root, GError **error)
 {
-  g_string_append_c (out, '{');
+  out_c (out, '{');
   for (guint i = 0; i < root->n_children; i++)
     {
       if (i > 0)
-        g_string_append_c (out, ',');
+        out_c (out, ',');
       if (!render_json_node (out, root->children[i], error))
         return FALSE;
     }
-  g_string_append_c (out, '}');
+  out_c (out, '}');
   return TRUE;
 }
 
@@ -224,23 +270,23 @@ is_shell_safe (const char *word)
 static void
 append_single_quoted (GString *out, const char *word)
 {
-  g_string_append_c (out, '\'');
+  out_c (out, '\'');
   for (const char *p = word; *p != '\0'; p++)
     {
       if (*p == '\'')
-        g_string_append (out, "'\\''");
+        out_str (out, "'\\''");
       else
-        g_string_append_c (out, *p);
+        out_c (out, *p);
     }
-  g_string_append_c (out, '\'');
+  out_c (out, '\'');
 }
 
 static void
 append_path_word (GString *out, const char *word)
 {
-  g_string_append_c (out, ' ');
+  out_c (out, ' ');
   if (is_shell_safe (word))
-    g_string_append (out, word);
+    out_str (out, word);
   else
     append_single_quoted (out, word);
 }
@@ -258,19 +304,19 @@ render_commands_node (GString *out, GString *path, const VcrNode *node)
     }
   else if (node->n_values == 0)
     {
-      g_string_append (out, "set");
-      g_string_append_len (out, path->str, path->len);
-      g_string_append_c (out, '\n');
+      out_str (out, "set");
+      out_len (out, path->str, path->len);
+      out_c (out, '\n');
     }
   else
     {
       for (guint i = 0; i < node->n_values; i++)
         {
-          g_string_append (out, "set");
-          g_string_append_len (out, path->str, path->len);
-          g_string_append_c (out, ' ');
+          out_str (out, "set");
+          out_len (out, path->str, path->len);
+          out_c (out, ' ');
           append_single_quoted (out, node->values[i]);
-          g_string_append_c (out, '\n');
+          out_c (out, '\n');
         }
     }
   g_string_truncate (path, path_len);
@@ -284,6 +330,7 @@ render_boot (const VcrTree *tree)
   GString *out = g_string_sized_new (tree->arena.total + 64);
 
   render_boot_children (out, tree->root, 0);
+  out_finish (out);
   if (!tree->raw && memchr (out->str, '\\', out->len) != NULL)
     {
       /* vyos-1x's to_string() runs unescape_backslash() over the text. */
@@ -329,6 +376,7 @@ vcr_tree_render (const VcrTree *tree, VcrFormat format, gsize *length, GError **
       g_set_error (error, VCR_ERROR, VCR_ERROR_FAILED, "unknown format %d", (int) format);
       return NULL;
     }
+  out_finish (out);
   if (length != NULL)
     *length = out->len;
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -344,9 +392,10 @@ vcr_tree_to_file_contents (const VcrTree *tree, gsize *length)
   if (tree->footer != NULL)
     {
       /* ConfigTree.to_string(): f'{config_string}\n{self.__version}' */
-      g_string_append_c (out, '\n');
-      g_string_append (out, tree->footer);
+      out_c (out, '\n');
+      out_str (out, tree->footer);
     }
+  out_finish (out);
   if (length != NULL)
     *length = out->len;
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -398,11 +447,11 @@ vcr_replace_backslash (const char *text, gsize length, gboolean double_them, GAr
         }
       if (out == NULL)
         out = g_string_sized_new (length + length / 16 + 16);
-      g_string_append_len (out, text + copied, i - copied);
+      out_len (out, text + copied, i - copied);
       for (gsize k = i; k < end; k++)
         {
           if (text[k] != '\\')
-            g_string_append_c (out, text[k]);
+            out_c (out, text[k]);
           else if (double_them)
             {
               if (inserted != NULL)
@@ -410,12 +459,12 @@ vcr_replace_backslash (const char *text, gsize length, gboolean double_them, GAr
                   gsize at = out->len + 1;
                   g_array_append_val (inserted, at);
                 }
-              g_string_append_len (out, "\\\\", 2);
+              out_len (out, "\\\\", 2);
             }
           else
             {
               /* str.replace('\\\\', '\\'): pairs, left to right. */
-              g_string_append_c (out, '\\');
+              out_c (out, '\\');
               if (k + 1 < end && text[k + 1] == '\\')
                 k++;
             }
@@ -423,6 +472,9 @@ vcr_replace_backslash (const char *text, gsize length, gboolean double_them, GAr
       copied = i = end;
     }
   if (out != NULL)
-    g_string_append_len (out, text + copied, length - copied);
+    {
+      out_len (out, text + copied, length - copied);
+      out_finish (out);
+    }
   return out;
 }

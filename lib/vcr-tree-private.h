@@ -79,8 +79,10 @@ void vcr_node_append_children (VcrArena *arena, VcrNode *node, VcrNode *const *c
 /* Sorts @children stably in lexical-numeric order. */
 void vcr_sort_children (VcrNode **children, guint n_children);
 
-/* Bytes obtained from malloc for the tree (arena blocks and the tree). */
+/* Bytes obtained from malloc for the tree (arena blocks and the tree), and
+ * the part of them in use (the rest was never touched). */
 gsize vcr_tree_get_allocated_size (const VcrTree *tree);
+gsize vcr_tree_get_used_size (const VcrTree *tree);
 
 /* vyos-1x's replace_backslash(): in every match of
  * ("[^"]*[\\][^"]*"\n|'[^']*[\\][^']*'\n), @double_them doubles each

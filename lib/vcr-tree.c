@@ -238,7 +238,18 @@ lexical_numeric_compare_len (const char *a, gsize la, const char *b, gsize lb)
 int
 vcr_lexical_numeric_compare (const char *a, const char *b)
 {
+  gsize i = 0;
+
   g_return_val_if_fail (a != NULL && b != NULL, 0);
+  /* Fast path: where the names first differ, both hold a non-digit. The
+   * common prefix then holds the same digit runs, which compare equal, so
+   * the original's answer is the byte comparison at that point. */
+  while (a[i] == b[i] && a[i] != '\0')
+    i++;
+  if (a[i] == b[i])
+    return 0;
+  if (a[i] != '\0' && b[i] != '\0' && !is_digit ((guchar) a[i]) && !is_digit ((guchar) b[i]))
+    return (guchar) a[i] < (guchar) b[i] ? -1 : 1;
   return lexical_numeric_compare_len (a, strlen (a), b, strlen (b));
 }
 
@@ -275,9 +286,14 @@ compare_nodes (gconstpointer pa, gconstpointer pb, gpointer user_data)
 void
 vcr_sort_children (VcrNode **children, guint n_children)
 {
+  guint i = 1;
+
+  /* Configs saved by VyOS are sorted already: check before sorting. */
+  while (i < n_children && vcr_lexical_numeric_compare (children[i - 1]->name, children[i]->name) <= 0)
+    i++;
   /* g_qsort_with_data() is a stable merge sort, like OCaml's List.sort:
    * names that compare equal keep their input order. */
-  if (n_children > 1)
+  if (i < n_children)
     g_qsort_with_data (children, n_children, sizeof (VcrNode *), compare_nodes, NULL);
 }
 
@@ -321,6 +337,16 @@ gsize
 vcr_tree_get_allocated_size (const VcrTree *tree)
 {
   return sizeof (VcrTree) + tree->arena.total;
+}
+
+gsize
+vcr_tree_get_used_size (const VcrTree *tree)
+{
+  gsize used = sizeof (VcrTree);
+
+  for (const VcrArenaBlock *block = tree->arena.blocks; block != NULL; block = block->next)
+    used += ARENA_HEADER + block->used;
+  return used;
 }
 
 const char *
