@@ -111,6 +111,10 @@ wait_synced () {
   for r in "$@"; do
     wait_until 600 grep -q "$marker" "$WORK/$r/config.boot" || die "$r did not sync"
   done
+  # The primary's own start-up send may still be in flight: wait until it
+  # reports every replica in sync, so a timed push never meets a busy one.
+  wait_until 600 sh -c "[ \$(DBUS_SYSTEM_BUS_ADDRESS=$(router_bus primary) '$VCR_CLIENT' status \
+    | grep -c ': in-sync') -eq $# ]" || die "the primary does not see every replica in sync"
 }
 
 [ -x "$HELPER" ] || die "build first: $HELPER is missing"
@@ -140,10 +144,30 @@ SNAP_BYTES=$(stat -c %s "$WORK/snapshot.json")
 head -c 60 "$WORK/snapshot.json" | grep -q '"protocol"' || die "not a snapshot: $(head -c 200 "$WORK/snapshot.json")"
 echo "== snapshot (GET /v1/snapshot): $SNAP_BYTES bytes"
 
-echo "== $RUNS timed pushes, 1 replica (Push call until its reply)"
-on_primary "$HELPER" push "$RUNS" "$WORK/primary/config.boot" "$WORK/replica/config.boot" \
-  | tee "$WORK/push1.out" || die "push failed"
-PUSH1=$(awk '/^median/ { print $2 }' "$WORK/push1.out")
+# The push and its baseline alternate, run by run, so both meet the same
+# load on this machine.
+echo "== $RUNS rounds, 1 replica: Push call until its reply | curl POST of the snapshot to a trivial server | one parse"
+"$HELPER" serve "$BASE_ADDR" "$BASE_PORT" &
+SERVER_PID=$!
+wait_until 100 curl -s -o /dev/null "http://$BASE_ADDR:$BASE_PORT/" || die "the trivial server did not start"
+: > "$WORK/push1.ms"; : > "$WORK/curl.ms"; : > "$WORK/parse.ms"
+for i in $(seq 1 "$RUNS"); do
+  p=$(on_primary "$HELPER" push 1 "$WORK/primary/config.boot" "$WORK/replica/config.boot" \
+      | awk '/^median/ { print $2 }')
+  [ -n "$p" ] || die "push failed"
+  c=$(curl -sS -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -H 'Expect:' \
+      --data-binary @"$WORK/snapshot.json" "http://$BASE_ADDR:$BASE_PORT/v1/snapshot" \
+      | awk '{ print $1 * 1000 }')
+  q=$("$HELPER" parse "$WORK/primary/config.boot" 1 | awk '/^median/ { print $2 }')
+  echo "round $i: push $p ms | curl $c ms | parse $q ms"
+  echo "$p" >> "$WORK/push1.ms"; echo "$c" >> "$WORK/curl.ms"; echo "$q" >> "$WORK/parse.ms"
+done
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+PUSH1=$(median < "$WORK/push1.ms")
+CURL_MS=$(median < "$WORK/curl.ms")
+PARSE_MS=$(median < "$WORK/parse.ms")
+BASELINE=$(awk -v a="$CURL_MS" -v b="$PARSE_MS" 'BEGIN { print a + b }')
+echo "medians: push $PUSH1 ms; curl POST $CURL_MS ms + parse $PARSE_MS ms = baseline $BASELINE ms"
 
 echo "== the client, for comparison: vyos-config-replication push, process wall time"
 for _ in 1 2 3; do
@@ -152,20 +176,6 @@ for _ in 1 2 3; do
   vcr_on primary push >/dev/null || die "client push failed"
   echo $(( ($(date +%s%N) - t0) / 1000 ))
 done | awk '{ printf "client push: %.1f ms\n", $1 / 1000 }'
-
-echo "== baseline: curl POST of the snapshot to a trivial server + one parse"
-"$HELPER" serve "$BASE_ADDR" "$BASE_PORT" &
-SERVER_PID=$!
-wait_until 100 curl -s -o /dev/null "http://$BASE_ADDR:$BASE_PORT/" || die "the trivial server did not start"
-for _ in $(seq 1 "$RUNS"); do
-  curl -sS -o /dev/null -w '%{time_total}\n' -H 'Content-Type: application/json' -H 'Expect:' \
-    --data-binary @"$WORK/snapshot.json" "http://$BASE_ADDR:$BASE_PORT/v1/snapshot"
-done > "$WORK/curl.out"
-CURL_MS=$(awk '{ print $1 * 1000 }' "$WORK/curl.out" | median)
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
-PARSE_MS=$("$HELPER" parse "$WORK/primary/config.boot" "$RUNS" | awk '/^median/ { print $2 }')
-BASELINE=$(awk -v a="$CURL_MS" -v b="$PARSE_MS" 'BEGIN { print a + b }')
-echo "curl POST median: $CURL_MS ms; parse median: $PARSE_MS ms; baseline: $BASELINE ms"
 router_stop replica
 router_stop primary
 
@@ -190,10 +200,11 @@ echo "== $RUNS timed pushes, $N_REPLICAS replicas"
 on_primary "$HELPER" push "$RUNS" "$WORK/primary/config.boot" "$WORK/r$N_REPLICAS/config.boot" \
   | tee "$WORK/push16.out" || die "push failed"
 PUSH16=$(awk '/^median/ { print $2 }' "$WORK/push16.out")
+FAILED16=$(awk '/^failed/ { print $2 }' "$WORK/push16.out")
 
 # ---- Summary ---------------------------------------------------------------
 echo
-echo "== summary ($(nproc) cores; $RULES rules; medians of $RUNS runs)"
+echo "== summary ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $RULES rules; medians of $RUNS runs)"
 printf '%-44s %12s %12s %8s %s\n' figure value reference ratio target
 printf '%-44s %9.1f ms %9.1f ms %8s %s\n' "push, 1 replica vs curl POST + parse" \
   "$PUSH1" "$BASELINE" "$(ratio "$PUSH1" "$BASELINE")" "<= 3"
@@ -206,3 +217,4 @@ printf '%-44s %9d kB %9d kB %8s %s\n' "  growth of VmHWM over the apply vs snaps
   "$(ratio "$((HWM_AFTER - HWM_BEFORE))" "$((SNAP_BYTES / 1024))")" ""
 echo "replica before the apply: VmHWM $HWM_BEFORE kB, VmRSS $RSS_BEFORE kB; snapshot $SNAP_BYTES bytes"
 echo "baseline parts: curl POST $CURL_MS ms, parse $PARSE_MS ms"
+echo "$N_REPLICAS replicas: ${FAILED16:-?} of $RUNS pushes failed (not timed); $(nproc) cores run all $((N_REPLICAS + 1)) daemons"
