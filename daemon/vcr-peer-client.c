@@ -306,6 +306,19 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *method,
 }
 
 void
+vcr_peer_client_post_snapshot_json_async (VcrPeerClient *self, const char *host,
+                                          guint16 port, GBytes *json,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data)
+{
+  g_return_if_fail (VCR_IS_PEER_CLIENT (self) && host != NULL && json != NULL);
+  start_request (self, KIND_POST_SNAPSHOT, "POST", "/v1/snapshot", host, port,
+                 json, cancellable, callback, user_data,
+                 vcr_peer_client_post_snapshot_async);
+}
+
+void
 vcr_peer_client_post_snapshot_async (VcrPeerClient *self, const char *host,
                                      guint16 port, const VcrSnapshot *snapshot,
                                      GCancellable *cancellable,
@@ -319,9 +332,8 @@ vcr_peer_client_post_snapshot_async (VcrPeerClient *self, const char *host,
   g_return_if_fail (VCR_IS_PEER_CLIENT (self) && host != NULL && snapshot != NULL);
   json = vcr_snapshot_to_json (snapshot, &len);
   body = g_bytes_new_take (json, len);
-  start_request (self, KIND_POST_SNAPSHOT, "POST", "/v1/snapshot", host, port,
-                 body, cancellable, callback, user_data,
-                 vcr_peer_client_post_snapshot_async);
+  vcr_peer_client_post_snapshot_json_async (self, host, port, body, cancellable,
+                                            callback, user_data);
 }
 
 gboolean

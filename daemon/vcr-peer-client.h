@@ -39,6 +39,16 @@ void vcr_peer_client_post_snapshot_async (VcrPeerClient *client,
                                           GCancellable *cancellable,
                                           GAsyncReadyCallback callback,
                                           gpointer user_data);
+/* The same with the snapshot already serialized (vcr_snapshot_to_json()):
+ * a push to many replicas serializes once, not once per replica. Finish
+ * with vcr_peer_client_post_snapshot_finish(). */
+void vcr_peer_client_post_snapshot_json_async (VcrPeerClient *client,
+                                               const char *host,
+                                               guint16 port,
+                                               GBytes *json,
+                                               GCancellable *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data);
 /* @applied: TRUE for "applied", FALSE for "unchanged". */
 gboolean vcr_peer_client_post_snapshot_finish (VcrPeerClient *client,
                                                GAsyncResult *result,

@@ -53,6 +53,7 @@ struct _VcrReplicator {
   char *origin;
   GPtrArray *peers;         /* of Peer*, in the order of the settings */
   VcrSnapshot *snapshot;    /* primary: the newest snapshot built */
+  GBytes *snapshot_json;    /* its serialization, made once for all replicas */
 
   GPtrArray *push_waiters;  /* of GTask*: one running Push, joined */
   GPtrArray *push_results;  /* of VcrPushResult* for those waiters */
@@ -342,6 +343,28 @@ build_snapshot (VcrReplicator *self, const VcrTree *tree)
   return g_steal_pointer (&snapshot);
 }
 
+/* Replaces the newest snapshot (@snapshot may be NULL); its JSON is made
+ * when first sent. */
+static void
+set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot)
+{
+  g_clear_pointer (&self->snapshot, vcr_snapshot_free);
+  g_clear_pointer (&self->snapshot_json, g_bytes_unref);
+  self->snapshot = snapshot;
+}
+
+static GBytes *
+snapshot_json (VcrReplicator *self)
+{
+  if (self->snapshot_json == NULL)
+    {
+      gsize len = 0;
+      char *json = vcr_snapshot_to_json (self->snapshot, &len);
+      self->snapshot_json = g_bytes_new_take (json, len);
+    }
+  return self->snapshot_json;
+}
+
 /* Reads the running config, then calls @done with it (transfer full: the
  * callee frees it) or with NULL and an error. */
 typedef void (*TreeReady) (VcrReplicator *self, VcrTree *tree, const GError *error,
@@ -534,8 +557,9 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
   call->generation = self->snapshot->generation;
   call->digests = digest_table (self->snapshot);
   peer_set_state (self, peer, "syncing", NULL);
-  vcr_peer_client_post_snapshot_async (self->client, peer->host, peer->port, self->snapshot,
-                                       cancellable, send_done, call);
+  vcr_peer_client_post_snapshot_json_async (self->client, peer->host, peer->port,
+                                            snapshot_json (self),
+                                            cancellable, send_done, call);
 }
 
 static void
@@ -556,8 +580,7 @@ push_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointe
       fail_push_waiters (self, e);
       return;
     }
-  g_clear_pointer (&self->snapshot, vcr_snapshot_free);
-  self->snapshot = build_snapshot (self, tree);
+  set_snapshot (self, build_snapshot (self, tree));
   self->push_outstanding = self->peers->len;
   /* A Push supersedes every retry: each replica gets the newest snapshot. */
   for (guint i = 0; i < self->peers->len; i++)
@@ -635,8 +658,7 @@ primary_start_read_done (VcrReplicator *self, VcrTree *tree, const GError *error
     }
   if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_PRIMARY)
     return;
-  g_clear_pointer (&self->snapshot, vcr_snapshot_free);
-  self->snapshot = build_snapshot (self, tree);
+  set_snapshot (self, build_snapshot (self, tree));
   resync_replicas (self, NULL);
 }
 
@@ -1202,8 +1224,7 @@ verify_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoin
   if (settings->mode == VCR_MODE_PRIMARY)
     {
       /* Compare with what the replicas should have now. */
-      g_clear_pointer (&self->snapshot, vcr_snapshot_free);
-      self->snapshot = build_snapshot (self, tree);
+      set_snapshot (self, build_snapshot (self, tree));
     }
   for (guint i = 0; i < settings->paths->len; i++)
     {
@@ -1472,7 +1493,7 @@ stop_work (VcrReplicator *self)
   self->pulling = FALSE;
   self->pull_attempt = 0;
   g_ptr_array_set_size (self->peers, 0);
-  g_clear_pointer (&self->snapshot, vcr_snapshot_free);
+  set_snapshot (self, NULL);
 }
 
 gboolean
