@@ -194,6 +194,12 @@ vcr_daemon_notify (VcrDaemon *self, const char *property)
 
 /* ---- History ---------------------------------------------------------- */
 
+gboolean
+vcr_daemon_is_applying (VcrDaemon *self)
+{
+  return self->replicator != NULL && vcr_replicator_is_applying (self->replicator);
+}
+
 void
 vcr_daemon_flush (VcrDaemon *self)
 {

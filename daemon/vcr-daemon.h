@@ -129,6 +129,9 @@ void vcr_daemon_add_event (VcrDaemon *self, VcrEvent *event);
 /* Newest first, at most @max (0: all); borrowed VcrEvent*. */
 GPtrArray *vcr_daemon_get_history (VcrDaemon *self, guint max);
 
+/* TRUE while a snapshot is being applied: SIGTERM waits for it (SPEC §8). */
+gboolean vcr_daemon_is_applying (VcrDaemon *self);
+
 /* Writes pending state now (at exit). */
 void vcr_daemon_flush (VcrDaemon *self);
 

@@ -365,3 +365,27 @@ case_signals () {
   log "r1: $(cat "$TMPF/mon.r1")"
   log "primary: $(cat "$TMPF/mon.primary")"
 }
+
+# 10. SIGTERM while a snapshot is being applied (SPEC §8): the apply
+# finishes (file, reference and answer), then the daemon exits.
+case_sigterm_during_apply () {
+  netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
+  write_primary primary 1 22 r1=2
+  write_replica r1 2 1
+  router_start primary || fail "primary did not start"
+  router_start r1 --apply-command "touch '$TMPF/started'; sleep 2" || fail "r1 did not start"
+  wait_until 100 peer_is primary r1 in-sync || fail "r1 not in sync"
+  rm -f "$TMPF/started"
+  sed -i 's/port "22"/port "2222"/' "$(cfg primary)"
+  vcr_on primary push > "$TMPF/push" 2>&1 &
+  local push=$!
+  wait_until 100 test -e "$TMPF/started" || fail "the apply command did not start"
+  router_stop r1 TERM
+  wait "$push"
+  log "push: $(cat "$TMPF/push")"
+  has_port r1 2222 || fail "the apply in flight was not finished"
+  [ "$(jq .applied_generation "$WORK/r1/state/state.json")" = 2 ] ||
+    fail "the apply was not recorded: $(cat "$WORK/r1/state/state.json")"
+  [ "$(cat "$TMPF/push")" = "r1: ok, generation 2: applied" ] || fail "push: $(cat "$TMPF/push")"
+  grep -q 'Waiting for the apply' "$WORK/r1/daemon.log" || fail "no wait in the log"
+}
