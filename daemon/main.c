@@ -25,7 +25,14 @@ typedef struct {
   sd_bus *bus;
   VcrBusObject *object;
   int exit_code;
+  guint apply_wait_source;   /* SIGTERM came during an apply */
+  guint apply_wait_ticks;
 } App;
+
+/* How long SIGTERM waits for an apply in flight, in ticks of 100 ms
+ * (130 s: a hung --apply-command must not keep the daemon up forever). */
+#define APPLY_WAIT_TICK_MS 100
+#define APPLY_WAIT_MAX_TICKS 1300
 
 static void
 app_quit (App *app, int exit_code)
@@ -35,33 +42,43 @@ app_quit (App *app, int exit_code)
   g_main_loop_quit (app->loop);
 }
 
-/* SIGTERM finishes an apply in flight first: the config file is written
- * atomically anyway, but the reference copy and the answer to the primary
- * belong to the same step. Polled: an apply takes milliseconds to seconds. */
+/* Polls until the apply in flight is done (the apply runs in a worker
+ * thread and a child process, with no single completion to hook), then
+ * lets the loop run once more so that the peer's answer goes out. */
 static gboolean
-quit_when_idle (gpointer user_data)
+on_apply_wait (gpointer user_data)
 {
   App *app = user_data;
 
-  if (vcr_daemon_is_applying (app->daemon))
+  if (vcr_daemon_is_applying (app->daemon) && ++app->apply_wait_ticks < APPLY_WAIT_MAX_TICKS)
     return G_SOURCE_CONTINUE;
-  g_message ("Exiting on a signal");
+  if (app->apply_wait_ticks >= APPLY_WAIT_MAX_TICKS)
+    g_warning ("The apply in flight did not finish; exiting anyway");
+  else
+    g_message ("The apply in flight finished; exiting");
+  app->apply_wait_source = 0;
   app_quit (app, EXIT_SUCCESS);
   return G_SOURCE_REMOVE;
 }
 
+/* SPEC §8: SIGTERM finishes an apply in flight, then exits; quitting at
+ * once would leave the file written but the reference and the answer not
+ * (the reference would lag the config and CheckCommit refuse wrongly). A
+ * second signal exits at once. */
 static gboolean
 on_quit_signal (gpointer user_data)
 {
   App *app = user_data;
 
-  if (vcr_daemon_is_applying (app->daemon))
+  if (app->apply_wait_source == 0 && vcr_daemon_is_applying (app->daemon))
     {
-      g_message ("Exiting once the apply in flight is done");
-      g_timeout_add (50, quit_when_idle, app);
+      g_message ("Waiting for the apply in flight before exiting");
+      app->apply_wait_source = g_timeout_add (APPLY_WAIT_TICK_MS, on_apply_wait, app);
+      return G_SOURCE_CONTINUE;
     }
-  else
-    quit_when_idle (app);
+  g_message ("Exiting on a signal");
+  g_clear_handle_id (&app->apply_wait_source, g_source_remove);
+  app_quit (app, EXIT_SUCCESS);
   return G_SOURCE_CONTINUE;
 }
 

@@ -4,8 +4,11 @@
  * parses it as VyOS does (footer split off and kept); applying reads the
  * file again, grafts the replicated subtrees in, and writes the canonical
  * rendering with the old footer atomically (temp file, fsync, rename, fsync
- * of the folder), keeping the file's mode. The I/O runs in a worker thread
- * so the main loop never waits on the disk.
+ * of the folder), keeping the file's mode. The bytes an apply replaced are
+ * kept until the next apply, so that an apply undone (a failed
+ * --apply-command) leaves the file exactly as it was, comments and layout
+ * included, not merely an equal tree. The I/O runs in a worker thread so the
+ * main loop never waits on the disk.
  */
 #define G_LOG_DOMAIN "vcr-backend-file"
 
@@ -25,6 +28,7 @@
 struct _VcrBackendFile {
   VcrBackend parent_instance;
   char *path;
+  GBytes *previous;   /* what the last apply replaced, for undo; nullable */
 };
 
 G_DECLARE_FINAL_TYPE (VcrBackendFile, vcr_backend_file, VCR, BACKEND_FILE, VcrBackend)
@@ -33,6 +37,7 @@ G_DEFINE_TYPE (VcrBackendFile, vcr_backend_file, VCR_TYPE_BACKEND)
 typedef struct {
   VcrTree *tree;      /* the tree holding the new subtrees */
   GPtrArray *paths;   /* of GStrv */
+  GBytes *previous;   /* set by the worker: the file as it was */
 } ApplyData;
 
 static void
@@ -40,15 +45,18 @@ apply_data_free (ApplyData *data)
 {
   vcr_tree_free (data->tree);
   g_ptr_array_unref (data->paths);
+  g_clear_pointer (&data->previous, g_bytes_unref);
   g_free (data);
 }
 
+/* Parses the config at @path; @raw (nullable) gets the bytes read. */
 static VcrTree *
-read_config (const char *path, GError **error)
+read_config (const char *path, GBytes **raw, GError **error)
 {
   g_autofree char *text = NULL;
   gsize length = 0;
   GStatBuf st;
+  VcrTree *tree;
 
   if (g_stat (path, &st) == 0 && st.st_size > CONFIG_MAX_SIZE)
     {
@@ -58,7 +66,20 @@ read_config (const char *path, GError **error)
     }
   if (!g_file_get_contents (path, &text, &length, error))
     return NULL;
-  return vcr_tree_parse (text, length, VCR_PARSE_DEFAULT, path, error);
+  tree = vcr_tree_parse (text, length, VCR_PARSE_DEFAULT, path, error);
+  if (tree != NULL && raw != NULL)
+    *raw = g_bytes_new_take (g_steal_pointer (&text), length);
+  return tree;
+}
+
+static int
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) == 0)
+    return st.st_mode & 07777;
+  return 0644;
 }
 
 static void
@@ -66,7 +87,7 @@ read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   VcrBackendFile *self = source;
   GError *error = NULL;
-  VcrTree *tree = read_config (self->path, &error);
+  VcrTree *tree = read_config (self->path, NULL, &error);
 
   if (tree == NULL)
     g_task_return_error (task, error);
@@ -95,11 +116,9 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   VcrBackendFile *self = source;
   ApplyData *data = task_data;
   GError *error = NULL;
-  g_autoptr(VcrTree) current = read_config (self->path, &error);
+  g_autoptr(VcrTree) current = read_config (self->path, &data->previous, &error);
   g_autofree char *contents = NULL;
   gsize length = 0;
-  GStatBuf st;
-  int mode = 0644;
 
   if (current == NULL)
     {
@@ -109,9 +128,7 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   for (guint i = 0; i < data->paths->len; i++)
     vcr_tree_graft (current, data->tree, g_ptr_array_index (data->paths, i));
   contents = vcr_tree_to_file_contents (current, &length);
-  if (g_stat (self->path, &st) == 0)
-    mode = st.st_mode & 07777;
-  if (!vcr_file_write_atomic (self->path, contents, length, mode, &error))
+  if (!vcr_file_write_atomic (self->path, contents, length, file_mode (self->path), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -138,6 +155,55 @@ file_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
 static gboolean
 file_apply_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
 {
+  VcrBackendFile *self = VCR_BACKEND_FILE (backend);
+  ApplyData *data = g_task_get_task_data (G_TASK (result));
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  /* Back on the main thread: the worker is done with @data. */
+  g_clear_pointer (&self->previous, g_bytes_unref);
+  self->previous = g_steal_pointer (&data->previous);
+  return TRUE;
+}
+
+static void
+undo_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VcrBackendFile *self = source;
+  GBytes *previous = task_data;
+  GError *error = NULL;
+  gsize length = 0;
+  const char *bytes = g_bytes_get_data (previous, &length);
+
+  if (!vcr_file_write_atomic (self->path, bytes, length, file_mode (self->path), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Writes back the bytes the last apply replaced; they are used once. */
+static void
+file_undo_async (VcrBackend *backend, GCancellable *cancellable,
+                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  VcrBackendFile *self = VCR_BACKEND_FILE (backend);
+  g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, file_undo_async);
+  if (self->previous == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "there is no apply to undo");
+      return;
+    }
+  g_task_set_task_data (task, g_steal_pointer (&self->previous),
+                        (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, undo_thread);
+}
+
+static gboolean
+file_undo_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
+{
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -160,6 +226,7 @@ static void
 vcr_backend_file_finalize (GObject *object)
 {
   g_free (VCR_BACKEND_FILE (object)->path);
+  g_clear_pointer (&VCR_BACKEND_FILE (object)->previous, g_bytes_unref);
   G_OBJECT_CLASS (vcr_backend_file_parent_class)->finalize (object);
 }
 
@@ -174,6 +241,8 @@ vcr_backend_file_class_init (VcrBackendFileClass *klass)
   backend_class->read_finish = file_read_finish;
   backend_class->apply_async = file_apply_async;
   backend_class->apply_finish = file_apply_finish;
+  backend_class->undo_async = file_undo_async;
+  backend_class->undo_finish = file_undo_finish;
 }
 
 static void

@@ -81,3 +81,31 @@ vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, GError **error
 {
   return VCR_BACKEND_GET_CLASS (self)->apply_finish (self, result, error);
 }
+
+void
+vcr_backend_undo_async (VcrBackend *self, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  VcrBackendClass *klass = VCR_BACKEND_GET_CLASS (self);
+  g_autoptr(GTask) task = NULL;
+
+  if (klass->undo_async != NULL)
+    {
+      klass->undo_async (self, cancellable, callback, user_data);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vcr_backend_undo_async);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "%s cannot undo an apply", vcr_backend_get_name (self));
+}
+
+gboolean
+vcr_backend_undo_finish (VcrBackend *self, GAsyncResult *result, GError **error)
+{
+  VcrBackendClass *klass = VCR_BACKEND_GET_CLASS (self);
+
+  if (g_task_get_source_tag (G_TASK (result)) == vcr_backend_undo_async)
+    return g_task_propagate_boolean (G_TASK (result), error);
+  return klass->undo_finish (self, result, error);
+}

@@ -37,6 +37,11 @@ struct _VcrBackendClass {
                        GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*apply_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
+  /* Optional: puts back exactly what the last successful apply replaced
+   * (the file backend: the old bytes, comments and layout included). */
+  void (*undo_async) (VcrBackend *self, GCancellable *cancellable,
+                      GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*undo_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
 };
 
 /* "file" or "vyos"; @config is the config.boot path for "file". */
@@ -53,5 +58,11 @@ void vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, GError **error);
+/* Undoes the last successful apply byte for byte; fails with
+ * G_IO_ERROR_NOT_SUPPORTED when the backend cannot (then apply the old
+ * subtrees instead), or when there is nothing to undo. */
+void vcr_backend_undo_async (VcrBackend *self, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data);
+gboolean vcr_backend_undo_finish (VcrBackend *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

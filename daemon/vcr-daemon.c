@@ -196,6 +196,12 @@ vcr_daemon_notify (VcrDaemon *self, const char *property)
 
 /* ---- History ---------------------------------------------------------- */
 
+gboolean
+vcr_daemon_is_applying (VcrDaemon *self)
+{
+  return self->replicator != NULL && vcr_replicator_is_applying (self->replicator);
+}
+
 void
 vcr_daemon_flush (VcrDaemon *self)
 {
@@ -243,12 +249,6 @@ vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts)
   g_clear_pointer (&self->pending, g_hash_table_unref);
   if (texts != NULL)
     self->pending = g_hash_table_ref (texts);
-}
-
-gboolean
-vcr_daemon_is_applying (VcrDaemon *self)
-{
-  return self->replicator != NULL && vcr_replicator_is_applying (self->replicator);
 }
 
 /* ---- Properties ------------------------------------------------------- */

@@ -136,7 +136,7 @@ GPtrArray *vcr_daemon_get_history (VcrDaemon *self, guint max);
  * the daemon's own apply passes). */
 void vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts);
 
-/* TRUE while a snapshot is being written: SIGTERM waits for it. */
+/* TRUE while a snapshot is being applied: SIGTERM waits for it (SPEC §8). */
 gboolean vcr_daemon_is_applying (VcrDaemon *self);
 
 /* Writes pending state now (at exit). */

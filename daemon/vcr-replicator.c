@@ -775,15 +775,25 @@ apply_failed (Receive *rx, const char *reason)
   receive_finish (rx, 422, "apply-failed", message, FALSE);
 }
 
+/* The reason the apply is being undone travels with the backend object
+ * while the undo runs (one apply at a time: self->applying). */
+static char *
+take_apply_error (GObject *backend)
+{
+  const char *reason = g_object_get_data (backend, "vcr-apply-error");
+  char *why = g_strdup (reason != NULL ? reason : "the apply command failed");
+
+  g_object_set_data (backend, "vcr-apply-error", NULL);
+  return why;
+}
+
 static void
 restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Receive *rx = user_data;
   g_autoptr(GError) error = NULL;
-  const char *reason = g_object_get_data (G_OBJECT (source), "vcr-apply-error");
-  g_autofree char *why = g_strdup (reason != NULL ? reason : "the apply command failed");
+  g_autofree char *why = take_apply_error (source);
 
-  g_object_set_data (G_OBJECT (source), "vcr-apply-error", NULL);
   if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &error))
     {
       g_autofree char *both = g_strdup_printf ("%s; restoring the old config failed too: %s",
@@ -794,15 +804,38 @@ restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
   apply_failed (rx, why);
 }
 
-/* The --apply-command failed: puts the old subtrees back. */
+/* The backend could not undo byte for byte (the vyos backend): applies the
+ * old subtrees instead, which gives back an equal tree. */
+static void
+undo_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+  VcrBackend *backend = VCR_BACKEND (source);
+  const VcrSettings *settings = vcr_daemon_get_settings (rx->self->daemon);
+  g_autoptr(GError) error = NULL;
+
+  if (vcr_backend_undo_finish (backend, result, &error))
+    {
+      g_autofree char *why = take_apply_error (source);
+      apply_failed (rx, why);
+      return;
+    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    g_warning ("Cannot undo the apply: %s; applying the old subtrees", error->message);
+  vcr_backend_apply_async (backend, rx->old, settings->paths, NULL, restore_done, rx);
+}
+
+/* The --apply-command failed: puts the old config back. SPEC §7: "the old
+ * config stays", so the file backend restores the very bytes it replaced
+ * (a canonical re-rendering of the old tree would drop comments and
+ * layout the operator had). */
 static void
 restore_old (Receive *rx, const char *reason)
 {
   VcrBackend *backend = vcr_daemon_get_backend (rx->self->daemon);
-  const VcrSettings *settings = vcr_daemon_get_settings (rx->self->daemon);
 
   g_object_set_data_full (G_OBJECT (backend), "vcr-apply-error", g_strdup (reason), g_free);
-  vcr_backend_apply_async (backend, rx->old, settings->paths, NULL, restore_done, rx);
+  vcr_backend_undo_async (backend, NULL, undo_done, rx);
 }
 
 static void

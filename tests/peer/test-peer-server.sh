@@ -41,20 +41,9 @@ start_server () {
   [ -n "$addr" ] || fail "server did not report its address"
 }
 
-sha256 () { openssl dgst -sha256 -r "$1" | cut -d' ' -f1; }
-key_hex () {
-  printf '%s' 'vyos-config-replication v1' | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1
-}
-hmac () { openssl dgst -sha256 -mac HMAC -macopt "hexkey:$1" -r | cut -d' ' -f1; }
-new_nonce () { openssl rand -hex 16; }
-
-# auth_header SECRET METHOD PATH TS NONCE BODYFILE
-auth_header () {
-  local k sig
-  k=$(key_hex "$1")
-  sig=$(printf 'VCR1\n%s\n%s\n%s\n%s\n%s' "$2" "$3" "$4" "$5" "$(sha256 "$6")" | hmac "$k")
-  printf 'VCR1 ts=%s, nonce=%s, sig=%s' "$4" "$5" "$sig"
-}
+# sha256, key_hex, hmac, new_nonce, auth_header, response_signature
+# shellcheck source=../sign.sh
+. "$(dirname "$0")/../sign.sh"
 
 # request METHOD PATH BODYFILE [curl args…]: sets $status, $tmp/resp, $tmp/headers
 request () {
@@ -85,8 +74,7 @@ expect_close () { [ "$(header Connection)" = close ] || fail "no Connection: clo
 
 expect_signed () {
   local want
-  want=$(printf 'VCR1-RESPONSE\n%s\n%s\n%s' "$nonce" "$status" "$(sha256 "$tmp/resp")" |
-         hmac "$(key_hex "$secret")")
+  want=$(response_signature "$secret" "$nonce" "$status" "$tmp/resp")
   [ "$(header X-VCR-Signature)" = "$want" ] ||
     fail "X-VCR-Signature '$(header X-VCR-Signature)', want '$want'"
 }
