@@ -37,6 +37,7 @@ G_DEFINE_TYPE (VcrBackendFile, vcr_backend_file, VCR_TYPE_BACKEND)
 typedef struct {
   VcrTree *tree;      /* the tree holding the new subtrees */
   GPtrArray *paths;   /* of GStrv */
+  char *base_stamp;   /* nullable: the stamp @tree was read at, as a whole */
   GBytes *previous;   /* set by the worker: the file as it was */
 } ApplyData;
 
@@ -45,18 +46,18 @@ apply_data_free (ApplyData *data)
 {
   vcr_tree_free (data->tree);
   g_ptr_array_unref (data->paths);
+  g_free (data->base_stamp);
   g_clear_pointer (&data->previous, g_bytes_unref);
   g_free (data);
 }
 
-/* Parses the config at @path; @raw (nullable) gets the bytes read. */
+/* Parses the config at @path. */
 static VcrTree *
-read_config (const char *path, GBytes **raw, GError **error)
+read_config (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   gsize length = 0;
   GStatBuf st;
-  VcrTree *tree;
 
   if (g_stat (path, &st) == 0 && st.st_size > CONFIG_MAX_SIZE)
     {
@@ -66,10 +67,7 @@ read_config (const char *path, GBytes **raw, GError **error)
     }
   if (!g_file_get_contents (path, &text, &length, error))
     return NULL;
-  tree = vcr_tree_parse (text, length, VCR_PARSE_DEFAULT, path, error);
-  if (tree != NULL && raw != NULL)
-    *raw = g_bytes_new_take (g_steal_pointer (&text), length);
-  return tree;
+  return vcr_tree_parse (text, length, VCR_PARSE_DEFAULT, path, error);
 }
 
 static int
@@ -87,7 +85,7 @@ read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   VcrBackendFile *self = source;
   GError *error = NULL;
-  VcrTree *tree = read_config (self->path, NULL, &error);
+  VcrTree *tree = read_config (self->path, &error);
 
   if (tree == NULL)
     g_task_return_error (task, error);
@@ -110,24 +108,42 @@ file_read_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static char *file_get_stamp (VcrBackend *backend);
+
 static void
 apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   VcrBackendFile *self = source;
   ApplyData *data = task_data;
   GError *error = NULL;
-  g_autoptr(VcrTree) current = read_config (self->path, &data->previous, &error);
+  g_autoptr(VcrTree) current = NULL;
+  g_autofree char *stamp = file_get_stamp (VCR_BACKEND (self));
+  g_autofree char *old = NULL;
   g_autofree char *contents = NULL;
-  gsize length = 0;
+  gsize old_length = 0, length = 0;
+  const VcrTree *result = data->tree;
 
-  if (current == NULL)
+  /* The old bytes are kept for undo in any case; parsing them again is
+   * needed only when the file changed since the caller read it. */
+  if (!g_file_get_contents (self->path, &old, &old_length, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  for (guint i = 0; i < data->paths->len; i++)
-    vcr_tree_graft (current, data->tree, g_ptr_array_index (data->paths, i));
-  contents = vcr_tree_to_file_contents (current, &length);
+  if (data->base_stamp == NULL || g_strcmp0 (stamp, data->base_stamp) != 0)
+    {
+      current = vcr_tree_parse (old, old_length, VCR_PARSE_DEFAULT, self->path, &error);
+      if (current == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      for (guint i = 0; i < data->paths->len; i++)
+        vcr_tree_graft (current, data->tree, g_ptr_array_index (data->paths, i));
+      result = current;
+    }
+  data->previous = g_bytes_new_take (g_steal_pointer (&old), old_length);
+  contents = vcr_tree_to_file_contents (result, &length);
   if (!vcr_file_write_atomic (self->path, contents, length, file_mode (self->path), &error))
     {
       g_task_return_error (task, error);
@@ -137,16 +153,16 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 }
 
 static void
-file_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
-                  GCancellable *cancellable,
+file_apply_async (VcrBackend *backend, VcrTree *tree, GPtrArray *paths,
+                  const char *base_stamp, GCancellable *cancellable,
                   GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
   ApplyData *data = g_new0 (ApplyData, 1);
 
-  /* The worker owns its own copy: the caller's tree may change meanwhile. */
-  data->tree = vcr_tree_copy (tree);
+  data->tree = tree;
   data->paths = g_ptr_array_ref (paths);
+  data->base_stamp = g_strdup (base_stamp);
   g_task_set_source_tag (task, file_apply_async);
   g_task_set_task_data (task, data, (GDestroyNotify) apply_data_free);
   g_task_run_in_thread (task, apply_thread);

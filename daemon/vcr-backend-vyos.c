@@ -251,13 +251,15 @@ run_next (GTask *task)
 }
 
 static void
-vyos_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
-                  GCancellable *cancellable,
+vyos_apply_async (VcrBackend *backend, VcrTree *tree, GPtrArray *paths,
+                  const char *base_stamp, GCancellable *cancellable,
                   GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (backend, cancellable, callback, user_data);
   Session *s = g_new0 (Session, 1);
+  g_autoptr(VcrTree) owned = tree;
 
+  /* A session only touches @paths: the stamp does not matter here. */
   s->steps = build_steps (tree, paths);
   g_task_set_source_tag (task, vyos_apply_async);
   g_task_set_task_data (task, s, (GDestroyNotify) session_free);

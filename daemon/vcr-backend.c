@@ -68,11 +68,11 @@ vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error)
 }
 
 void
-vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
-                         GCancellable *cancellable,
+vcr_backend_apply_async (VcrBackend *self, VcrTree *tree, GPtrArray *paths,
+                         const char *base_stamp, GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data)
 {
-  VCR_BACKEND_GET_CLASS (self)->apply_async (self, tree, paths, cancellable,
+  VCR_BACKEND_GET_CLASS (self)->apply_async (self, tree, paths, base_stamp, cancellable,
                                              callback, user_data);
 }
 

@@ -32,9 +32,12 @@ struct _VcrBackendClass {
                       GAsyncReadyCallback callback, gpointer user_data);
   VcrTree *(*read_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
   /* Makes the subtrees at @paths (GStrv each) of the running config equal
-   * to those of @tree; everything else stays as it is. */
-  void (*apply_async) (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
-                       GCancellable *cancellable,
+   * to those of @tree (taken); everything else stays as it is. When
+   * @base_stamp (nullable) is still the backend's stamp, @tree is the whole
+   * running config as read at that stamp with the new subtrees in place,
+   * and may be written as it is without reading the config again. */
+  void (*apply_async) (VcrBackend *self, VcrTree *tree, GPtrArray *paths,
+                       const char *base_stamp, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*apply_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
   /* Optional: puts back exactly what the last successful apply replaced
@@ -54,8 +57,8 @@ char *vcr_backend_get_stamp (VcrBackend *self);
 void vcr_backend_read_async (VcrBackend *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);
 VcrTree *vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error);
-void vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
-                              GCancellable *cancellable,
+void vcr_backend_apply_async (VcrBackend *self, VcrTree *tree, GPtrArray *paths,
+                              const char *base_stamp, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, GError **error);
 /* Undoes the last successful apply byte for byte; fails with

@@ -11,7 +11,9 @@
 
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vcr-error.h"
 #include "vcr-path.h"
@@ -672,7 +674,10 @@ typedef struct {
   VcrReplicator *self;
   VcrSnapshot *snapshot;
   GPtrArray *trees;         /* of VcrTree*, one per entry */
-  VcrTree *old;             /* the running config before the apply */
+  VcrTree *old;             /* the replicated subtrees before the apply */
+  char *stamp;              /* the backend's stamp before the running config was read */
+  GHashTable *texts;        /* path → text being applied (the pending reference) */
+  guint timeout_source;     /* bounds the --apply-command */
   Received done;
   gpointer data;
 } Receive;
@@ -683,6 +688,9 @@ receive_free (Receive *rx)
   g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
   g_clear_pointer (&rx->trees, g_ptr_array_unref);
   g_clear_pointer (&rx->old, vcr_tree_free);
+  g_free (rx->stamp);
+  g_clear_pointer (&rx->texts, g_hash_table_unref);
+  g_clear_handle_id (&rx->timeout_source, g_source_remove);
   g_object_unref (rx->self);
   g_free (rx);
 }
@@ -691,6 +699,8 @@ static void
 receive_finish (Receive *rx, guint status, const char *code, const char *message,
                 gboolean applied)
 {
+  if (rx->texts != NULL)
+    vcr_daemon_set_pending_reference (rx->self->daemon, NULL);
   rx->done (rx->self, status, code, message, applied, rx->snapshot->generation, rx->data);
   receive_free (rx);
 }
@@ -822,7 +832,8 @@ undo_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     g_warning ("Cannot undo the apply: %s; applying the old subtrees", error->message);
-  vcr_backend_apply_async (backend, rx->old, settings->paths, NULL, restore_done, rx);
+  vcr_backend_apply_async (backend, g_steal_pointer (&rx->old), settings->paths, NULL, NULL,
+                           restore_done, rx);
 }
 
 /* The --apply-command failed: puts the old config back. SPEC §7: "the old
@@ -847,6 +858,7 @@ apply_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *output = NULL;
   g_autofree char *reason = NULL;
 
+  g_clear_handle_id (&rx->timeout_source, g_source_remove);
   if (!g_subprocess_communicate_utf8_finish (process, result, &output, NULL, &error))
     reason = g_strdup_printf ("the apply command failed: %s", error->message);
   else if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
@@ -862,6 +874,26 @@ apply_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
     applied_successfully (rx);
 }
 
+/* The command runs in a process group of its own, so that a command that
+ * hangs can be ended with everything it started. */
+static void
+apply_command_child_setup (gpointer user_data)
+{
+  setpgid (0, 0);
+}
+
+static gboolean
+apply_command_timeout (gpointer user_data)
+{
+  GSubprocess *process = user_data;
+  const char *id = g_subprocess_get_identifier (process);
+
+  g_warning ("The apply command ran longer than %d s; killing it", APPLY_COMMAND_TIMEOUT_S);
+  if (id != NULL)
+    kill (-(pid_t) g_ascii_strtoll (id, NULL, 10), SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 run_apply_command (Receive *rx, const char *command)
 {
@@ -872,6 +904,7 @@ run_apply_command (Receive *rx, const char *command)
   g_autofree char *generation = g_strdup_printf ("%" G_GUINT64_FORMAT, rx->snapshot->generation);
   const VcrDaemonOptions *options = vcr_daemon_get_options (rx->self->daemon);
 
+  g_subprocess_launcher_set_child_setup (launcher, apply_command_child_setup, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "VCR_GENERATION", generation, TRUE);
   if (options->config_path != NULL)
     g_subprocess_launcher_setenv (launcher, "VCR_CONFIG", options->config_path, TRUE);
@@ -883,6 +916,9 @@ run_apply_command (Receive *rx, const char *command)
       restore_old (rx, reason);
       return;
     }
+  rx->timeout_source = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, APPLY_COMMAND_TIMEOUT_S,
+                                                   apply_command_timeout,
+                                                   g_object_ref (process), g_object_unref);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, apply_command_done, rx);
 }
 
@@ -907,10 +943,10 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) running = tree;
   Receive *rx = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
-  g_autoptr(VcrTree) incoming = NULL;
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   gboolean same = TRUE;
 
   if (tree == NULL)
@@ -918,12 +954,14 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       apply_failed (rx, error->message);
       return;
     }
-  for (guint i = 0; i < rx->snapshot->entries->len && same; i++)
+  /* Compared as trees: equal subtrees render to equal snapshot texts, and
+   * no text is rendered for it. */
+  for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
-      g_auto(GStrv) words = vcr_path_parse (e->path, NULL);
-      g_autofree char *text = vcr_path_snapshot_text (tree, (const char *const *) words);
-      same = g_str_equal (text, e->config);
+      g_ptr_array_add (words, vcr_path_parse (e->path, NULL));
+      same = same && vcr_tree_subtree_equal (running, g_ptr_array_index (rx->trees, i),
+                                             g_ptr_array_index (words, i));
     }
   if (same)
     {
@@ -938,16 +976,24 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       receive_finish (rx, 200, NULL, NULL, FALSE);
       return;
     }
-  incoming = vcr_tree_new ();
+  /* The old subtrees, to put back should the --apply-command fail on a
+   * backend that cannot undo byte for byte; then the new ones go into the
+   * running config itself, which the backend takes over. */
+  rx->old = vcr_tree_new ();
+  rx->texts = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
-      g_auto(GStrv) words = vcr_path_parse (e->path, NULL);
-      vcr_tree_graft (incoming, g_ptr_array_index (rx->trees, i), (const char *const *) words);
+      const char *const *w = g_ptr_array_index (words, i);
+
+      vcr_tree_graft (rx->old, running, w);
+      vcr_tree_graft (running, g_ptr_array_index (rx->trees, i), w);
+      g_hash_table_insert (rx->texts, e->path, e->config);
     }
-  rx->old = g_steal_pointer (&owned);
-  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), incoming, settings->paths,
-                           NULL, backend_apply_done, rx);
+  g_clear_pointer (&rx->trees, g_ptr_array_unref);
+  vcr_daemon_set_pending_reference (self->daemon, rx->texts);
+  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), g_steal_pointer (&running),
+                           settings->paths, rx->stamp, NULL, backend_apply_done, rx);
 }
 
 /* Takes @snapshot (digests already checked) through the rules of SPEC §7
@@ -1002,6 +1048,7 @@ receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Received done, gpo
     }
   self->applying = TRUE;
   publish (self);
+  rx->stamp = vcr_backend_get_stamp (vcr_daemon_get_backend (self->daemon));
   read_running (self, receive_read_done, rx);
 }
 
