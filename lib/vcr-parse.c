@@ -523,9 +523,10 @@ token_string (Parser *p)
   return intern (p, p->lex.tok, p->lex.tok_len);
 }
 
-/* OCaml's String.trim: ' ', '\012', '\n', '\r', '\t' at both ends. */
-static const char *
-comment_string (Parser *p, const char *text, gsize len)
+/* The comment of @node: OCaml's String.trim (' ', '\012', '\n', '\r', '\t'
+ * at both ends) of the raw text. */
+static void
+set_comment (Parser *p, VcrNode *node, const char *text, gsize len)
 {
   while (len > 0 && strchr (" \f\n\r\t", text[0]) != NULL)
     {
@@ -534,17 +535,13 @@ comment_string (Parser *p, const char *text, gsize len)
     }
   while (len > 0 && strchr (" \f\n\r\t", text[len - 1]) != NULL)
     len--;
-  return vcr_arena_strndup (&p->tree->arena, text, len);
+  vcr_node_set_comment_len (&p->tree->arena, node, text, len);
 }
 
 static VcrNode *
-new_node (Parser *p, const char *name, guint line, guint column)
+new_node (Parser *p, const char *name)
 {
-  VcrNode *node = vcr_node_new (p->tree, name);
-
-  node->line = line;
-  node->column = MIN (column, VCR_NODE_MAX_COLUMN);
-  return node;
+  return vcr_node_new (p->tree, name);
 }
 
 static void
@@ -710,9 +707,7 @@ typedef struct {
   gsize comment_len;
   const char *name;
   gsize name_len;
-  guint name_line, name_column;
   const char *value;        /* in the arena */
-  guint value_line, value_column;
 } Pending;
 
 static Frame *
@@ -724,8 +719,7 @@ top_frame (Parser *p)
 static VcrNode *
 make_named_node (Parser *p, Pending *n, gboolean leaf)
 {
-  VcrNode *node = new_node (p, intern (p, n->name, n->name_len),
-                            n->name_line, n->name_column);
+  VcrNode *node = new_node (p, intern (p, n->name, n->name_len));
 
   node->leaf = leaf;
   return node;
@@ -745,7 +739,7 @@ end_leaf (Parser *p, Pending *n, gboolean with_value)
       finish_run (p, frame);
       node = make_named_node (p, n, TRUE);
       if (n->comment != NULL)
-        node->comment = comment_string (p, n->comment, n->comment_len);
+        set_comment (p, node, n->comment, n->comment_len);
       pending_push (p, node);
       start_run (p, frame, node);
     }
@@ -767,12 +761,12 @@ open_block (Parser *p, Pending *n, gboolean tag, GError **error)
   if (tag)
     {
       frame.outer = intern (p, n->name, n->name_len);
-      frame.node = new_node (p, n->value, n->value_line, n->value_column);
+      frame.node = new_node (p, n->value);
     }
   else
     frame.node = make_named_node (p, n, FALSE);
   if (n->comment != NULL)
-    frame.node->comment = comment_string (p, n->comment, n->comment_len);
+    set_comment (p, frame.node, n->comment, n->comment_len);
   n->comment = NULL;
   g_array_append_val (p->frames, frame);
   return TRUE;
@@ -810,7 +804,7 @@ close_block (Parser *p, GError **error)
       pending_push (p, frame.node);
       return TRUE;
     }
-  outer = new_node (p, frame.outer, frame.node->line, frame.node->column);
+  outer = new_node (p, frame.outer);
   outer->tag = TRUE;
   pending_push (p, outer);
   start_run (p, parent, outer);
@@ -851,8 +845,6 @@ parse_tokens (Parser *p, GError **error)
             {
               n.name = l->tok;
               n.name_len = l->tok_len;
-              n.name_line = l->tok_line;
-              n.name_column = column_of (p, l->tok_cnum, l->tok_bol);
               state = ST_NAME;
               continue;
             }
@@ -892,8 +884,6 @@ parse_tokens (Parser *p, GError **error)
           if (state == ST_NAME && (l->type == TOK_IDENT || l->type == TOK_STRING))
             {
               n.value = token_string (p);
-              n.value_line = l->tok_line;
-              n.value_column = column_of (p, l->tok_cnum, l->tok_bol);
               state = ST_VALUE;
               continue;
             }
