@@ -2,28 +2,42 @@
 /*
  * Prints how fast and how lean parse + boot rendering is: on the largest
  * real config (firewall-big, 1.18 MB) and on generated firewalls of N and
- * 10 N rules, to show the cost grows linearly. Memory is measured two ways:
- * the resident-set growth (ru_maxrss) of a forked child that does one parse
- * and render (the input is already resident, so this is what parsing and
- * rendering add), and the bytes held at the end (input + the used part of
- * the tree's arena + output). No assertions: figures only.
+ * 10 N rules, to show the cost grows linearly. Three kinds of figures, each
+ * for every input:
+ *  - time: warm (median of repeated runs in this process) and cold (a fresh
+ *    process per run, every page touched for the first time), wall and CPU;
+ *  - instructions: callgrind's count for exactly one parse + render (no
+ *    hardware counters on this VM), the scaling figure that CPU noise and
+ *    cache effects do not blur;
+ *  - memory: VmHWM of a fresh process that reads the file and parses and
+ *    renders it, minus its VmRSS before reading: the input, the tree and the
+ *    output all count.
+ * Fresh processes are this program run again with --once FILE. No
+ * assertions: figures only.
  *
  *   bench-parse [CONFIG] [RUNS]
+ *   bench-parse --once FILE     one parse + render; prints ms and memory
  */
 #define G_LOG_DOMAIN "bench-parse"
 
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vcr-tree-private.h"
 
-static gsize
-parse_render_once (const char *text, gsize length, gsize *arena_bytes)
+/* What one parse + render holds at its end, for the breakdown. */
+typedef struct {
+  gsize arena_used;
+  gsize output;
+} Held;
+
+/* noinline: callgrind counts exactly this function (--toggle-collect). */
+static G_GNUC_NO_INLINE void
+parse_render_once (const char *text, gsize length, Held *held)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrTree) tree = vcr_tree_parse (text, length, VCR_PARSE_DEFAULT, "bench", &error);
@@ -36,9 +50,11 @@ parse_render_once (const char *text, gsize length, gsize *arena_bytes)
       exit (1);
     }
   boot = vcr_tree_render (tree, VCR_FORMAT_BOOT, &boot_len, NULL);
-  if (arena_bytes != NULL)
-    *arena_bytes = vcr_tree_get_used_size (tree);
-  return boot_len;
+  if (held != NULL)
+    {
+      held->arena_used = vcr_tree_get_used_size (tree);
+      held->output = boot_len;
+    }
 }
 
 static int
@@ -61,6 +77,7 @@ cpu_ms (void)
 typedef struct {
   double wall;
   double cpu;
+  double min_cpu;           /* the least disturbed run, for the ratio */
 } Timing;
 
 /* Medians of wall-clock and CPU time: this machine is shared, and the wall
@@ -86,96 +103,170 @@ median_ms (const char *text, gsize length, guint runs)
   qsort (cpus, runs, sizeof (double), compare_doubles);
   t.wall = walls[runs / 2];
   t.cpu = cpus[runs / 2];
+  t.min_cpu = cpus[0];
   return t;
 }
 
+/* A field of /proc/self/status ("VmRSS:", "VmHWM:"), in KiB, or -1. */
 static long
-max_rss_kib (void)
+status_kib (const char *field)
 {
-  struct rusage usage;
+  g_autofree char *status = NULL;
+  const char *at;
 
-  getrusage (RUSAGE_SELF, &usage);
-  return usage.ru_maxrss;
-}
-
-/* One parse + render in a fresh child process: every page is touched for
- * the first time, as in a daemon that parses a config now and then. */
-static double
-cold_ms (const char *text, gsize length)
-{
-  int fds[2];
-  pid_t pid;
-  double ms = -1;
-
-  if (pipe (fds) != 0)
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
     return -1;
-  pid = fork ();
-  if (pid == 0)
-    {
-      gint64 start = g_get_monotonic_time ();
-      double elapsed;
-
-      parse_render_once (text, length, NULL);
-      elapsed = (g_get_monotonic_time () - start) / 1000.0;
-      if (write (fds[1], &elapsed, sizeof elapsed) != sizeof elapsed)
-        _exit (1);
-      _exit (0);
-    }
-  close (fds[1]);
-  if (pid > 0 && read (fds[0], &ms, sizeof ms) != sizeof ms)
-    ms = -1;
-  close (fds[0]);
-  if (pid > 0)
-    waitpid (pid, NULL, 0);
-  return ms;
+  at = strstr (status, field);
+  if (at == NULL)
+    return -1;
+  return strtol (at + strlen (field), NULL, 10);
 }
 
-static double
-median_cold_ms (const char *text, gsize length, guint runs)
+/* --once: read, parse and render one file in this fresh process. Prints
+ * wall ms, CPU ms, peak memory growth (bytes, from before the file was
+ * read), input, arena used and output bytes. */
+static int
+run_once (const char *path)
 {
-  g_autofree double *times = g_new (double, runs);
+  long rss_before = status_kib ("VmRSS:");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gsize length;
+  Held held = { 0 };
+  gint64 start;
+  double cpu_start, wall, cpu;
+  long hwm;
+
+  if (!g_file_get_contents (path, &text, &length, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+  start = g_get_monotonic_time ();
+  cpu_start = cpu_ms ();
+  parse_render_once (text, length, &held);
+  wall = (g_get_monotonic_time () - start) / 1000.0;
+  cpu = cpu_ms () - cpu_start;
+  hwm = status_kib ("VmHWM:");
+  printf ("%.3f %.3f %ld %zu %zu %zu\n", wall, cpu, (hwm - rss_before) * 1024,
+          length, held.arena_used, held.output);
+  return 0;
+}
+
+typedef struct {
+  const char *label;
+  const char *path;
+  gsize length;
+  Timing warm;
+  Timing cold;
+  double peak;              /* bytes */
+  gsize arena_used;
+  gsize output;
+  double instructions;      /* 0: not measured */
+  double ll_misses;         /* simulated last-level cache misses */
+} Input;
+
+/* Cold runs: this program again with --once, a fresh process each time. */
+static void
+measure_cold (Input *in, guint runs)
+{
+  const char *self = "/proc/self/exe";
+  g_autofree double *walls = g_new (double, runs);
+  g_autofree double *cpus = g_new (double, runs);
+  g_autofree double *peaks = g_new (double, runs);
 
   for (guint i = 0; i < runs; i++)
-    times[i] = cold_ms (text, length);
-  qsort (times, runs, sizeof (double), compare_doubles);
-  return times[runs / 2];
+    {
+      const char *argv[] = { self, "--once", in->path, NULL };
+      g_autofree char *out = NULL;
+      g_autoptr(GError) error = NULL;
+      long peak = 0;
+      gsize length = 0;
+      int status;
+
+      if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                         &out, NULL, &status, &error) ||
+          !g_spawn_check_wait_status (status, &error) ||
+          sscanf (out, "%lf %lf %ld %zu %zu %zu", &walls[i], &cpus[i], &peak, &length,
+                  &in->arena_used, &in->output) != 6)
+        {
+          g_printerr ("%s: --once failed: %s\n", in->label, error != NULL ? error->message : out);
+          exit (1);
+        }
+      peaks[i] = peak;
+    }
+  qsort (walls, runs, sizeof (double), compare_doubles);
+  qsort (cpus, runs, sizeof (double), compare_doubles);
+  qsort (peaks, runs, sizeof (double), compare_doubles);
+  in->cold.wall = walls[runs / 2];
+  in->cold.cpu = cpus[runs / 2];
+  in->peak = peaks[runs / 2];
 }
 
-/* Resident-set growth of one parse + render, in a forked child so that the
- * parent's earlier allocations do not hide it. */
+/* Instructions (Ir) and simulated last-level cache misses (DLmr + DLmw) of
+ * parse_render_once() alone, from callgrind's summary line. */
 static void
-measure_memory (const char *label, const char *text, gsize length)
+measure_instructions (Input *in, const char *valgrind)
 {
-  int fds[2];
-  pid_t pid;
-  long result[3] = { 0 };
+  g_autofree char *out_file = g_build_filename (g_get_tmp_dir (), "bench-parse.callgrind", NULL);
+  g_autofree char *out_arg = g_strdup_printf ("--callgrind-out-file=%s", out_file);
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  const char *argv[] = { valgrind, "--tool=callgrind", "--cache-sim=yes", out_arg,
+                         "--collect-atstart=no", "--toggle-collect=parse_render_once*",
+                         self, "--once", in->path, NULL };
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) events = NULL;
+  g_auto(GStrv) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ev_line = NULL;
+  g_autofree char *sum_line = NULL;
+  const char *ev, *sum;
+  int status;
 
-  if (pipe (fds) != 0)
+  if (self == NULL ||
+      !g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error) ||
+      !g_file_get_contents (out_file, &contents, NULL, &error))
+    {
+      g_printerr ("%s: callgrind failed: %s\n", in->label,
+                  error != NULL ? error->message : "no /proc/self/exe");
+      return;
+    }
+  unlink (out_file);
+  ev = strstr (contents, "\nevents: ");
+  sum = strstr (contents, "\nsummary: ");
+  if (ev == NULL || sum == NULL)
     return;
-  pid = fork ();
-  if (pid == 0)
+  ev_line = g_strndup (ev + 9, strcspn (ev + 9, "\n"));
+  sum_line = g_strndup (sum + 10, strcspn (sum + 10, "\n"));
+  events = g_strsplit (ev_line, " ", -1);
+  summary = g_strsplit (sum_line, " ", -1);
+  for (guint i = 0; events[i] != NULL && i < g_strv_length (summary); i++)
     {
-      long before = max_rss_kib ();
-      gsize arena = 0;
-      gsize out = parse_render_once (text, length, &arena);
-      long values[3] = { max_rss_kib () - before, (long) arena, (long) out };
+      double value = g_ascii_strtod (summary[i], NULL);
 
-      if (write (fds[1], values, sizeof values) != sizeof values)
-        _exit (1);
-      _exit (0);
+      if (strcmp (events[i], "Ir") == 0)
+        in->instructions = value;
+      else if (strcmp (events[i], "DLmr") == 0 || strcmp (events[i], "DLmw") == 0)
+        in->ll_misses += value;
     }
-  close (fds[1]);
-  if (pid > 0 && read (fds[0], result, sizeof result) == sizeof result)
+}
+
+static char *
+write_temp (const GString *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("bench-parse-XXXXXX", &path, &error);
+
+  if (fd < 0 || !g_file_set_contents (path, text->str, text->len, &error))
     {
-      printf ("%-22s peak rss growth %.2f MB = %.2f x input; input + arena used + output "
-              "%.2f MB = %.2f x input\n", label, result[0] / 1024.0,
-              result[0] * 1024.0 / length,
-              (length + result[1] + result[2]) / 1e6,
-              (double) (length + result[1] + result[2]) / length);
+      g_printerr ("%s\n", error->message);
+      exit (1);
     }
-  close (fds[0]);
-  if (pid > 0)
-    waitpid (pid, NULL, 0);
+  close (fd);
+  return path;
 }
 
 /* A firewall like firewall-big: @n_rules rules over 20 rule-sets. */
@@ -211,53 +302,80 @@ generate_firewall (guint n_rules)
   return text;
 }
 
+static void
+print_row (const Input *in)
+{
+  printf ("%-22s %6.2f %7.2f %6.2f %6.2f %7.2f %6.2f %9.1f %8.2f %5.2f = %4.2f + %4.2f + %4.2f\n",
+          in->label, in->length / 1e6, in->warm.wall, in->warm.cpu, in->warm.min_cpu,
+          in->cold.wall, in->cold.cpu,
+          in->instructions / 1e6, in->ll_misses / 1e3, in->peak / in->length,
+          1.0, (double) in->arena_used / in->length, (double) in->output / in->length);
+}
+
 int
 main (int argc, char **argv)
 {
-  const char *path = argc > 1 ? argv[1] : VCR_BENCH_DEFAULT_CONFIG;
-  guint runs = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 21;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
+  g_autofree char *valgrind = g_find_program_in_path ("valgrind");
   g_autoptr(GString) small = generate_firewall (3000);
   g_autoptr(GString) big = generate_firewall (30000);
-  gsize length;
-  Timing ms, ms_small, ms_big;
+  g_autofree char *small_path = NULL;
+  g_autofree char *big_path = NULL;
+  g_autofree char *text = NULL;
+  Input inputs[3] = { { 0 } };
+  const Input *s = &inputs[1], *b = &inputs[2];
+  guint runs;
 
-  if (runs == 0)
-    runs = 1;
-  if (!g_file_get_contents (path, &text, &length, &error))
+  if (argc == 3 && strcmp (argv[1], "--once") == 0)
+    return run_once (argv[2]);
+  runs = argc > 2 ? (guint) g_ascii_strtoull (argv[2], NULL, 10) : 21;
+  runs = MAX (runs, 1);
+  small_path = write_temp (small);
+  big_path = write_temp (big);
+  inputs[0] = (Input) { "firewall-big", argc > 1 ? argv[1] : VCR_BENCH_DEFAULT_CONFIG };
+  inputs[1] = (Input) { "generated 3000 rules", small_path };
+  inputs[2] = (Input) { "generated 30000 rules", big_path };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
     {
-      g_printerr ("%s\n", error->message);
-      return 1;
+      measure_cold (&inputs[i], MAX (3, runs / 4));
+      if (valgrind != NULL)
+        measure_instructions (&inputs[i], valgrind);
     }
-  /* Memory first, before the timing runs grow the parent's heap. */
-  measure_memory ("firewall-big", text, length);
-  measure_memory ("generated 3000 rules", small->str, small->len);
-  measure_memory ("generated 30000 rules", big->str, big->len);
-
-  /* Cold: a fresh process per run, so both sizes pay for first-touching
-   * their memory (a page fault is expensive on this VM). */
-  printf ("cold (fresh process per run), median of %u: firewall-big %.2f ms, "
-          "3000 rules %.2f ms, 30000 rules %.2f ms\n", MAX (3, runs / 4),
-          median_cold_ms (text, length, MAX (3, runs / 4)),
-          median_cold_ms (small->str, small->len, MAX (3, runs / 4)),
-          median_cold_ms (big->str, big->len, MAX (3, runs / 4)));
-
   /* Warm: keep freed memory in the heap for every size (glibc would
    * otherwise return blocks above 32 MB to the kernel after each run and
    * fault them in again, which only the big input would pay). */
   mallopt (M_MMAP_THRESHOLD, 512 * 1024 * 1024);
   mallopt (M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
-  ms = median_ms (text, length, runs);
-  printf ("warm: %s: %.2f MB, parse + render (boot), median of %u runs: %.2f ms wall, "
-          "%.2f ms CPU (%.0f MB/s)\n", path, length / 1e6, runs, ms.wall, ms.cpu,
-          length / 1e3 / ms.cpu);
-  ms_small = median_ms (small->str, small->len, runs);
-  ms_big = median_ms (big->str, big->len, MAX (3, runs / 4));
-  printf ("generated 3000 rules (%.2f MB): %.2f ms wall, %.2f ms CPU; "
-          "30000 rules (%.2f MB): %.2f ms wall, %.2f ms CPU\n",
-          small->len / 1e6, ms_small.wall, ms_small.cpu, big->len / 1e6, ms_big.wall, ms_big.cpu);
-  printf ("ratio 10x/1x: %.2f wall, %.2f CPU\n", ms_big.wall / ms_small.wall,
-          ms_big.cpu / ms_small.cpu);
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      gsize length;
+
+      g_clear_pointer (&text, g_free);
+      if (!g_file_get_contents (inputs[i].path, &text, &length, NULL))
+        return 1;
+      inputs[i].length = length;
+      inputs[i].warm = median_ms (text, length, runs);
+    }
+  unlink (small_path);
+  unlink (big_path);
+
+  printf ("parse + render (boot); times in ms, medians of %u warm runs (and the least CPU "
+          "time of them) and of %u cold runs (fresh process each)\n", runs, MAX (3, runs / 4));
+  printf ("instructions and last-level cache misses: callgrind, one parse + render%s\n",
+          valgrind != NULL ? "" : " (valgrind not found: not measured)");
+  printf ("peak memory: VmHWM of a fresh process that reads the file, parses and renders, "
+          "minus its VmRSS before reading, as x input;\n"
+          "  then what is held at the end of render: input + arena used + output\n\n");
+  printf ("%-22s %6s %7s %6s %6s %7s %6s %9s %8s %s\n", "input", "MB", "warm", "CPU", "minCPU",
+          "cold", "CPU",
+          "Minstr", "kLLmiss", "peak mem (x input) = in + tree + out");
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    print_row (&inputs[i]);
+  printf ("%-22s %6.2f %7.2f %6.2f %6.2f %7.2f %6.2f %9.2f %8.2f %5.2f\n", "ratio 30000/3000",
+          (double) b->length / s->length, b->warm.wall / s->warm.wall, b->warm.cpu / s->warm.cpu,
+          b->warm.min_cpu / s->warm.min_cpu,
+          b->cold.wall / s->cold.wall, b->cold.cpu / s->cold.cpu,
+          s->instructions > 0 ? b->instructions / s->instructions : 0,
+          s->ll_misses > 0 ? b->ll_misses / s->ll_misses : 0, b->peak / s->peak);
   return 0;
 }

@@ -70,6 +70,13 @@ typedef struct {
   const char *outer;        /* for a tag node: `name` of `name tag {` */
   guint start;              /* first pending child */
   guint depth;              /* of node in the tree (a tag node counts 2) */
+  /* The last child read, when the next ones may join it: a tag node
+   * whose tag values are being read (`rule 10 {…}` `rule 20 {…}`: its
+   * children), or a leaf that is being repeated (`address a` `address b`:
+   * its values). Its items wait in Parser.run_items from run_start on and
+   * get an array of exactly their number when the run ends. */
+  VcrNode *run_node;
+  guint run_start;
 } Frame;
 
 typedef struct {
@@ -80,6 +87,9 @@ typedef struct {
   VcrNode **pending;        /* children read so far, for all open frames */
   guint n_pending;
   guint pending_cap;
+  gpointer *run_items;      /* the runs of all open frames */
+  guint n_run_items;
+  guint run_items_cap;
   GArray *frames;
   /* Short names and values are stored once: a big config repeats a few
    * thousand words tens of thousands of times. Open addressing. */
@@ -378,6 +388,8 @@ lex_next (Parser *p, GError **error)
 
 /* ---- building nodes --------------------------------------------------- */
 
+enum { MERGE_NONE, MERGE_TARGET, MERGE_GONE };
+
 static void
 pending_push (Parser *p, VcrNode *node)
 {
@@ -387,6 +399,63 @@ pending_push (Parser *p, VcrNode *node)
       p->pending = g_renew (VcrNode *, p->pending, p->pending_cap);
     }
   p->pending[p->n_pending++] = node;
+}
+
+static void
+run_push (Parser *p, gconstpointer item)
+{
+  if (p->n_run_items == p->run_items_cap)
+    {
+      p->run_items_cap = MAX (64, p->run_items_cap * 2);
+      p->run_items = g_renew (gpointer, p->run_items, p->run_items_cap);
+    }
+  p->run_items[p->n_run_items++] = (gpointer) item;
+}
+
+/* Ends @frame's run, if any: before anything else joins the frame's
+ * children, and before they are sorted. */
+static void
+finish_run (Parser *p, Frame *frame)
+{
+  VcrNode *node = frame->run_node;
+  gpointer *items = p->run_items + frame->run_start;
+  guint n = p->n_run_items - frame->run_start;
+
+  if (node == NULL)
+    return;
+  frame->run_node = NULL;
+  p->n_run_items = frame->run_start;
+  if (n == 0)
+    return;
+  if (node->tag)
+    {
+      node->children = vcr_arena_alloc (&p->tree->arena, n * sizeof (VcrNode *));
+      memcpy (node->children, items, n * sizeof (VcrNode *));
+      node->n_children = n;
+      node->children_exact = TRUE;
+      /* Sorted and checked for duplicates when the frame closes. */
+      if (n > 1)
+        node->merged = MERGE_TARGET;
+      return;
+    }
+  node->values = vcr_arena_alloc (&p->tree->arena, n * sizeof (char *));
+  memcpy (node->values, items, n * sizeof (char *));
+  node->n_values = n;
+  node->values_exact = TRUE;
+}
+
+static void
+start_run (Parser *p, Frame *frame, VcrNode *node)
+{
+  frame->run_node = node;
+  frame->run_start = p->n_run_items;
+}
+
+/* @str is not NUL-terminated (a token). */
+static gboolean
+node_has_name (const VcrNode *node, const char *str, gsize len)
+{
+  return strncmp (node->name, str, len) == 0 && node->name[len] == '\0';
 }
 
 static guint32
@@ -454,9 +523,10 @@ token_string (Parser *p)
   return intern (p, p->lex.tok, p->lex.tok_len);
 }
 
-/* OCaml's String.trim: ' ', '\012', '\n', '\r', '\t' at both ends. */
-static const char *
-comment_string (Parser *p, const char *text, gsize len)
+/* The comment of @node: OCaml's String.trim (' ', '\012', '\n', '\r', '\t'
+ * at both ends) of the raw text. */
+static void
+set_comment (Parser *p, VcrNode *node, const char *text, gsize len)
 {
   while (len > 0 && strchr (" \f\n\r\t", text[0]) != NULL)
     {
@@ -465,17 +535,13 @@ comment_string (Parser *p, const char *text, gsize len)
     }
   while (len > 0 && strchr (" \f\n\r\t", text[len - 1]) != NULL)
     len--;
-  return vcr_arena_strndup (&p->tree->arena, text, len);
+  vcr_node_set_comment_len (&p->tree->arena, node, text, len);
 }
 
 static VcrNode *
-new_node (Parser *p, const char *name, guint line, guint column)
+new_node (Parser *p, const char *name)
 {
-  VcrNode *node = vcr_node_new (p->tree, name);
-
-  node->line = line;
-  node->column = MIN (column, VCR_NODE_MAX_COLUMN);
-  return node;
+  return vcr_node_new (p->tree, name);
 }
 
 static void
@@ -513,8 +579,6 @@ find_duplicate (const VcrNode *node)
       return sorted[i];
   return NULL;
 }
-
-enum { MERGE_NONE, MERGE_TARGET, MERGE_GONE };
 
 /* Merges the children with equal names in @run (they sort next to each
  * other): values and children of the later ones go to the first one, which
@@ -643,9 +707,7 @@ typedef struct {
   gsize comment_len;
   const char *name;
   gsize name_len;
-  guint name_line, name_column;
   const char *value;        /* in the arena */
-  guint value_line, value_column;
 } Pending;
 
 static Frame *
@@ -657,28 +719,32 @@ top_frame (Parser *p)
 static VcrNode *
 make_named_node (Parser *p, Pending *n, gboolean leaf)
 {
-  VcrNode *node = new_node (p, intern (p, n->name, n->name_len),
-                            n->name_line, n->name_column);
+  VcrNode *node = new_node (p, intern (p, n->name, n->name_len));
 
   node->leaf = leaf;
   return node;
 }
 
+/* A leaf that repeats the one before it gets its value added there: the
+ * merge VyOS does when the node closes (values in input order, the first
+ * one's comment and flags), without a node that lives only to be merged. */
 static void
 end_leaf (Parser *p, Pending *n, gboolean with_value)
 {
-  VcrNode *node = make_named_node (p, n, TRUE);
+  Frame *frame = top_frame (p);
+  VcrNode *node = frame->run_node;
 
-  if (n->comment != NULL)
-    node->comment = comment_string (p, n->comment, n->comment_len);
-  if (with_value)
+  if (node == NULL || node->tag || !node_has_name (node, n->name, n->name_len))
     {
-      node->values = vcr_arena_alloc (&p->tree->arena, sizeof (char *));
-      node->values[0] = n->value;
-      node->n_values = 1;
-      node->values_exact = TRUE;
+      finish_run (p, frame);
+      node = make_named_node (p, n, TRUE);
+      if (n->comment != NULL)
+        set_comment (p, node, n->comment, n->comment_len);
+      pending_push (p, node);
+      start_run (p, frame, node);
     }
-  pending_push (p, node);
+  if (with_value)
+    run_push (p, n->value);
   n->comment = NULL;
 }
 
@@ -687,7 +753,7 @@ open_block (Parser *p, Pending *n, gboolean tag, GError **error)
 {
   Lexer *l = &p->lex;
   guint depth = top_frame (p)->depth + (tag ? 2 : 1);
-  Frame frame = { NULL, NULL, p->n_pending, depth };
+  Frame frame = { NULL, NULL, p->n_pending, depth, NULL, 0 };
 
   if (depth > VCR_TREE_MAX_DEPTH)
     return parse_error (p, l->tok_line, column_of (p, l->tok_cnum, l->tok_bol), error,
@@ -695,12 +761,12 @@ open_block (Parser *p, Pending *n, gboolean tag, GError **error)
   if (tag)
     {
       frame.outer = intern (p, n->name, n->name_len);
-      frame.node = new_node (p, n->value, n->value_line, n->value_column);
+      frame.node = new_node (p, n->value);
     }
   else
     frame.node = make_named_node (p, n, FALSE);
   if (n->comment != NULL)
-    frame.node->comment = comment_string (p, n->comment, n->comment_len);
+    set_comment (p, frame.node, n->comment, n->comment_len);
   n->comment = NULL;
   g_array_append_val (p->frames, frame);
   return TRUE;
@@ -709,38 +775,48 @@ open_block (Parser *p, Pending *n, gboolean tag, GError **error)
 static gboolean
 close_block (Parser *p, GError **error)
 {
-  Frame frame = *top_frame (p);
-  const Frame *parent;
+  Frame frame;
+  Frame *parent;
   VcrNode *outer;
 
+  finish_run (p, top_frame (p));
+  frame = *top_frame (p);
   if (p->n_pending > frame.start &&
       !set_children (p, frame.node, p->pending + frame.start, p->n_pending - frame.start,
                      frame.outer, frame.node->name, error))
     return FALSE;
   p->n_pending = frame.start;
   g_array_set_size (p->frames, p->frames->len - 1);
+  parent = top_frame (p);
+  /* `rule 10 {…}` `rule 20 {…}`: the parent would merge the two `rule`
+   * nodes; collecting the tag values of one run under one node gives the
+   * same result without nodes that live only to be merged, and without
+   * arrays that grow and are left behind in the arena. */
+  if (frame.outer != NULL && parent->run_node != NULL && parent->run_node->tag &&
+      strcmp (parent->run_node->name, frame.outer) == 0)
+    {
+      run_push (p, frame.node);
+      return TRUE;
+    }
+  finish_run (p, parent);
   if (frame.outer == NULL)
     {
       pending_push (p, frame.node);
       return TRUE;
     }
-  /* `rule 10 {…}` `rule 20 {…}`: the parent would merge the two `rule`
-   * nodes; adding the tag value to the previous one right away gives the
-   * same result without a node that lives only to be merged. */
-  parent = top_frame (p);
-  if (p->n_pending > parent->start &&
-      strcmp (p->pending[p->n_pending - 1]->name, frame.outer) == 0)
-    {
-      outer = p->pending[p->n_pending - 1];
-      vcr_node_append_children (&p->tree->arena, outer, &frame.node, 1);
-      outer->merged = MERGE_TARGET;
-      return TRUE;
-    }
-  outer = new_node (p, frame.outer, frame.node->line, frame.node->column);
+  outer = new_node (p, frame.outer);
   outer->tag = TRUE;
-  vcr_node_append_children (&p->tree->arena, outer, &frame.node, 1);
   pending_push (p, outer);
+  start_run (p, parent, outer);
+  run_push (p, frame.node);
   return TRUE;
+}
+
+static gboolean
+finish_root (Parser *p, GError **error)
+{
+  finish_run (p, top_frame (p));
+  return set_children (p, p->tree->root, p->pending, p->n_pending, NULL, NULL, error);
 }
 
 static gboolean
@@ -769,8 +845,6 @@ parse_tokens (Parser *p, GError **error)
             {
               n.name = l->tok;
               n.name_len = l->tok_len;
-              n.name_line = l->tok_line;
-              n.name_column = column_of (p, l->tok_cnum, l->tok_bol);
               state = ST_NAME;
               continue;
             }
@@ -781,7 +855,7 @@ parse_tokens (Parser *p, GError **error)
               continue;
             }
           if (state == ST_CONTENT && l->type == TOK_EOF && p->frames->len == 1)
-            return set_children (p, p->tree->root, p->pending, p->n_pending, NULL, NULL, error);
+            return finish_root (p, error);
           return syntax_error (p, error);
 
         case ST_NAME:
@@ -795,7 +869,7 @@ parse_tokens (Parser *p, GError **error)
               if (l->type == TOK_EOF)
                 {
                   if (p->frames->len == 1)
-                    return set_children (p, p->tree->root, p->pending, p->n_pending, NULL, NULL, error);
+                    return finish_root (p, error);
                   return syntax_error (p, error);
                 }
               continue;
@@ -810,8 +884,6 @@ parse_tokens (Parser *p, GError **error)
           if (state == ST_NAME && (l->type == TOK_IDENT || l->type == TOK_STRING))
             {
               n.value = token_string (p);
-              n.value_line = l->tok_line;
-              n.value_column = column_of (p, l->tok_cnum, l->tok_bol);
               state = ST_VALUE;
               continue;
             }
@@ -874,7 +946,7 @@ vcr_tree_parse (const char *text, gsize length, VcrParseFlags flags,
   g_autoptr(GArray) frames = NULL;
   g_autofree VcrNode **pending = NULL;
   gsize body_len = length;
-  Frame root_frame = { NULL, NULL, 0, 0 };
+  Frame root_frame = { NULL, NULL, 0, 0, NULL, 0 };
   Parser p = { 0 };
   gboolean ok;
 
@@ -924,6 +996,7 @@ vcr_tree_parse (const char *text, gsize length, VcrParseFlags flags,
   p.lex.scratch = scratch;
   ok = parse_tokens (&p, error);
   pending = p.pending;
+  g_free (p.run_items);
   g_free (p.interned);
   if (!ok)
     return NULL;

@@ -118,11 +118,13 @@ static void render_boot_node (GString *out, const VcrNode *node, guint level);
 static void
 render_boot_comment (GString *out, const VcrNode *node, guint level)
 {
-  if (node->comment == NULL)
+  const char *comment = vcr_node_comment (node);
+
+  if (comment == NULL)
     return;
   append_indent (out, level);
   out_str (out, "/* ");
-  out_str (out, node->comment);
+  out_str (out, comment);
   out_str (out, " */\n");
 }
 

@@ -34,9 +34,9 @@ vcr_node_set_comment (VcrTree *tree, VcrNode *node, const char *comment)
   g_return_if_fail (node != NULL);
 
   if (comment == NULL || *comment == '\0')
-    node->comment = NULL;
+    vcr_node_set_comment_len (&tree->arena, node, NULL, 0);
   else
-    node->comment = vcr_arena_strdup (&tree->arena, comment);
+    vcr_node_set_comment_len (&tree->arena, node, comment, strlen (comment));
 }
 
 void

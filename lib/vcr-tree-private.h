@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "vcr-tree.h"
 
 G_BEGIN_DECLS
@@ -27,20 +29,21 @@ typedef struct {
   gsize total;              /* bytes obtained from malloc, for the bench */
 } VcrArena;
 
-/* 48 bytes: a big config has tens of thousands of nodes, and on this kind
- * of machine every fresh page costs more than parsing it. The arrays have
- * no stored capacity: an "exact" array is as long as its count (as the
- * parser and copy allocate them), any other one has room for the next
- * power of two (at least 4); see vcr_node_append_*(). */
+/* 40 bytes: a big config has tens of thousands of nodes, and on this kind
+ * of machine every fresh page costs more than parsing it. So there is no
+ * position (errors are found while parsing) and no comment pointer: a
+ * comment is rare, and lives right after the name's NUL in the same
+ * allocation (see vcr_node_comment()). The arrays have no stored capacity:
+ * an "exact" array is as long as its count (as the parser and copy allocate
+ * them), any other one has room for the next power of two (at least 4); see
+ * vcr_node_append_*(). */
 struct _VcrNode {
-  const char *name;
-  const char *comment;      /* nullable */
+  const char *name;         /* then, when has_comment, the comment */
   const char **values;
   VcrNode **children;
   guint n_values;
   guint n_children;
-  guint line;               /* where the parser saw the name (0: not parsed) */
-  guint column : 24;        /* clamped */
+  guint has_comment : 1;
   guint tag : 1;
   guint leaf : 1;
   /* Some child name has a digit run that makes the lexical-numeric order
@@ -52,7 +55,11 @@ struct _VcrNode {
   guint merged : 2;         /* parser scratch, 0 outside vcr_tree_parse() */
 };
 
-#define VCR_NODE_MAX_COLUMN 0xffffff
+static inline const char *
+vcr_node_comment (const VcrNode *node)
+{
+  return node->has_comment ? node->name + strlen (node->name) + 1 : NULL;
+}
 
 struct _VcrTree {
   VcrArena arena;
@@ -72,6 +79,9 @@ const char *vcr_arena_strdup (VcrArena *arena, const char *str);
  * @size_hint bytes. */
 VcrTree *vcr_tree_new_sized (gsize size_hint);
 VcrNode *vcr_node_new (VcrTree *tree, const char *name);
+/* Sets (@comment of @len bytes, not NUL-terminated) or removes (NULL) the
+ * comment; the name is copied once more to carry it. */
+void vcr_node_set_comment_len (VcrArena *arena, VcrNode *node, const char *comment, gsize len);
 gboolean vcr_name_has_odd_digits (const char *name);
 void vcr_node_append_values (VcrArena *arena, VcrNode *node, const char *const *values, guint n);
 void vcr_node_append_children (VcrArena *arena, VcrNode *node, VcrNode *const *children, guint n);

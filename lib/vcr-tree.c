@@ -299,6 +299,9 @@ vcr_sort_children (VcrNode **children, guint n_children)
 
 /* ---- tree and nodes --------------------------------------------------- */
 
+/* See struct _VcrNode: its size is most of a parsed tree's memory. */
+G_STATIC_ASSERT (GLIB_SIZEOF_VOID_P != 8 || sizeof (VcrNode) == 40);
+
 VcrNode *
 vcr_node_new (VcrTree *tree, const char *name)
 {
@@ -306,6 +309,27 @@ vcr_node_new (VcrTree *tree, const char *name)
 
   node->name = name;
   return node;
+}
+
+void
+vcr_node_set_comment_len (VcrArena *arena, VcrNode *node, const char *comment, gsize len)
+{
+  gsize name_len;
+  char *both;
+
+  if (comment == NULL)
+    {
+      node->has_comment = FALSE;
+      return;
+    }
+  name_len = strlen (node->name);
+  g_assert (len < G_MAXSIZE - name_len - 2);
+  both = vcr_arena_alloc (arena, name_len + len + 2);
+  memcpy (both, node->name, name_len + 1);
+  memcpy (both + name_len + 1, comment, len);
+  both[name_len + 1 + len] = '\0';
+  node->name = both;
+  node->has_comment = TRUE;
 }
 
 VcrTree *
@@ -381,7 +405,7 @@ const char *
 vcr_node_get_comment (const VcrNode *node)
 {
   g_return_val_if_fail (node != NULL, NULL);
-  return node->comment;
+  return vcr_node_comment (node);
 }
 
 gboolean
@@ -675,14 +699,17 @@ static VcrNode *
 node_deep_copy (VcrTree *dst, const VcrNode *src)
 {
   VcrArena *arena = &dst->arena;
-  VcrNode *copy = vcr_node_new (dst, vcr_arena_strdup (arena, src->name));
+  VcrNode *copy = vcr_node_new (dst, src->name);
+  gsize name_size = strlen (src->name) + 1;
 
-  copy->comment = vcr_arena_strdup (arena, src->comment);
+  /* The name, and the comment after it. */
+  if (src->has_comment)
+    name_size += strlen (src->name + name_size) + 1;
+  copy->name = memcpy (vcr_arena_alloc (arena, name_size), src->name, name_size);
+  copy->has_comment = src->has_comment;
   copy->tag = src->tag;
   copy->leaf = src->leaf;
   copy->odd_order = src->odd_order;
-  copy->line = src->line;
-  copy->column = src->column;
   if (src->n_values > 0)
     {
       copy->values = vcr_arena_alloc (arena, src->n_values * sizeof (char *));
@@ -766,7 +793,7 @@ static gboolean
 node_equal (const VcrNode *a, const VcrNode *b)
 {
   if (strcmp (a->name, b->name) != 0 ||
-      g_strcmp0 (a->comment, b->comment) != 0 ||
+      g_strcmp0 (vcr_node_comment (a), vcr_node_comment (b)) != 0 ||
       a->n_values != b->n_values ||
       a->n_children != b->n_children)
     return FALSE;
