@@ -92,6 +92,21 @@ assert_diff_applies (const VcrTree *from, const VcrTree *to, const char *const *
   g_assert_cmpuint (g_strv_length (again), ==, 0);
 }
 
+/* A node name with a newline, which no command line can name as a node
+ * (vcr-diff.h). */
+static gboolean
+has_newline_name (const VcrNode *node)
+{
+  for (guint i = 0; i < vcr_node_get_n_children (node); i++)
+    {
+      const VcrNode *child = vcr_node_get_child (node, i);
+
+      if (strchr (vcr_node_get_name (child), '\n') != NULL || has_newline_name (child))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Names the commands rendering writes without quotes. */
 static gboolean
 names_bare (const VcrNode *node, gboolean is_root)
@@ -159,8 +174,11 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
           under = under_words;
         }
     }
-  assert_diff_applies (base, after, under);
-  assert_diff_applies (after, base, under);
+  if (!has_newline_name (vcr_tree_get_root (after)))
+    {
+      assert_diff_applies (base, after, under);
+      assert_diff_applies (after, base, under);
+    }
 
   /* The commands rendering is itself a script that builds the same
    * commands rendering, when every name is written bare (a quoted last word

@@ -258,7 +258,9 @@ flag_created (Applier *ap, VcrNode *node, const char **path, guint depth, gboole
   path[depth + 1] = saved;
 
   vcr_node_set_tag (node, hint != NULL ? vcr_node_is_tag (hint) : FALSE);
-  vcr_node_set_leaf (node, hint != NULL ? vcr_node_is_leaf (hint) : last);
+  /* A node the command goes on below gets a child: never a leaf, whatever
+   * the hints had there. */
+  vcr_node_set_leaf (node, last && (hint != NULL ? vcr_node_is_leaf (hint) : TRUE));
 }
 
 /* The node at @path, created as rule 2 of vcr-commands.h says. */
