@@ -17,6 +17,15 @@
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
+/* A refusal goes back to the peer in a JSON error body and into the log
+ * and D-Bus: its message must be UTF-8 whatever the input was. */
+static void
+assert_refused (const GError *error, int code)
+{
+  g_assert_error (error, VCR_ERROR, code);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
 static void
 assert_entries_equal (GPtrArray *a, GPtrArray *b)
 {
@@ -46,7 +55,7 @@ check_snapshot (const char *body, gsize length)
 
   if (snapshot == NULL)
     {
-      g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+      assert_refused (error, VCR_ERROR_PEER_FAILED);
       return;
     }
   g_assert_no_error (error);
@@ -70,13 +79,13 @@ check_snapshot (const char *body, gsize length)
 
   if (!vcr_snapshot_check_digests (snapshot, &error))
     {
-      g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+      assert_refused (error, VCR_ERROR_PEER_FAILED);
       g_clear_error (&error);
     }
   trees = vcr_snapshot_parse_trees (snapshot, &error);
   if (trees == NULL)
     {
-      g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG);
+      assert_refused (error, VCR_ERROR_INVALID_CONFIG);
       return;
     }
   g_assert_no_error (error);
@@ -96,7 +105,7 @@ check_digests (const char *body, gsize length)
 
   if (digests == NULL)
     {
-      g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+      assert_refused (error, VCR_ERROR_PEER_FAILED);
       return;
     }
   g_assert_no_error (error);
@@ -132,7 +141,7 @@ check_post_result (const char *body, gsize length)
 
   if (!vcr_post_result_from_json (body, length, &applied, &generation, &error))
     {
-      g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+      assert_refused (error, VCR_ERROR_PEER_FAILED);
       return;
     }
   g_assert_no_error (error);
@@ -157,7 +166,7 @@ check_error_body (const char *body, gsize length)
 
   if (!vcr_error_body_from_json (body, length, &code, &message, &error))
     {
-      g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+      assert_refused (error, VCR_ERROR_PEER_FAILED);
       return;
     }
   g_assert_no_error (error);
