@@ -361,8 +361,10 @@ nonce_cache_expire (VcrNonceCache *cache, gint64 now)
     {
       NonceEntry *oldest = &cache->ring[cache->head];
 
-      /* "seen in the last 600 s" includes exactly 600 s ago */
-      if (now - oldest->seen <= VCR_AUTH_NONCE_TTL_SECONDS)
+      /* "seen in the last 600 s" includes exactly 600 s ago; unsigned
+       * difference, since now - seen overflows for clocks far apart */
+      if (now <= oldest->seen ||
+          (guint64) now - (guint64) oldest->seen <= VCR_AUTH_NONCE_TTL_SECONDS)
         return;
       g_hash_table_remove (cache->set, oldest->nonce);
       cache->head = (cache->head + 1) % cache->capacity;

@@ -49,6 +49,15 @@ fail_at (GError **error, const char *origin, guint line, guint column,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Messages quote words, which may be any bytes; D-Bus and JSON carry
+   * only UTF-8. */
+  if (!g_utf8_validate (message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (message, -1);
+
+      g_free (message);
+      message = valid;
+    }
   g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG, "%s:%u:%u: %s",
                origin, line, column, message);
   return FALSE;
@@ -249,7 +258,9 @@ flag_created (Applier *ap, VcrNode *node, const char **path, guint depth, gboole
   path[depth + 1] = saved;
 
   vcr_node_set_tag (node, hint != NULL ? vcr_node_is_tag (hint) : FALSE);
-  vcr_node_set_leaf (node, hint != NULL ? vcr_node_is_leaf (hint) : last);
+  /* A node the command goes on below gets a child: never a leaf, whatever
+   * the hints had there. */
+  vcr_node_set_leaf (node, last && (hint != NULL ? vcr_node_is_leaf (hint) : TRUE));
 }
 
 /* The node at @path, created as rule 2 of vcr-commands.h says. */

@@ -17,7 +17,9 @@ G_BEGIN_DECLS
  * An empty vector when they are equal there. With @hints = @new_tree,
  * vcr_commands_apply (old, diff) gives a tree equal to @new_tree, except
  * where @new_tree holds the same value twice in one leaf (a `set` cannot
- * add a value a leaf already has). */
+ * add a value a leaf already has) or a node name holds a newline (only
+ * quotes carry one, and a quoted last word is a value: such a line fails
+ * or sets a value; VyOS's schema allows no such names). */
 GStrv vcr_diff (const VcrTree *old_tree,
                 const VcrTree *new_tree,
                 const char *const *under);

@@ -16,6 +16,7 @@
 
 #include "vcr-error.h"
 #include "vcr-path.h"
+#include "vcr-snapshot.h"
 
 #define SETTINGS_PATH "high-availability config-replication"
 #define TOP "config-replication"
@@ -84,6 +85,15 @@ refuse (GError **error, const char *format, ...)
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
+  /* Messages quote values from the config, which may be any bytes; D-Bus
+   * refuses to carry a string that is not UTF-8. */
+  if (!g_utf8_validate (message, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (message, -1);
+
+      g_free (message);
+      message = valid;
+    }
   g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_SETTINGS,
                "Invalid config-replication settings: %s", message);
   return FALSE;
@@ -409,9 +419,18 @@ read_paths (VcrSettings *settings, const VcrNode *top, GError **error)
       g_autoptr(GError) local_error = NULL;
       GStrv words = vcr_path_parse (text, &local_error);
 
+      g_autofree char *canonical = NULL;
+
       if (words == NULL)
         return refuse (error, "replicate path \"%s\" is empty", text);
       g_ptr_array_add (settings->paths, words);
+      /* Every snapshot names its paths, and a replica takes only canonical
+       * ones: refuse here what no replica would accept. */
+      canonical = vcr_path_to_string ((const char *const *) words);
+      if (!g_utf8_validate (canonical, -1, NULL) ||
+          !vcr_snapshot_path_is_canonical (canonical))
+        return refuse (error, "replicate path \"%s\" holds a control or white-space "
+                       "character or is not UTF-8", text);
     }
   if (!check_paths_apart (settings->paths, error))
     return FALSE;

@@ -292,6 +292,24 @@ test_nonce_cache_clock_back (void)
   g_assert_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_REPLAY);
 }
 
+/* Found by fuzz-auth: now - seen overflowed for clocks far apart, and the
+ * wrapped difference kept a nonce for ever. */
+static void
+test_nonce_cache_far_clocks (void)
+{
+  g_autoptr(VcrNonceCache) cache = vcr_nonce_cache_new (2);
+  g_autofree char *a = nonce_n (1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vcr_nonce_cache_add (cache, a, G_MININT64, NULL));
+  g_assert_true (vcr_nonce_cache_add (cache, a, G_MAXINT64, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (vcr_nonce_cache_get_size (cache), ==, 1);
+  /* and the other way round: a clock far back keeps it */
+  g_assert_false (vcr_nonce_cache_add (cache, a, G_MININT64, &error));
+  g_assert_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_REPLAY);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -305,5 +323,6 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/nonce-cache/expiry", test_nonce_cache_expiry);
   g_test_add_func ("/auth/nonce-cache/full", test_nonce_cache_full);
   g_test_add_func ("/auth/nonce-cache/clock-back", test_nonce_cache_clock_back);
+  g_test_add_func ("/auth/nonce-cache/far-clocks", test_nonce_cache_far_clocks);
   return g_test_run ();
 }

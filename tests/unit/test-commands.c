@@ -203,6 +203,29 @@ test_commands_hints (void)
   g_assert_true (vcr_node_is_leaf (vcr_tree_lookup (without, lo)));
 }
 
+/* Found by fuzz-commands: a node the hints have as a valueless leaf, created
+ * on the way to a deeper node, must not stay a leaf (a leaf with children
+ * renders the same but diffs as a different node). */
+static void
+test_commands_hints_leaf_gets_child (void)
+{
+  const char *text = "firewall {\n    name WAN {\n        rule 10 {\n            log\n"
+                     "        }\n    }\n}\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrTree) hints = vcr_tree_parse (text, strlen (text), VCR_PARSE_DEFAULT, "h", &error);
+  g_autoptr(VcrTree) tree = apply_ok (NULL, "set firewall name WAN rule 10 log x", hints);
+  const char *log[] = { "firewall", "name", "WAN", "rule", "10", "log", NULL };
+  const char *x[] = { "firewall", "name", "WAN", "rule", "10", "log", "x", NULL };
+
+  g_assert_no_error (error);
+  g_assert_false (vcr_node_is_leaf (vcr_tree_lookup (tree, log)));
+  g_assert_true (vcr_node_is_leaf (vcr_tree_lookup (tree, x)));
+  /* The last word still takes its flags from the hints. */
+  g_clear_pointer (&tree, vcr_tree_free);
+  tree = apply_ok (NULL, "set firewall name WAN rule 10 log", hints);
+  g_assert_true (vcr_node_is_leaf (vcr_tree_lookup (tree, log)));
+}
+
 static void
 test_commands_errors (void)
 {
@@ -297,6 +320,7 @@ main (int argc, char **argv)
   g_test_add_func ("/commands/delete", test_commands_delete);
   g_test_add_func ("/commands/comment", test_commands_comment);
   g_test_add_func ("/commands/hints", test_commands_hints);
+  g_test_add_func ("/commands/hints-leaf-gets-child", test_commands_hints_leaf_gets_child);
   g_test_add_func ("/commands/errors", test_commands_errors);
   g_test_add_func ("/commands/config-tests", test_commands_config_tests);
   return g_test_run ();

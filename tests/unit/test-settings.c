@@ -258,6 +258,16 @@ static const RefusalCase refusals[] = {
     "\"listen-address\" \"r1.example\" is not an IPv4 or IPv6 address" },
   { "unknown-top", MODE_P, PATHS, REPLICAS, AUTH, "        listen-adress 192.0.2.1\n",
     "unknown setting \"config-replication listen-adress\"" },
+  /* Found by fuzz-settings: paths no replica takes, and messages that
+   * were not UTF-8 (D-Bus refuses them). */
+  { "path-control", MODE_P, PATH1 ("firewall name W\001N"), REPLICAS, AUTH, "",
+    "holds a control or white-space character or is not UTF-8" },
+  { "path-nbsp", MODE_P, PATH1 ("firewall name\302\240WAN"), REPLICAS, AUTH, "",
+    "holds a control or white-space character or is not UTF-8" },
+  { "path-not-utf8", MODE_P, PATH1 ("firewall name W\377N"), REPLICAS, AUTH, "",
+    "holds a control or white-space character or is not UTF-8" },
+  { "mode-not-utf8", "        mode \"prim\377ary\"\n", PATHS, REPLICAS, AUTH, "",
+    "\" is unknown" },
 };
 
 static void
@@ -273,6 +283,7 @@ test_settings_refusal (gconstpointer data)
   g_test_message ("message: %s; expected part: %s", error->message, c->message);
   g_assert_nonnull (strstr (error->message, c->message));
   g_assert_null (strstr (error->message, SECRET));
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
 }
 
 /* Values that must pass. */
