@@ -1682,7 +1682,9 @@ vcr_replicator_stop (VcrReplicator *self)
 gboolean
 vcr_replicator_is_applying (VcrReplicator *self)
 {
-  return self->applying;
+  /* the apply ends when the primary has its answer (SPEC §8) */
+  return self->applying ||
+         (self->server != NULL && vcr_peer_server_is_answering (self->server));
 }
 
 /* ---- Object ----------------------------------------------------------- */
