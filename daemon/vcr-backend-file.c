@@ -85,8 +85,10 @@ read_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   VcrBackendFile *self = source;
   GError *error = NULL;
+  gint64 start = g_get_monotonic_time ();
   VcrTree *tree = read_config (self->path, &error);
 
+  g_debug ("Read %s in %.1f ms", self->path, (g_get_monotonic_time () - start) / 1000.0);
   if (tree == NULL)
     g_task_return_error (task, error);
   else
@@ -122,6 +124,7 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   g_autofree char *contents = NULL;
   gsize old_length = 0, length = 0;
   const VcrTree *result = data->tree;
+  gint64 start, rendered;
 
   /* The old bytes are kept for undo in any case; parsing them again is
    * needed only when the file changed since the caller read it. */
@@ -143,12 +146,16 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
       result = current;
     }
   data->previous = g_bytes_new_take (g_steal_pointer (&old), old_length);
+  start = g_get_monotonic_time ();
   contents = vcr_tree_to_file_contents (result, &length);
+  rendered = g_get_monotonic_time ();
   if (!vcr_file_write_atomic (self->path, contents, length, file_mode (self->path), &error))
     {
       g_task_return_error (task, error);
       return;
     }
+  g_debug ("Applied to %s: rendered in %.1f ms, written in %.1f ms", self->path,
+           (rendered - start) / 1000.0, (g_get_monotonic_time () - rendered) / 1000.0);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -25,6 +25,7 @@ struct _VcrPeerServer {
   gsize body_limit;
   VcrPeerHandler handler;
   gpointer user_data;
+  guint answering;          /* handler answers given, not yet fully sent */
 };
 
 G_DEFINE_TYPE (VcrPeerServer, vcr_peer_server, G_TYPE_OBJECT)
@@ -38,6 +39,7 @@ typedef struct {
 
 struct _VcrPeerReply {
   SoupServerMessage *msg;   /* NULL once the client went away */
+  VcrPeerServer *server;
   VcrAuthKey *key;
   char nonce[VCR_AUTH_NONCE_HEX_LEN + 1];
   char *peer;
@@ -89,6 +91,15 @@ respond_error (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
 /* ---- replies ----------------------------------------------------------- */
 
 static void
+answer_finished_cb (SoupServerMessage *msg, gpointer user_data)
+{
+  VcrPeerServer *self = user_data;
+
+  g_signal_handlers_disconnect_by_func (msg, answer_finished_cb, self);
+  self->answering--;
+}
+
+static void
 reply_finish (VcrPeerReply *reply, guint status, const char *code,
               const char *message, char *json, gsize length)
 {
@@ -102,12 +113,18 @@ reply_finish (VcrPeerReply *reply, guint status, const char *code,
         respond_error (reply->msg, reply->key, reply->nonce, status, code, message);
       else
         respond (reply->msg, reply->key, reply->nonce, status, g_steal_pointer (&json), length);
+      /* counted until libsoup has written it, so that SIGTERM after an
+       * apply does not cut the answer to the primary off */
+      reply->server->answering++;
+      g_signal_connect_object (reply->msg, "finished", G_CALLBACK (answer_finished_cb),
+                               reply->server, 0);
       soup_server_message_unpause (reply->msg);
     }
   else
     g_debug ("%s went away before its answer; dropped", reply->peer);
   g_free (json);
   g_clear_object (&reply->msg);
+  g_clear_object (&reply->server);
   vcr_auth_key_free (reply->key);
   g_free (reply->peer);
   g_free (reply);
@@ -160,6 +177,7 @@ reply_new (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
   VcrPeerReply *reply = g_new0 (VcrPeerReply, 1);
 
   reply->msg = g_object_ref (msg);
+  reply->server = g_object_ref (self);
   reply->key = vcr_auth_key_copy (self->key);
   g_strlcpy (reply->nonce, nonce, sizeof reply->nonce);
   reply->peer = format_address (soup_server_message_get_remote_address (msg));
@@ -220,9 +238,13 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
                      "too-large", "request body is over the limit");
       return;
     }
-  /* we keep the body ourselves so that its size stays bounded */
+  /* we keep the body ourselves so that its size stays bounded; sized from
+   * Content-Length (checked above), it is never copied while it grows */
   state = g_new0 (RequestState, 1);
-  state->body = g_byte_array_new ();
+  if (soup_message_headers_get_encoding (req) == SOUP_ENCODING_CONTENT_LENGTH)
+    state->body = g_byte_array_sized_new ((guint) soup_message_headers_get_content_length (req));
+  else
+    state->body = g_byte_array_new ();
   g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
@@ -236,6 +258,7 @@ dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
   const char *type = soup_message_headers_get_content_type (req, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
+  gint64 start = g_get_monotonic_time ();
 
   if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
     {
@@ -245,6 +268,12 @@ dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
     }
   snapshot = vcr_snapshot_from_json ((const char *) state->body->data,
                                      state->body->len, &error);
+  /* The snapshot holds all it needs: the body (megabytes) goes now rather
+   * than with the message, after the apply. */
+  g_debug ("POST /v1/snapshot: %u bytes checked and parsed in %.1f ms", state->body->len,
+           (g_get_monotonic_time () - start) / 1000.0);
+  g_byte_array_unref (state->body);
+  state->body = g_byte_array_new ();
   if (snapshot == NULL)
     {
       respond_error (msg, self->key, nonce, SOUP_STATUS_BAD_REQUEST,
@@ -460,6 +489,13 @@ vcr_peer_server_get_address (VcrPeerServer *self)
   address = g_socket_get_local_address (listeners->data, NULL);
   g_slist_free (listeners);
   return address != NULL ? format_address (address) : NULL;
+}
+
+gboolean
+vcr_peer_server_is_answering (VcrPeerServer *self)
+{
+  g_return_val_if_fail (VCR_IS_PEER_SERVER (self), FALSE);
+  return self->answering > 0;
 }
 
 void

@@ -92,5 +92,7 @@ char *vcr_peer_server_get_address (VcrPeerServer *server);
 
 /* Stops listening and closes connections; pending replies are dropped. */
 void vcr_peer_server_stop (VcrPeerServer *server);
+/* TRUE while an answer a handler gave is still being sent. */
+gboolean vcr_peer_server_is_answering (VcrPeerServer *server);
 
 G_END_DECLS

@@ -22,6 +22,7 @@
 #include "vcr-replicator.h"
 #include "vcr-snapshot.h"
 #include "vcr-state.h"
+#include "vcr-tree-view.h"
 
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
@@ -60,6 +61,7 @@ struct _VcrReplicator {
   GPtrArray *push_waiters;  /* of GTask*: one running Push, joined */
   GPtrArray *push_results;  /* of VcrPushResult* for those waiters */
   guint push_outstanding;
+  gboolean acks_unsaved;    /* acknowledgements of the running Push not yet saved */
 
   GPtrArray *pull_waiters;  /* of GTask*: callers of the running pull */
   gboolean pulling;         /* a pull runs (for callers or in the background) */
@@ -409,6 +411,7 @@ typedef struct {
   gboolean report;          /* part of a Push call, which waits for it */
   guint64 generation;
   GHashTable *digests;      /* what the peer acknowledges on success */
+  gint64 started;           /* monotonic µs */
 } SendCall;
 
 static void send_to_peer (VcrReplicator *self, Peer *peer, gboolean report);
@@ -419,6 +422,14 @@ finish_push_waiters (VcrReplicator *self)
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->push_waiters);
   g_autoptr(GPtrArray) results = g_steal_pointer (&self->push_results);
 
+  if (self->acks_unsaved)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->acks_unsaved = FALSE;
+      if (!vcr_state_save (vcr_daemon_get_state_store (self->daemon), &error))
+        g_warning ("Cannot save the state: %s, ignoring", error->message);
+    }
   self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->push_results = g_ptr_array_new_with_free_func ((GDestroyNotify) push_result_free);
   for (guint i = 0; i < waiters->len; i++)
@@ -509,9 +520,17 @@ send_done (GObject *source, GAsyncResult *result, gpointer user_data)
           g_autoptr(GError) save_error = NULL;
 
           message = g_strdup (applied ? "applied" : "unchanged");
+          g_debug ("Push to %s: answered in %.1f ms", peer->name,
+                   (g_get_monotonic_time () - call->started) / 1000.0);
           vcr_state_set_ack (store, peer->name, call->generation,
                              g_steal_pointer (&call->digests));
-          if (!vcr_state_save (store, &save_error))
+          /* A Push saves its acknowledgements once, when the last replica
+           * answered (one fsync instead of one per replica); one lost to
+           * a crash only makes the next start send that replica the
+           * snapshot again, which it answers "unchanged". */
+          if (call->report)
+            self->acks_unsaved = TRUE;
+          else if (!vcr_state_save (store, &save_error))
             g_warning ("Cannot save the state: %s, ignoring", save_error->message);
           peer_succeeded (self, peer);
           g_message ("Push to %s: %s (generation %" G_GUINT64_FORMAT ")",
@@ -556,6 +575,7 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
   call->self = g_object_ref (self);
   call->peer = peer_ref (peer);
   call->report = report;
+  call->started = g_get_monotonic_time ();
   call->generation = self->snapshot->generation;
   call->digests = digest_table (self->snapshot);
   peer_set_state (self, peer, "syncing", NULL);
@@ -582,7 +602,13 @@ push_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointe
       fail_push_waiters (self, e);
       return;
     }
-  set_snapshot (self, build_snapshot (self, tree));
+  {
+    gint64 start = g_get_monotonic_time ();
+    set_snapshot (self, build_snapshot (self, tree));
+    snapshot_json (self);
+    g_debug ("Push: snapshot built and serialized in %.1f ms",
+             (g_get_monotonic_time () - start) / 1000.0);
+  }
   self->push_outstanding = self->peers->len;
   /* A Push supersedes every retry: each replica gets the newest snapshot. */
   for (guint i = 0; i < self->peers->len; i++)
@@ -678,9 +704,21 @@ typedef struct {
   char *stamp;              /* the backend's stamp before the running config was read */
   GHashTable *texts;        /* path → text being applied (the pending reference) */
   guint timeout_source;     /* bounds the --apply-command */
+  gint64 mark;              /* monotonic µs at the last phase logged */
   Received done;
   gpointer data;
 } Receive;
+
+/* With --verbose: how long the phase that just ended took. */
+static void
+receive_phase (Receive *rx, const char *phase)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_debug ("Generation %" G_GUINT64_FORMAT ": %s in %.1f ms", rx->snapshot->generation,
+           phase, (now - rx->mark) / 1000.0);
+  rx->mark = now;
+}
 
 static void
 receive_free (Receive *rx)
@@ -734,17 +772,20 @@ same_path_set (VcrReplicator *self, const VcrSnapshot *snapshot)
 }
 
 /* Records @rx's snapshot as applied: reference copies and the applied
- * epoch and generation, written before the answer goes out. */
+ * epoch and generation, written before the answer goes out. The texts move
+ * from @snapshot into the state's cache (the snapshot is done with them). */
 static gboolean
-record_applied (VcrReplicator *self, const VcrSnapshot *snapshot, GError **error)
+record_applied (VcrReplicator *self, VcrSnapshot *snapshot, GError **error)
 {
   VcrState *store = vcr_daemon_get_state_store (self->daemon);
-  g_autoptr(GHashTable) texts = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
+  /* the pending reference points at these texts: it ends here */
+  vcr_daemon_set_pending_reference (self->daemon, NULL);
   for (guint i = 0; i < snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
-      g_hash_table_insert (texts, e->path, e->config);
+      g_hash_table_insert (texts, e->path, g_steal_pointer (&e->config));
     }
   if (!vcr_state_set_references (store, texts, error))
     return FALSE;
@@ -761,6 +802,7 @@ applied_successfully (Receive *rx)
 
   if (!record_applied (self, rx->snapshot, &error))
     g_warning ("Applied, but cannot record it: %s", error->message);
+  receive_phase (rx, "recorded");
   self->applying = FALSE;
   g_message ("Applied generation %" G_GUINT64_FORMAT " from %s",
              rx->snapshot->generation, rx->snapshot->origin);
@@ -922,6 +964,14 @@ run_apply_command (Receive *rx, const char *command)
   g_subprocess_communicate_utf8_async (process, NULL, NULL, apply_command_done, rx);
 }
 
+static gboolean
+has_apply_command (VcrReplicator *self)
+{
+  const VcrDaemonOptions *options = vcr_daemon_get_options (self->daemon);
+
+  return options->apply_command != NULL && *options->apply_command != '\0';
+}
+
 static void
 backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -934,7 +984,8 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
       apply_failed (rx, error->message);
       return;
     }
-  if (options->apply_command != NULL && *options->apply_command != '\0')
+  receive_phase (rx, "written");
+  if (has_apply_command (rx->self))
     run_apply_command (rx, options->apply_command);
   else
     applied_successfully (rx);
@@ -954,6 +1005,7 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       apply_failed (rx, error->message);
       return;
     }
+  receive_phase (rx, "running config read");
   /* Compared as trees: equal subtrees render to equal snapshot texts, and
    * no text is rendered for it. */
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
@@ -976,21 +1028,26 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       receive_finish (rx, 200, NULL, NULL, FALSE);
       return;
     }
-  /* The old subtrees, to put back should the --apply-command fail on a
-   * backend that cannot undo byte for byte; then the new ones go into the
-   * running config itself, which the backend takes over. */
-  rx->old = vcr_tree_new ();
+  /* The old subtrees are kept only to put back should the --apply-command
+   * fail on a backend that cannot undo byte for byte (a copy of 10,000
+   * rules is not free). The new subtrees go into the running config
+   * itself, which the backend takes over; they stay rx->trees' own (not
+   * copied), so rx->trees lives until the backend has freed the running
+   * tree, i.e. until receive_free(). */
+  if (has_apply_command (self))
+    rx->old = vcr_tree_new ();
   rx->texts = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
       const char *const *w = g_ptr_array_index (words, i);
 
-      vcr_tree_graft (rx->old, running, w);
-      vcr_tree_graft (running, g_ptr_array_index (rx->trees, i), w);
+      if (rx->old != NULL)
+        vcr_tree_graft (rx->old, running, w);
+      vcr_tree_graft_shared (running, g_ptr_array_index (rx->trees, i), w);
       g_hash_table_insert (rx->texts, e->path, e->config);
     }
-  g_clear_pointer (&rx->trees, g_ptr_array_unref);
+  receive_phase (rx, "compared and grafted");
   vcr_daemon_set_pending_reference (self->daemon, rx->texts);
   vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), g_steal_pointer (&running),
                            settings->paths, rx->stamp, NULL, backend_apply_done, rx);
@@ -1007,6 +1064,7 @@ receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Received done, gpo
 
   rx->self = g_object_ref (self);
   rx->snapshot = snapshot;
+  rx->mark = g_get_monotonic_time ();
   rx->done = done;
   rx->data = data;
 
@@ -1031,6 +1089,7 @@ receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Received done, gpo
       receive_finish (rx, 400, "bad-snapshot", error->message, FALSE);
       return;
     }
+  receive_phase (rx, "snapshot texts parsed");
   if (g_strcmp0 (vcr_state_get_applied_epoch (store), snapshot->epoch) == 0 &&
       snapshot->generation < vcr_state_get_applied_generation (store))
     {
@@ -1623,7 +1682,9 @@ vcr_replicator_stop (VcrReplicator *self)
 gboolean
 vcr_replicator_is_applying (VcrReplicator *self)
 {
-  return self->applying;
+  /* the apply ends when the primary has its answer (SPEC §8) */
+  return self->applying ||
+         (self->server != NULL && vcr_peer_server_is_answering (self->server));
 }
 
 /* ---- Object ----------------------------------------------------------- */

@@ -41,7 +41,8 @@ gboolean vcr_replicator_start (VcrReplicator *self, GError **error);
 /* Stops listening and cancels all background work. */
 void vcr_replicator_stop (VcrReplicator *self);
 
-/* TRUE while a snapshot is being applied (SIGTERM waits for it). */
+/* TRUE while a snapshot is being applied or its answer is still being
+ * sent (SIGTERM waits for both). */
 gboolean vcr_replicator_is_applying (VcrReplicator *self);
 
 /* Push (primary): of VcrPushResult*. */

@@ -669,7 +669,9 @@ vcr_state_set_references (VcrState *self, GHashTable *texts, GError **error)
           g_hash_table_remove_all (self->references);
           return FALSE;
         }
-      g_hash_table_insert (self->references, g_strdup (path), g_strdup (text));
+      /* a snapshot text is megabytes: the cache takes it over */
+      g_hash_table_insert (self->references, g_strdup (path), text);
+      g_hash_table_iter_steal (&iter);
     }
   return TRUE;
 }

@@ -91,7 +91,9 @@ gboolean vcr_state_save (VcrState *self, GError **error);
  * cached. */
 const char *vcr_state_get_reference (VcrState *self, const char *path);
 /* Writes the reference copies of several paths (GHashTable path → text),
- * each atomically. */
+ * each atomically. The texts are moved into the cache, not copied: every
+ * one written is stolen from @texts (so @texts must own its values, freed
+ * with g_free); on failure those not written stay in @texts. */
 gboolean vcr_state_set_references (VcrState *self, GHashTable *texts, GError **error);
 /* Forgets every reference copy (files removed): used when the replicate
  * paths or the mode change. */

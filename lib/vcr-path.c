@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vcr-error.h"
+#include "vcr-tree-view.h"
 
 /* The white space that separates words, as the VyOS shell splits them. */
 static gboolean
@@ -132,13 +133,16 @@ vcr_path_snapshot_text (const VcrTree *tree, const char *const *words)
   g_return_val_if_fail (tree != NULL, NULL);
   g_return_val_if_fail (words != NULL, NULL);
 
-  if (vcr_tree_lookup (tree, words) == NULL)
+  if (words[0] == NULL)
+    {
+      /* the whole config: a copy only to leave the footer out */
+      only = vcr_tree_new ();
+      vcr_tree_graft (only, tree, words);
+    }
+  else if ((only = vcr_tree_view_new (tree, words)) == NULL)
     return g_strdup ("");
-
-  /* graft() creates the missing ancestors bare, with the source's flags:
-   * exactly the snapshot's shape. */
-  only = vcr_tree_new ();
-  vcr_tree_graft (only, tree, words);
+  /* The view has the snapshot's shape (bare ancestors with the source's
+   * flags) and shares the subtree instead of copying it. */
   text = vcr_tree_render (only, VCR_FORMAT_BOOT, NULL, &error);
   /* The boot rendering has no failure mode; keep the contract anyway. */
   if (text == NULL)

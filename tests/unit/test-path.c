@@ -5,6 +5,7 @@
 
 #include "vcr-error.h"
 #include "vcr-path.h"
+#include "vcr-tree-view.h"
 
 static VcrTree *
 parse (const char *text)
@@ -215,6 +216,92 @@ test_path_real_configs (void)
   g_assert_cmpuint (n_files, >, 20);
 }
 
+/* vcr_tree_graft_shared() builds what vcr_tree_graft() builds: into an
+ * empty tree, and over the same subtree of a whole config. */
+static void
+check_graft_shared (const VcrTree *tree, const VcrTree *only, const char *const *words,
+                    const char *expected)
+{
+  g_autoptr(VcrTree) into_empty = vcr_tree_new ();
+  g_autoptr(VcrTree) into_copy = vcr_tree_copy (tree);
+  g_autoptr(VcrTree) emptied = vcr_tree_copy (tree);
+  g_autofree char *text = NULL;
+  g_autofree char *whole = vcr_tree_render (tree, VCR_FORMAT_BOOT, NULL, NULL);
+  g_autofree char *again = NULL;
+  g_autofree char *without = NULL;
+  g_autoptr(VcrTree) none = vcr_tree_new ();
+
+  vcr_tree_graft_shared (into_empty, tree, words);
+  text = vcr_tree_render (into_empty, VCR_FORMAT_BOOT, NULL, NULL);
+  g_assert_cmpstr (text, ==, expected);
+  vcr_tree_delete (into_copy, words);
+  vcr_tree_graft_shared (into_copy, only, words);
+  again = vcr_tree_render (into_copy, VCR_FORMAT_BOOT, NULL, NULL);
+  g_assert_cmpstr (again, ==, whole);
+  /* nothing at @words in the source: the subtree goes */
+  vcr_tree_graft_shared (emptied, none, words);
+  g_assert_null (vcr_tree_lookup (emptied, words));
+}
+
+/* The snapshot text (rendered from a view that shares the subtree) is byte
+ * for byte what a graft into an empty tree renders, for every node down to
+ * four words deep of every real config: tag nodes, leaves, odd names. */
+static guint
+compare_with_graft (const VcrTree *tree, const VcrNode *node, GPtrArray *words)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < vcr_node_get_n_children (node) && words->len < 4; i++)
+    {
+      const VcrNode *child = vcr_node_get_child (node, i);
+      g_autoptr(VcrTree) only = vcr_tree_new ();
+      g_autofree char *text = NULL;
+      g_autofree char *expected = NULL;
+
+      g_ptr_array_add (words, (gpointer) vcr_node_get_name (child));
+      g_ptr_array_add (words, NULL);
+      vcr_tree_graft (only, tree, (const char *const *) words->pdata);
+      expected = vcr_tree_render (only, VCR_FORMAT_BOOT, NULL, NULL);
+      text = vcr_path_snapshot_text (tree, (const char *const *) words->pdata);
+      g_assert_cmpstr (text, ==, expected);
+      check_graft_shared (tree, only, (const char *const *) words->pdata, expected);
+      g_ptr_array_set_size (words, words->len - 1);
+      n += 1 + compare_with_graft (tree, child, words);
+      g_ptr_array_set_size (words, words->len - 1);
+    }
+  return n;
+}
+
+static void
+test_path_snapshot_view (void)
+{
+  const char *data = g_getenv ("VCR_SHARED_DATA");
+  g_autofree char *dir_name = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint n_paths = 0;
+
+  g_assert_nonnull (data);
+  dir_name = g_build_filename (data, "vyos-configs", "configs", NULL);
+  dir = g_dir_open (dir_name, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = NULL;
+      g_autofree char *contents = NULL;
+      g_autoptr(VcrTree) tree = NULL;
+      g_autoptr(GPtrArray) words = g_ptr_array_new ();
+
+      if (g_str_has_suffix (name, ".json") || g_str_has_suffix (name, ".boot"))
+        continue;
+      file = g_build_filename (dir_name, name, NULL);
+      g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
+      tree = parse (contents);
+      n_paths += compare_with_graft (tree, vcr_tree_get_root (tree), words);
+    }
+  g_assert_cmpuint (n_paths, >, 1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -226,5 +313,6 @@ main (int argc, char **argv)
   g_test_add_func ("/path/snapshot-independent", test_path_snapshot_independent);
   g_test_add_func ("/path/within", test_path_within);
   g_test_add_func ("/path/real-configs", test_path_real_configs);
+  g_test_add_func ("/path/snapshot-view", test_path_snapshot_view);
   return g_test_run ();
 }
