@@ -25,6 +25,10 @@ struct _VcrPeerClient {
   SoupSession *session;
   VcrAuthKey *key;
   gsize body_limit;
+  /* The hash of the last body sent: a primary posts the same bytes to
+   * every replica, and 16 hashes of 5 MB are 16 × 11 ms on its loop. */
+  GBytes *hashed_body;
+  char *body_hash;
 };
 
 G_DEFINE_TYPE (VcrPeerClient, vcr_peer_client, G_TYPE_OBJECT)
@@ -290,9 +294,16 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *method,
       peer_error (task, req, "%s", error->message);
       return;
     }
-  auth = vcr_auth_request_header (req->key, method, path,
-                                  g_get_real_time () / G_USEC_PER_SEC,
-                                  nonce_bytes, body_data, body_len, &nonce);
+  if (body == NULL || body != self->hashed_body)
+    {
+      g_clear_pointer (&self->hashed_body, g_bytes_unref);
+      g_free (self->body_hash);
+      self->body_hash = vcr_auth_sha256_hex (body_data, body_len);
+      self->hashed_body = body != NULL ? g_bytes_ref (body) : NULL;
+    }
+  auth = vcr_auth_request_header_hashed (req->key, method, path,
+                                         g_get_real_time () / G_USEC_PER_SEC,
+                                         nonce_bytes, self->body_hash, &nonce);
   g_strlcpy (req->nonce, nonce, sizeof req->nonce);
 
   req->msg = soup_message_new_from_uri (method, uri);
@@ -397,6 +408,8 @@ vcr_peer_client_finalize (GObject *object)
 
   g_clear_object (&self->session);
   vcr_auth_key_free (self->key);
+  g_clear_pointer (&self->hashed_body, g_bytes_unref);
+  g_free (self->body_hash);
   G_OBJECT_CLASS (vcr_peer_client_parent_class)->finalize (object);
 }
 

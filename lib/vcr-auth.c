@@ -112,6 +112,21 @@ sign_text (const VcrAuthKey *key, const GString *text)
 }
 
 char *
+vcr_auth_request_signature_hashed (const VcrAuthKey *key,
+                                   const char *method,
+                                   const char *path,
+                                   gint64 ts,
+                                   const char *nonce,
+                                   const char *body_hash)
+{
+  g_autoptr(GString) text = g_string_new ("VCR1\n");
+
+  g_string_append_printf (text, "%s\n%s\n%" G_GINT64_FORMAT "\n%s\n%s",
+                          method, path, ts, nonce, body_hash);
+  return sign_text (key, text);
+}
+
+char *
 vcr_auth_request_signature (const VcrAuthKey *key,
                             const char *method,
                             const char *path,
@@ -120,12 +135,28 @@ vcr_auth_request_signature (const VcrAuthKey *key,
                             const guint8 *body,
                             gsize body_length)
 {
-  g_autoptr(GString) text = g_string_new ("VCR1\n");
   g_autofree char *body_hash = vcr_auth_sha256_hex (body, body_length);
+  return vcr_auth_request_signature_hashed (key, method, path, ts, nonce, body_hash);
+}
 
-  g_string_append_printf (text, "%s\n%s\n%" G_GINT64_FORMAT "\n%s\n%s",
-                          method, path, ts, nonce, body_hash);
-  return sign_text (key, text);
+char *
+vcr_auth_request_header_hashed (const VcrAuthKey *key,
+                                const char *method,
+                                const char *path,
+                                gint64 ts,
+                                const guint8 *nonce_bytes,
+                                const char *body_hash,
+                                char **nonce_out)
+{
+  g_autofree char *nonce = vcr_auth_hex (nonce_bytes, VCR_AUTH_NONCE_BYTES);
+  g_autofree char *sig = vcr_auth_request_signature_hashed (key, method, path, ts,
+                                                            nonce, body_hash);
+  char *header = g_strdup_printf ("VCR1 ts=%" G_GINT64_FORMAT ", nonce=%s, sig=%s",
+                                  ts, nonce, sig);
+
+  if (nonce_out != NULL)
+    *nonce_out = g_steal_pointer (&nonce);
+  return header;
 }
 
 char *
@@ -138,15 +169,9 @@ vcr_auth_request_header (const VcrAuthKey *key,
                          gsize body_length,
                          char **nonce_out)
 {
-  g_autofree char *nonce = vcr_auth_hex (nonce_bytes, VCR_AUTH_NONCE_BYTES);
-  g_autofree char *sig = vcr_auth_request_signature (key, method, path, ts,
-                                                     nonce, body, body_length);
-  char *header = g_strdup_printf ("VCR1 ts=%" G_GINT64_FORMAT ", nonce=%s, sig=%s",
-                                  ts, nonce, sig);
-
-  if (nonce_out != NULL)
-    *nonce_out = g_steal_pointer (&nonce);
-  return header;
+  g_autofree char *body_hash = vcr_auth_sha256_hex (body, body_length);
+  return vcr_auth_request_header_hashed (key, method, path, ts, nonce_bytes, body_hash,
+                                         nonce_out);
 }
 
 /* Consumes exactly @len lowercase hex digits at *p into @out. */

@@ -61,6 +61,15 @@ char *vcr_auth_request_signature (const VcrAuthKey *key,
                                   const guint8 *body,
                                   gsize body_length);
 
+/* The same, from the hex SHA-256 of the body (vcr_auth_sha256_hex()):
+ * a primary sends one body to many replicas and hashes it once. */
+char *vcr_auth_request_signature_hashed (const VcrAuthKey *key,
+                                         const char *method,
+                                         const char *path,
+                                         gint64 ts,
+                                         const char *nonce,
+                                         const char *body_hash);
+
 /* The complete Authorization header value for a request, made with the
  * nonce from @nonce_bytes (VCR_AUTH_NONCE_BYTES random bytes from a
  * cryptographic source). @nonce_out (nullable) receives the nonce in hex,
@@ -73,6 +82,13 @@ char *vcr_auth_request_header (const VcrAuthKey *key,
                                const guint8 *body,
                                gsize body_length,
                                char **nonce_out);
+char *vcr_auth_request_header_hashed (const VcrAuthKey *key,
+                                      const char *method,
+                                      const char *path,
+                                      gint64 ts,
+                                      const guint8 *nonce_bytes,
+                                      const char *body_hash,
+                                      char **nonce_out);
 
 /* The parts of a parsed Authorization header. */
 typedef struct {

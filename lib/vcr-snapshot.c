@@ -415,7 +415,7 @@ vcr_snapshot_path_is_canonical (const char *path)
 {
   gboolean word_start = TRUE;
 
-  if (path == NULL || *path == '\0')
+  if (path == NULL || *path == '\0' || !g_utf8_validate (path, -1, NULL))
     return FALSE;
   for (const char *p = path; *p != '\0'; p = g_utf8_next_char (p))
     {

@@ -69,6 +69,24 @@ test_auth_header_format (void)
   g_assert_cmpstr (h.sig, ==, SIG_POST);
 }
 
+/* A primary hashes a body once for all replicas: the header made from the
+ * hash is the known answer too. */
+static void
+test_auth_header_hashed (void)
+{
+  g_autoptr(VcrAuthKey) key = vcr_auth_key_new ("qwerty");
+  g_autofree char *hash = vcr_auth_sha256_hex ((const guint8 *) BODY, strlen (BODY));
+  g_autofree char *nonce = NULL;
+  g_autofree char *header = vcr_auth_request_header_hashed (key, "POST", "/v1/snapshot", T0,
+                                                            nonce_0f, hash, &nonce);
+  g_autofree char *sig = vcr_auth_request_signature_hashed (key, "POST", "/v1/snapshot", T0,
+                                                            NONCE_0F, hash);
+
+  g_assert_cmpstr (header, ==, "VCR1 ts=1700000000, nonce=" NONCE_0F ", sig=" SIG_POST);
+  g_assert_cmpstr (nonce, ==, NONCE_0F);
+  g_assert_cmpstr (sig, ==, SIG_POST);
+}
+
 static void
 test_auth_header_malformed (void)
 {
@@ -316,6 +334,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/auth/known-answers", test_auth_known_answers);
   g_test_add_func ("/auth/header/format", test_auth_header_format);
+  g_test_add_func ("/auth/header/hashed", test_auth_header_hashed);
   g_test_add_func ("/auth/header/malformed", test_auth_header_malformed);
   g_test_add_func ("/auth/verify/request", test_auth_verify_request);
   g_test_add_func ("/auth/verify/response", test_auth_verify_response);
