@@ -88,6 +88,8 @@ main (int argc, char **argv)
       const char *words[] = { vcr_node_get_name (vcr_node_get_child (root, i)), NULL };
       g_autofree char *text = vcr_path_snapshot_text (tree, words);
       g_autofree char *digest = vcr_digest (text, strlen (text));
+
+      g_assert (digest != NULL && strlen (digest) == 64);
     }
   printf ("snapshot text + digest of %u top-level nodes: %.1f ms\n",
           vcr_node_get_n_children (root), now_ms () - t);

@@ -251,13 +251,13 @@ run_next (GTask *task)
 }
 
 static void
-vyos_apply_async (VcrBackend *backend, VcrTree *tree, GPtrArray *paths,
+vyos_apply_async (VcrBackend *backend, VcrTree *new_config, GPtrArray *paths,
                   const char *base_stamp, GCancellable *cancellable,
                   GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (backend, cancellable, callback, user_data);
   Session *s = g_new0 (Session, 1);
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) tree = new_config;   /* ours to free */
 
   /* A session only touches @paths: the stamp does not matter here. */
   s->steps = build_steps (tree, paths);

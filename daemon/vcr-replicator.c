@@ -585,9 +585,9 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
 }
 
 static void
-push_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
   if (tree == NULL)
     {
       g_autoptr(GError) e = g_error_new (VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
@@ -676,9 +676,9 @@ resync_replicas (VcrReplicator *self, GHashTable *remote)
 }
 
 static void
-primary_start_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+primary_start_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
   if (tree == NULL)
     {
       g_warning ("Cannot read the running config: %s", error->message);
@@ -1341,9 +1341,9 @@ verify_got (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-verify_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+verify_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
   VerifyCall *call = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
   GPtrArray *paths = vcr_daemon_get_replicated_paths (self->daemon);
@@ -1450,9 +1450,9 @@ on_post_snapshot (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data
 }
 
 static void
-get_snapshot_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+get_snapshot_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
   VcrPeerReply *reply = data;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   gsize length = 0;
@@ -1487,9 +1487,9 @@ on_get_snapshot (VcrPeerReply *reply, gpointer user_data)
 }
 
 static void
-get_digests_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+get_digests_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
   VcrPeerReply *reply = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
   VcrState *store = vcr_daemon_get_state_store (self->daemon);

@@ -418,15 +418,18 @@ static void
 finish_run (Parser *p, Frame *frame)
 {
   VcrNode *node = frame->run_node;
-  gpointer *items = p->run_items + frame->run_start;
-  guint n = p->n_run_items - frame->run_start;
+  gpointer *items;
+  guint n;
 
   if (node == NULL)
     return;
+  n = p->n_run_items - frame->run_start;
   frame->run_node = NULL;
   p->n_run_items = frame->run_start;
   if (n == 0)
     return;
+  /* Only now: before any run, run_items is still NULL. */
+  items = p->run_items + frame->run_start;
   if (node->tag)
     {
       node->children = vcr_arena_alloc (&p->tree->arena, n * sizeof (VcrNode *));

@@ -228,7 +228,6 @@ check_graft_shared (const VcrTree *tree, const VcrTree *only, const char *const 
   g_autofree char *text = NULL;
   g_autofree char *whole = vcr_tree_render (tree, VCR_FORMAT_BOOT, NULL, NULL);
   g_autofree char *again = NULL;
-  g_autofree char *without = NULL;
   g_autoptr(VcrTree) none = vcr_tree_new ();
 
   vcr_tree_graft_shared (into_empty, tree, words);

@@ -427,6 +427,7 @@ test_parse_deep (void)
     g_autoptr(VcrTree) copy = vcr_tree_copy (tree);
 
     g_assert_true (g_str_has_suffix (boot, "}\n"));
+    g_assert_true (g_str_has_suffix (json, "}}"));
     g_assert_true (vcr_tree_subtree_equal (tree, copy, NULL));
   }
   g_string_free (text, TRUE);
