@@ -7,6 +7,7 @@
 
 #include "vcr-commands.h"
 #include "vcr-error.h"
+#include "vcr-test-util.h"
 
 static VcrTree *
 apply_ok (const VcrTree *tree, const char *text, const VcrTree *hints)
@@ -17,16 +18,6 @@ apply_ok (const VcrTree *tree, const char *text, const VcrTree *hints)
   g_assert_no_error (error);
   g_assert_nonnull (result);
   return result;
-}
-
-static char *
-render (const VcrTree *tree, VcrFormat format)
-{
-  g_autoptr(GError) error = NULL;
-  char *text = vcr_tree_render (tree, format, NULL, &error);
-
-  g_assert_no_error (error);
-  return text;
 }
 
 static void
@@ -53,7 +44,7 @@ test_commands_set (void)
                                       "   set interfaces ethernet eth0 offload gro   # trailing\n"
                                       "set interfaces loopback lo\r\n"
                                       "set system host-name \"vy os\"\n", NULL);
-  g_autofree char *commands = render (tree, VCR_FORMAT_COMMANDS);
+  g_autofree char *commands = vcr_test_render (tree, VCR_FORMAT_COMMANDS);
   const char *address[] = { "interfaces", "ethernet", "eth0", "address", NULL };
   VcrNode *node = vcr_tree_lookup (tree, address);
 
@@ -153,7 +144,7 @@ test_commands_delete (void)
                                       "delete system name-server '192.0.2.1'\n"
                                       "delete system host-name vyos\n", NULL);
   g_autoptr(VcrTree) gone = NULL;
-  g_autofree char *commands = render (tree, VCR_FORMAT_COMMANDS);
+  g_autofree char *commands = vcr_test_render (tree, VCR_FORMAT_COMMANDS);
   g_autofree char *gone_commands = NULL;
 
   g_assert_cmpstr (commands, ==,
@@ -163,7 +154,7 @@ test_commands_delete (void)
   gone = apply_ok (tree,
                    "delete system name-server '192.0.2.2'\n"
                    "delete firewall name WAN default-action\n", NULL);
-  gone_commands = render (gone, VCR_FORMAT_COMMANDS);
+  gone_commands = vcr_test_render (gone, VCR_FORMAT_COMMANDS);
   g_assert_cmpstr (gone_commands, ==, "");
 }
 
@@ -190,8 +181,8 @@ test_commands_hints (void)
   const char *cmds = "set firewall name WAN rule 10 action 'accept'\nset interfaces loopback lo\n";
   g_autoptr(VcrTree) with = apply_ok (NULL, cmds, hints);
   g_autoptr(VcrTree) without = apply_ok (NULL, cmds, NULL);
-  g_autofree char *boot = render (with, VCR_FORMAT_BOOT);
-  g_autofree char *hints_boot = render (hints, VCR_FORMAT_BOOT);
+  g_autofree char *boot = vcr_test_render (with, VCR_FORMAT_BOOT);
+  g_autofree char *hints_boot = vcr_test_render (hints, VCR_FORMAT_BOOT);
   const char *name[] = { "firewall", "name", NULL };
   const char *lo[] = { "interfaces", "loopback", "lo", NULL };
 
@@ -230,7 +221,7 @@ static void
 test_commands_errors (void)
 {
   g_autoptr(VcrTree) base = apply_ok (NULL, "set system host-name 'vyos'\n", NULL);
-  g_autofree char *before = render (base, VCR_FORMAT_BOOT);
+  g_autofree char *before = vcr_test_render (base, VCR_FORMAT_BOOT);
   g_autofree char *after = NULL;
 
   assert_fails (base, "set a 'b'\nshow system\n", "in:2:1: unknown command \"show\"");
@@ -250,7 +241,7 @@ test_commands_errors (void)
   assert_fails (base, "set a b\\\nc\n", "in:1:7: a backslash at the end of a line");
   assert_fails (base, "'set' a\n", "in:1:1: unknown command");
 
-  after = render (base, VCR_FORMAT_BOOT);
+  after = vcr_test_render (base, VCR_FORMAT_BOOT);
   g_assert_cmpstr (before, ==, after);
 }
 
@@ -300,7 +291,7 @@ test_commands_config_tests (void)
       g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
       tree = vcr_commands_apply (NULL, contents, strlen (contents), NULL, file, &error);
       g_assert_no_error (error);
-      commands = render (tree, VCR_FORMAT_COMMANDS);
+      commands = vcr_test_render (tree, VCR_FORMAT_COMMANDS);
       sorted_got = sorted_lines (commands);
       sorted_want = sorted_lines (contents);
       g_assert_cmpstr (sorted_got, ==, sorted_want);

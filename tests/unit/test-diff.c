@@ -6,16 +6,7 @@
 
 #include "vcr-commands.h"
 #include "vcr-diff.h"
-
-static VcrTree *
-parse (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  VcrTree *tree = vcr_tree_parse (text, strlen (text), VCR_PARSE_DEFAULT, "test", &error);
-
-  g_assert_no_error (error);
-  return tree;
-}
+#include "vcr-test-util.h"
 
 static char *
 render_boot (const VcrTree *tree)
@@ -63,8 +54,8 @@ assert_diff_applies (const VcrTree *old_tree, const VcrTree *new_tree, const cha
 static void
 assert_lines (const char *old_text, const char *new_text, const char *expected)
 {
-  g_autoptr(VcrTree) old_tree = parse (old_text);
-  g_autoptr(VcrTree) new_tree = parse (new_text);
+  g_autoptr(VcrTree) old_tree = vcr_test_parse_default (old_text);
+  g_autoptr(VcrTree) new_tree = vcr_test_parse_default (new_text);
   g_auto(GStrv) lines = vcr_diff (old_tree, new_tree, NULL);
   g_autofree char *joined = g_strjoinv ("\n", lines);
 
@@ -144,8 +135,8 @@ test_diff_under (void)
                          "    name WAN {\n        default-action drop\n    }\n}\n";
   const char *new_text = "firewall {\n    name LAN {\n        default-action drop\n    }\n"
                          "    name WAN {\n        default-action accept\n    }\n}\n";
-  g_autoptr(VcrTree) old_tree = parse (old_text);
-  g_autoptr(VcrTree) new_tree = parse (new_text);
+  g_autoptr(VcrTree) old_tree = vcr_test_parse_default (old_text);
+  g_autoptr(VcrTree) new_tree = vcr_test_parse_default (new_text);
   g_autoptr(VcrTree) empty = vcr_tree_new ();
   const char *wan[] = { "firewall", "name", "WAN", NULL };
   g_auto(GStrv) lines = vcr_diff (old_tree, new_tree, wan);
@@ -188,7 +179,7 @@ load_real_configs (void)
       g_autofree char *contents = NULL;
 
       g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
-      g_ptr_array_add (trees, parse (contents));
+      g_ptr_array_add (trees, vcr_test_parse_default (contents));
     }
   g_assert_cmpuint (trees->len, >, 20);
   return trees;

@@ -6,17 +6,7 @@
 #include "vcr-error.h"
 #include "vcr-path.h"
 #include "vcr-tree-view.h"
-
-static VcrTree *
-parse (const char *text)
-{
-  g_autoptr(GError) error = NULL;
-  VcrTree *tree = vcr_tree_parse (text, strlen (text), VCR_PARSE_DEFAULT, "test", &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (tree);
-  return tree;
-}
+#include "vcr-test-util.h"
 
 static void
 test_path_parse (void)
@@ -106,7 +96,7 @@ static const char *config =
 static void
 test_path_snapshot (void)
 {
-  g_autoptr(VcrTree) tree = parse (config);
+  g_autoptr(VcrTree) tree = vcr_test_parse_default (config);
   const char *wan[] = { "firewall", "name", "WAN", NULL };
   const char *missing[] = { "firewall", "name", "WAN2", NULL };
   g_autofree char *text = vcr_path_snapshot_text (tree, wan);
@@ -138,8 +128,8 @@ static void
 test_path_snapshot_independent (void)
 {
   /* The same subtree in two different configs gives the same bytes. */
-  g_autoptr(VcrTree) a = parse (config);
-  g_autoptr(VcrTree) b = parse ("firewall {\n    name WAN {\n        rule 10 {\n"
+  g_autoptr(VcrTree) a = vcr_test_parse_default (config);
+  g_autoptr(VcrTree) b = vcr_test_parse_default ("firewall {\n    name WAN {\n        rule 10 {\n"
                                 "            action accept\n        }\n"
                                 "        default-action drop\n    }\n}\n");
   const char *rule[] = { "firewall", "name", "WAN", "rule", "10", NULL };
@@ -155,14 +145,14 @@ test_path_snapshot_independent (void)
 static void
 test_path_within (void)
 {
-  g_autoptr(VcrTree) tree = parse (config);
+  g_autoptr(VcrTree) tree = vcr_test_parse_default (config);
   g_autoptr(VcrTree) empty = vcr_tree_new ();
   const char *wan[] = { "firewall", "name", "WAN", NULL };
   const char *fw[] = { "firewall", NULL };
   g_autofree char *text = vcr_path_snapshot_text (tree, wan);
-  g_autoptr(VcrTree) snap = parse (text);
-  g_autoptr(VcrTree) more = parse ("firewall {\n    name WAN {\n    }\n    name LAN {\n    }\n}\n");
-  g_autoptr(VcrTree) commented = parse ("/* c */\nfirewall {\n    name WAN {\n    }\n}\n");
+  g_autoptr(VcrTree) snap = vcr_test_parse_default (text);
+  g_autoptr(VcrTree) more = vcr_test_parse_default ("firewall {\n    name WAN {\n    }\n    name LAN {\n    }\n}\n");
+  g_autoptr(VcrTree) commented = vcr_test_parse_default ("/* c */\nfirewall {\n    name WAN {\n    }\n}\n");
 
   g_assert_true (vcr_tree_is_within (empty, wan));
   g_assert_true (vcr_tree_is_within (snap, wan));
@@ -200,13 +190,13 @@ test_path_real_configs (void)
         continue;
       file = g_build_filename (dir_name, name, NULL);
       g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
-      tree = parse (contents);
+      tree = vcr_test_parse_default (contents);
       root = vcr_tree_get_root (tree);
       for (guint i = 0; i < vcr_node_get_n_children (root); i++)
         {
           const char *words[] = { vcr_node_get_name (vcr_node_get_child (root, i)), NULL };
           g_autofree char *text = vcr_path_snapshot_text (tree, words);
-          g_autoptr(VcrTree) back = parse (text);
+          g_autoptr(VcrTree) back = vcr_test_parse_default (text);
 
           g_assert_true (vcr_tree_is_within (back, words));
           g_assert_true (vcr_tree_subtree_equal (tree, back, words));
@@ -295,7 +285,7 @@ test_path_snapshot_view (void)
         continue;
       file = g_build_filename (dir_name, name, NULL);
       g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
-      tree = parse (contents);
+      tree = vcr_test_parse_default (contents);
       n_paths += compare_with_graft (tree, vcr_tree_get_root (tree), words);
     }
   g_assert_cmpuint (n_paths, >, 1000);

@@ -13,27 +13,7 @@
 
 #include "vcr-error.h"
 #include "vcr-tree.h"
-
-static VcrTree *
-parse_ok (const char *text, VcrParseFlags flags)
-{
-  g_autoptr(GError) error = NULL;
-  VcrTree *tree = vcr_tree_parse (text, strlen (text), flags, "test", &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (tree);
-  return tree;
-}
-
-static char *
-render (const VcrTree *tree, VcrFormat format)
-{
-  g_autoptr(GError) error = NULL;
-  char *text = vcr_tree_render (tree, format, NULL, &error);
-
-  g_assert_no_error (error);
-  return text;
-}
+#include "vcr-test-util.h"
 
 static void
 assert_parse_fails (const char *text, gsize length, VcrParseFlags flags, const char *fragment)
@@ -50,7 +30,7 @@ assert_parse_fails (const char *text, gsize length, VcrParseFlags flags, const c
 static void
 assert_boot (const VcrTree *tree, const char *expected)
 {
-  g_autofree char *boot = render (tree, VCR_FORMAT_BOOT);
+  g_autofree char *boot = vcr_test_render (tree, VCR_FORMAT_BOOT);
 
   g_assert_cmpstr (boot, ==, expected);
 }
@@ -208,7 +188,7 @@ static const char *sample =
 static void
 test_delete (void)
 {
-  g_autoptr(VcrTree) tree = parse_ok (sample, VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) tree = vcr_test_parse (sample, VCR_PARSE_DEFAULT);
   const char *rule[] = { "firewall", "name", "WAN", "rule", "10", NULL };
   const char *wan[] = { "firewall", "name", "WAN", NULL };
   const char *wan2[] = { "firewall", "name", "WAN2", NULL };
@@ -246,7 +226,7 @@ test_delete (void)
 static void
 test_copy (void)
 {
-  g_autoptr(VcrTree) tree = parse_ok (sample, VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) tree = vcr_test_parse (sample, VCR_PARSE_DEFAULT);
   g_autoptr(VcrTree) copy = NULL;
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
@@ -254,8 +234,8 @@ test_copy (void)
 
   vcr_tree_set_footer (tree, "// footer\n");
   copy = vcr_tree_copy (tree);
-  a = render (tree, VCR_FORMAT_BOOT);
-  b = render (copy, VCR_FORMAT_BOOT);
+  a = vcr_test_render (tree, VCR_FORMAT_BOOT);
+  b = vcr_test_render (copy, VCR_FORMAT_BOOT);
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpstr (vcr_tree_get_footer (copy), ==, "// footer\n");
   g_assert_true (vcr_tree_subtree_equal (tree, copy, NULL));
@@ -269,8 +249,8 @@ test_copy (void)
 static void
 test_graft (void)
 {
-  g_autoptr(VcrTree) src = parse_ok (sample, VCR_PARSE_DEFAULT);
-  g_autoptr(VcrTree) dst = parse_ok ("system {\n    host-name \"other\"\n}\n", VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) src = vcr_test_parse (sample, VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) dst = vcr_test_parse ("system {\n    host-name \"other\"\n}\n", VCR_PARSE_DEFAULT);
   const char *wan[] = { "firewall", "name", "WAN", NULL };
   const char *eth[] = { "interfaces", "ethernet", "eth0", NULL };
   const char *lan[] = { "firewall", "name", "LAN", NULL };
@@ -283,7 +263,7 @@ test_graft (void)
   g_assert_true (vcr_node_is_tag (vcr_tree_lookup (dst, name)));
   vcr_tree_graft (dst, src, eth);
   g_assert_true (vcr_tree_subtree_equal (dst, src, eth));
-  boot = render (dst, VCR_FORMAT_BOOT);
+  boot = vcr_test_render (dst, VCR_FORMAT_BOOT);
   g_assert_cmpstr (boot, ==,
                    "firewall {\n"
                    "    name WAN {\n"
@@ -306,7 +286,7 @@ test_graft (void)
 
   /* Replacing an existing subtree, then grafting an absent one deletes. */
   {
-    g_autoptr(VcrTree) other = parse_ok ("firewall {\n name WAN {\n  default-action accept\n }\n}\n",
+    g_autoptr(VcrTree) other = vcr_test_parse ("firewall {\n name WAN {\n  default-action accept\n }\n}\n",
                                          VCR_PARSE_DEFAULT);
 
     vcr_tree_graft (dst, other, wan);
@@ -325,11 +305,11 @@ test_graft (void)
 static void
 test_subtree_equal (void)
 {
-  g_autoptr(VcrTree) a = parse_ok ("a {\n    b c\n    d\n}\n", VCR_PARSE_DEFAULT);
-  g_autoptr(VcrTree) b = parse_ok ("a {\n  d\n  b c\n}\n", VCR_PARSE_DEFAULT);
-  g_autoptr(VcrTree) c = parse_ok ("a {\n  /* x */\n  b c\n  d\n}\n", VCR_PARSE_DEFAULT);
-  g_autoptr(VcrTree) d = parse_ok ("a {\n  b c\n  d {\n  }\n}\n", VCR_PARSE_DEFAULT);
-  g_autoptr(VcrTree) e = parse_ok ("a {\n  b c\n  b e\n  d\n}\n", VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) a = vcr_test_parse ("a {\n    b c\n    d\n}\n", VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) b = vcr_test_parse ("a {\n  d\n  b c\n}\n", VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) c = vcr_test_parse ("a {\n  /* x */\n  b c\n  d\n}\n", VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) d = vcr_test_parse ("a {\n  b c\n  d {\n  }\n}\n", VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) e = vcr_test_parse ("a {\n  b c\n  b e\n  d\n}\n", VCR_PARSE_DEFAULT);
   g_autoptr(VcrTree) empty = vcr_tree_new ();
   const char *pa[] = { "a", NULL };
   const char *missing[] = { "x", "y", NULL };
@@ -347,7 +327,7 @@ test_subtree_equal (void)
 static void
 test_parse_nodes (void)
 {
-  g_autoptr(VcrTree) tree = parse_ok ("a {\n  /* c1 */\n  /*  c2  */\n  t x {\n    v 1\n    v 2\n  }\n}\n",
+  g_autoptr(VcrTree) tree = vcr_test_parse ("a {\n  /* c1 */\n  /*  c2  */\n  t x {\n    v 1\n    v 2\n  }\n}\n",
                                       VCR_PARSE_RAW);
   const char *tx[] = { "a", "t", "x", NULL };
   const char *t[] = { "a", "t", NULL };
@@ -422,8 +402,8 @@ test_parse_deep (void)
   tree = vcr_tree_parse (text->str, text->len, VCR_PARSE_DEFAULT, "deep", &error);
   g_assert_no_error (error);
   {
-    g_autofree char *boot = render (tree, VCR_FORMAT_BOOT);
-    g_autofree char *json = render (tree, VCR_FORMAT_JSON);
+    g_autofree char *boot = vcr_test_render (tree, VCR_FORMAT_BOOT);
+    g_autofree char *json = vcr_test_render (tree, VCR_FORMAT_JSON);
     g_autoptr(VcrTree) copy = vcr_tree_copy (tree);
 
     g_assert_true (g_str_has_suffix (boot, "}\n"));
@@ -460,8 +440,8 @@ test_parse_huge_token (void)
 static void
 test_parse_invalid_utf8 (void)
 {
-  g_autoptr(VcrTree) tree = parse_ok ("a \"\xff\xfe\xc3\"\n\xc3\x28 \xe9\n", VCR_PARSE_DEFAULT);
-  g_autofree char *boot = render (tree, VCR_FORMAT_BOOT);
+  g_autoptr(VcrTree) tree = vcr_test_parse ("a \"\xff\xfe\xc3\"\n\xc3\x28 \xe9\n", VCR_PARSE_DEFAULT);
+  g_autofree char *boot = vcr_test_render (tree, VCR_FORMAT_BOOT);
 
   /* Bytes >= 128 pass through unchanged, as VyOS does. */
   g_assert_cmpstr (boot, ==, "a \"\xff\xfe\xc3\"\n\xc3\x28 \"\xe9\"\n");
@@ -470,8 +450,8 @@ test_parse_invalid_utf8 (void)
 static void
 test_parse_empty (void)
 {
-  g_autoptr(VcrTree) tree = parse_ok ("", VCR_PARSE_DEFAULT);
-  g_autofree char *json = render (tree, VCR_FORMAT_JSON);
+  g_autoptr(VcrTree) tree = vcr_test_parse ("", VCR_PARSE_DEFAULT);
+  g_autofree char *json = vcr_test_render (tree, VCR_FORMAT_JSON);
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrTree) null_tree = vcr_tree_parse (NULL, 0, VCR_PARSE_DEFAULT, NULL, &error);
 
@@ -496,8 +476,8 @@ test_pipeline_footer (void)
     "/* Warning: Do not remove the following line. */\n"
     "/* === vyatta-config-version: \"system@6\" === */\n"
     "/* Release version: 1.2.6 */\n";
-  g_autoptr(VcrTree) tree = parse_ok (text, VCR_PARSE_DEFAULT);
-  g_autoptr(VcrTree) tree_old = parse_ok (old, VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) tree = vcr_test_parse (text, VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) tree_old = vcr_test_parse (old, VCR_PARSE_DEFAULT);
   g_autofree char *contents = NULL;
   gsize length;
 
@@ -514,7 +494,7 @@ test_pipeline_footer (void)
   /* The bare library refuses the old footer (a comment with no node). */
   assert_parse_fails (old, strlen (old), VCR_PARSE_RAW, "in:7:1: Invalid syntax");
   {
-    g_autoptr(VcrTree) raw = parse_ok (text, VCR_PARSE_RAW);
+    g_autoptr(VcrTree) raw = vcr_test_parse (text, VCR_PARSE_RAW);
 
     g_assert_null (vcr_tree_get_footer (raw));
     g_free (contents);
@@ -530,9 +510,9 @@ test_pipeline_backslash (void)
 {
   /* A backslash in a quoted value at the end of a line is literal. */
   const char *text = "a {\n    b \"x\\ny\"\n    c 'p\\q'\n    d \"e\\\"f\" \n}\n";
-  g_autoptr(VcrTree) tree = parse_ok (text, VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) tree = vcr_test_parse (text, VCR_PARSE_DEFAULT);
   g_autoptr(VcrTree) raw = NULL;
-  g_autofree char *json = render (tree, VCR_FORMAT_JSON);
+  g_autofree char *json = vcr_test_render (tree, VCR_FORMAT_JSON);
   const char *b[] = { "a", "b", NULL };
   const char *c[] = { "a", "c", NULL };
   const char *d[] = { "a", "d", NULL };
@@ -544,7 +524,7 @@ test_pipeline_backslash (void)
   g_assert_cmpstr (json, ==, "{\"a\": {\"b\": \"x\\\\ny\",\"c\": \"p\\\\q\",\"d\": \"e\\\"f\"}}");
   assert_boot (tree, "a {\n    b \"x\\ny\"\n    c \"p\\q\"\n    d \"e\\\"f\"\n}\n");
   /* The bare library reads the escapes, and an unknown one fails. */
-  raw = parse_ok ("a {\n    b \"x\\ny\"\n}\n", VCR_PARSE_RAW);
+  raw = vcr_test_parse ("a {\n    b \"x\\ny\"\n}\n", VCR_PARSE_RAW);
   g_assert_cmpstr (vcr_node_get_value (vcr_tree_lookup (raw, b), 0), ==, "x\ny");
   assert_boot (raw, "a {\n    b \"x\\ny\"\n}\n");
   assert_parse_fails (text, strlen (text), VCR_PARSE_RAW, "in:3:9: unknown escape");
@@ -572,7 +552,7 @@ test_show_config (void)
     "        }\n"
     "    }\n"
     "}\n";
-  g_autoptr(VcrTree) tree = parse_ok (text, VCR_PARSE_SHOW_CONFIG);
+  g_autoptr(VcrTree) tree = vcr_test_parse (text, VCR_PARSE_SHOW_CONFIG);
   const char *desc[] = { "interfaces", "ethernet", "eth0", "description", NULL };
   const char *banner[] = { "system", "login", "banner", "pre-login", NULL };
 
@@ -637,7 +617,7 @@ test_pipeline_synthetic (void)
     g_autofree char *json = NULL;
 
     g_assert_no_error (error);
-    json = render (tree, VCR_FORMAT_JSON);
+    json = vcr_test_render (tree, VCR_FORMAT_JSON);
     g_assert_cmpstr (json, ==, "{\"a\": {\"b\": \"bad \\\\d escape\"}}");
     assert_boot (tree, "a {\n    b \"bad \\d escape\"\n}\n");
   }
@@ -655,7 +635,7 @@ test_pipeline_synthetic (void)
     g_assert_cmpstr (vcr_node_get_value (vcr_tree_lookup (tree, d), 0), ==,
                      "esc \" \\\\ \\/ \\n \\t \\r \\b \\f \\' end");
     {
-      g_autofree char *boot = render (tree, VCR_FORMAT_BOOT);
+      g_autofree char *boot = vcr_test_render (tree, VCR_FORMAT_BOOT);
       g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
 
       g_assert_true (g_str_has_prefix (lines[3], "    d \"esc"));
@@ -669,13 +649,13 @@ test_pipeline_synthetic (void)
 static void
 test_render_json (void)
 {
-  g_autoptr(VcrTree) tree = parse_ok ("a {\n b \"q\\\"\\t\"\n c\n d {\n }\n e \"\x01\x7f\xc3\xa9\"\n m 1\n m 2\n}\n",
+  g_autoptr(VcrTree) tree = vcr_test_parse ("a {\n b \"q\\\"\\t\"\n c\n d {\n }\n e \"\x01\x7f\xc3\xa9\"\n m 1\n m 2\n}\n",
                                       VCR_PARSE_RAW);
-  g_autoptr(VcrTree) bad = parse_ok ("a x\na {\n b c\n}\n", VCR_PARSE_RAW);
+  g_autoptr(VcrTree) bad = vcr_test_parse ("a x\na {\n b c\n}\n", VCR_PARSE_RAW);
   g_autoptr(VcrTree) keys = vcr_tree_new ();
   const char *odd[] = { "k\"\x01", NULL };
   g_autoptr(GError) error = NULL;
-  g_autofree char *json = render (tree, VCR_FORMAT_JSON);
+  g_autofree char *json = vcr_test_render (tree, VCR_FORMAT_JSON);
   g_autofree char *json_bad = NULL;
   g_autofree char *json_keys = NULL;
 
@@ -684,7 +664,7 @@ test_render_json (void)
                    "\"e\": \"\\u0001\\u007f\xc3\xa9\",\"m\": [\"1\",\"2\"]}}");
   /* Keys are escaped like values (VyOS writes them raw). */
   vcr_tree_ensure_path (keys, odd);
-  json_keys = render (keys, VCR_FORMAT_JSON);
+  json_keys = vcr_test_render (keys, VCR_FORMAT_JSON);
   g_assert_cmpstr (json_keys, ==, "{\"k\\\"\\u0001\": {}}");
   /* Values and children on one node: JSON cannot show it. */
   json_bad = vcr_tree_render (bad, VCR_FORMAT_JSON, NULL, &error);
@@ -692,7 +672,7 @@ test_render_json (void)
   g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG);
   /* The boot rendering keeps VyOS's \ddd. */
   {
-    g_autofree char *boot = render (tree, VCR_FORMAT_BOOT);
+    g_autofree char *boot = vcr_test_render (tree, VCR_FORMAT_BOOT);
 
     g_assert_nonnull (strstr (boot, "e \"\\001\\127\xc3\xa9\"\n"));
   }
@@ -701,7 +681,7 @@ test_render_json (void)
 static void
 test_render_commands (void)
 {
-  g_autoptr(VcrTree) tree = parse_ok ("interfaces {\n"
+  g_autoptr(VcrTree) tree = vcr_test_parse ("interfaces {\n"
                                       "    ethernet eth0 {\n"
                                       "        address 192.168.0.1/24\n"
                                       "        address fe88::1/56\n"
@@ -715,7 +695,7 @@ test_render_commands (void)
                                       "    loopback lo {\n"
                                       "    }\n"
                                       "}\n", VCR_PARSE_DEFAULT);
-  g_autofree char *commands = render (tree, VCR_FORMAT_COMMANDS);
+  g_autofree char *commands = vcr_test_render (tree, VCR_FORMAT_COMMANDS);
 
   g_assert_cmpstr (commands, ==,
                    "set interfaces ethernet 'eth 1'\n"
@@ -731,7 +711,7 @@ test_render_boot_shapes (void)
 {
   /* Childless tag value, empty braces, valueless leaf, values and children
    * together (children win), comments. */
-  g_autoptr(VcrTree) tree = parse_ok ("/* top */\n"
+  g_autoptr(VcrTree) tree = vcr_test_parse ("/* top */\n"
                                       "z {\n"
                                       "}\n"
                                       "y\n"
