@@ -707,6 +707,14 @@ typedef struct {
   gint64 mark;              /* monotonic µs at the last phase logged */
   Received done;
   gpointer data;
+  /* The texts are parsed in a worker while the running config is read in
+   * another: both must be back before the rules go on. */
+  guint waiting;
+  GError *parse_error;      /* the snapshot texts did not parse */
+  VcrTree *running;         /* the running config, read alongside */
+  GError *read_error;
+  gboolean claimed;         /* this receive holds self->applying */
+  gboolean stale;           /* an older generation of the applied epoch */
 } Receive;
 
 /* With --verbose: how long the phase that just ended took. */
@@ -728,6 +736,9 @@ receive_free (Receive *rx)
   g_clear_pointer (&rx->old, vcr_tree_free);
   g_free (rx->stamp);
   g_clear_pointer (&rx->texts, g_hash_table_unref);
+  g_clear_error (&rx->parse_error);
+  g_clear_pointer (&rx->running, vcr_tree_free);
+  g_clear_error (&rx->read_error);
   g_clear_handle_id (&rx->timeout_source, g_source_remove);
   g_object_unref (rx->self);
   g_free (rx);
@@ -1053,6 +1064,87 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
                            settings->paths, rx->stamp, NULL, backend_apply_done, rx);
 }
 
+/* Both halves are back: the remaining rules of SPEC §7 in their order
+ * (texts, generation, one apply at a time), then the apply. */
+static void
+receive_continue (Receive *rx)
+{
+  VcrReplicator *self = rx->self;
+  guint status = 0;
+  const char *code = NULL;
+  g_autofree char *message = NULL;
+
+  if (rx->parse_error != NULL)
+    {
+      status = 400, code = "bad-snapshot";
+      message = g_strdup (rx->parse_error->message);
+    }
+  else if (rx->stale)
+    {
+      status = 409, code = "stale-generation";
+      message = g_strdup_printf ("generation %" G_GUINT64_FORMAT " is older than the applied %"
+                                 G_GUINT64_FORMAT, rx->snapshot->generation,
+                                 vcr_state_get_applied_generation (vcr_daemon_get_state_store (self->daemon)));
+    }
+  else if (!rx->claimed)
+    {
+      status = 503, code = "busy";
+      message = g_strdup ("another snapshot is being applied; try again");
+    }
+  if (status != 0)
+    {
+      if (rx->claimed)
+        {
+          self->applying = FALSE;
+          publish (self);
+        }
+      receive_finish (rx, status, code, message, FALSE);
+      return;
+    }
+  receive_read_done (self, g_steal_pointer (&rx->running), rx->read_error, rx);
+}
+
+static void
+receive_half_done (Receive *rx)
+{
+  if (--rx->waiting == 0)
+    receive_continue (rx);
+}
+
+static void
+parse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const Receive *rx = task_data;
+  GError *error = NULL;
+  GPtrArray *trees = vcr_snapshot_parse_trees (rx->snapshot, &error);
+
+  if (trees == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, trees, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+parse_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+
+  rx->trees = g_task_propagate_pointer (G_TASK (result), &rx->parse_error);
+  receive_phase (rx, "snapshot texts parsed");
+  receive_half_done (rx);
+}
+
+static void
+running_read (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+{
+  Receive *rx = data;
+
+  rx->running = tree;
+  if (error != NULL)
+    rx->read_error = g_error_copy (error);
+  receive_half_done (rx);
+}
+
 /* Takes @snapshot (digests already checked) through the rules of SPEC §7
  * and applies it; @done gets the HTTP status and error code to answer. */
 static void
@@ -1060,7 +1152,7 @@ receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Received done, gpo
 {
   VcrState *store = vcr_daemon_get_state_store (self->daemon);
   Receive *rx = g_new0 (Receive, 1);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
 
   rx->self = g_object_ref (self);
   rx->snapshot = snapshot;
@@ -1083,32 +1175,23 @@ receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Received done, gpo
       receive_finish (rx, 409, "path-mismatch", message, FALSE);
       return;
     }
-  rx->trees = vcr_snapshot_parse_trees (snapshot, &error);
-  if (rx->trees == NULL)
+  rx->stale = g_strcmp0 (vcr_state_get_applied_epoch (store), snapshot->epoch) == 0 &&
+              snapshot->generation < vcr_state_get_applied_generation (store);
+  /* A snapshot that will be applied if its texts parse claims the apply
+   * now, and the running config is read while the texts are parsed. */
+  if (!rx->stale && !self->applying)
     {
-      receive_finish (rx, 400, "bad-snapshot", error->message, FALSE);
-      return;
+      self->applying = TRUE;
+      rx->claimed = TRUE;
+      publish (self);
+      rx->stamp = vcr_backend_get_stamp (vcr_daemon_get_backend (self->daemon));
+      rx->waiting++;
+      read_running (self, running_read, rx);
     }
-  receive_phase (rx, "snapshot texts parsed");
-  if (g_strcmp0 (vcr_state_get_applied_epoch (store), snapshot->epoch) == 0 &&
-      snapshot->generation < vcr_state_get_applied_generation (store))
-    {
-      g_autofree char *message =
-        g_strdup_printf ("generation %" G_GUINT64_FORMAT " is older than the applied %"
-                         G_GUINT64_FORMAT, snapshot->generation,
-                         vcr_state_get_applied_generation (store));
-      receive_finish (rx, 409, "stale-generation", message, FALSE);
-      return;
-    }
-  if (self->applying)
-    {
-      receive_finish (rx, 503, "busy", "another snapshot is being applied; try again", FALSE);
-      return;
-    }
-  self->applying = TRUE;
-  publish (self);
-  rx->stamp = vcr_backend_get_stamp (vcr_daemon_get_backend (self->daemon));
-  read_running (self, receive_read_done, rx);
+  rx->waiting++;
+  task = g_task_new (NULL, NULL, parse_done, rx);
+  g_task_set_task_data (task, rx, NULL);
+  g_task_run_in_thread (task, parse_thread);
 }
 
 /* ---- Pull (replica) --------------------------------------------------- */
