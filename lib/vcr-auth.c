@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "vcr-sha256.h"
+
 G_DEFINE_QUARK (vcr-auth-error-quark, vcr_auth_error)
 
 #define SHA256_LEN 32
@@ -79,11 +81,7 @@ vcr_auth_hex (const guint8 *data, gsize length)
 char *
 vcr_auth_sha256_hex (const guint8 *data, gsize length)
 {
-  static const guint8 empty[1] = { 0 };
-
-  /* g_compute_checksum_for_data() gives lowercase hex */
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                      data != NULL ? data : empty, length);
+  return vcr_sha256_hex (data, length);
 }
 
 gboolean

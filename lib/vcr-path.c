@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vcr-error.h"
+#include "vcr-sha256.h"
 #include "vcr-tree-view.h"
 
 /* The white space that separates words, as the VyOS shell splits them. */
@@ -156,13 +157,9 @@ vcr_path_snapshot_text (const VcrTree *tree, const char *const *words)
 char *
 vcr_digest (const char *data, gsize length)
 {
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  g_checksum_update (checksum, (const guchar *) data, length);
-  /* GChecksum's hex string is already lowercase. */
-  return g_strdup (g_checksum_get_string (checksum));
+  return vcr_sha256_hex (data, length);
 }
 
 /* An ancestor in a snapshot is bare: no values, no comment, one child. */
