@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The primary's side of replication: Push (joined when one runs), sending
+ * the newest snapshot to each replica, retries with backoff until a replica
+ * acknowledges or a newer snapshot supersedes, and the resync at start.
+ */
+#define G_LOG_DOMAIN "vcr-replicator"
+
+#include <string.h>
+
+#include "vcr-replicator-private.h"
+
+/* ---- Push (primary) --------------------------------------------------- */
+
+typedef struct {
+  VcrReplicator *self;
+  Peer *peer;
+  gboolean report;          /* part of a Push call, which waits for it */
+  guint64 generation;
+  GHashTable *digests;      /* what the peer acknowledges on success */
+  gint64 started;           /* monotonic µs */
+} SendCall;
+
+static void send_to_peer (VcrReplicator *self, Peer *peer, gboolean report);
+
+static void
+finish_push_waiters (VcrReplicator *self)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->push_waiters);
+  g_autoptr(GPtrArray) results = g_steal_pointer (&self->push_results);
+
+  if (self->acks_unsaved)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->acks_unsaved = FALSE;
+      if (!vcr_state_save (vcr_daemon_get_state_store (self->daemon), &error))
+        g_warning ("Cannot save the state: %s, ignoring", error->message);
+    }
+  self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->push_results = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_push_result_free);
+  for (guint i = 0; i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+      GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_push_result_free);
+
+      for (guint j = 0; j < results->len; j++)
+        {
+          VcrPushResult *r = g_ptr_array_index (results, j);
+          g_ptr_array_add (copy, vcr_push_result_new (r->replica, r->ok, r->generation, r->message));
+        }
+      g_task_return_pointer (task, copy, (GDestroyNotify) g_ptr_array_unref);
+    }
+  vcr_replicator_publish (self);
+}
+
+void
+vcr_replicator_fail_push_waiters (VcrReplicator *self, const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->push_waiters);
+
+  self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_set_size (self->push_results, 0);
+  self->push_outstanding = 0;
+  for (guint i = 0; i < waiters->len; i++)
+    g_task_return_error (g_ptr_array_index (waiters, i), g_error_copy (error));
+  vcr_replicator_publish (self);
+}
+
+typedef struct {
+  VcrReplicator *self;
+  Peer *peer;
+} RetryCall;
+
+static void
+retry_call_free (RetryCall *call)
+{
+  g_object_unref (call->self);
+  vcr_replicator_peer_unref (call->peer);
+  g_free (call);
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  RetryCall *call = user_data;
+
+  call->peer->retry_source = 0;
+  if (!call->peer->gone && call->self->snapshot != NULL)
+    send_to_peer (call->self, call->peer, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (VcrReplicator *self, Peer *peer)
+{
+  guint delay = vcr_replicator_backoff_ms (peer->attempt++);
+  RetryCall *call = g_new0 (RetryCall, 1);
+
+  call->self = g_object_ref (self);
+  call->peer = vcr_replicator_peer_ref (peer);
+  g_debug ("Retrying %s in %u ms", peer->name, delay);
+  g_clear_handle_id (&peer->retry_source, g_source_remove);
+  peer->retry_source = g_timeout_add_full (G_PRIORITY_DEFAULT, delay, retry_cb, call,
+                                           (GDestroyNotify) retry_call_free);
+}
+
+static void
+send_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SendCall *call = user_data;
+  VcrReplicator *self = call->self;
+  Peer *peer = call->peer;
+  g_autoptr(GError) error = NULL;
+  gboolean applied = FALSE, ok;
+  guint64 generation = 0;
+  g_autofree char *message = NULL;
+
+  ok = vcr_peer_client_post_snapshot_finish (VCR_PEER_CLIENT (source), result,
+                                             &applied, &generation, &error);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !peer->gone)
+    {
+      peer->busy = FALSE;
+      if (ok)
+        {
+          VcrState *store = vcr_daemon_get_state_store (self->daemon);
+          g_autoptr(GError) save_error = NULL;
+
+          message = g_strdup (applied ? "applied" : "unchanged");
+          g_debug ("Push to %s: answered in %.1f ms", peer->name,
+                   (g_get_monotonic_time () - call->started) / 1000.0);
+          vcr_state_set_ack (store, peer->name, call->generation,
+                             g_steal_pointer (&call->digests));
+          /* A Push saves its acknowledgements once, when the last replica
+           * answered (one fsync instead of one per replica); one lost to
+           * a crash only makes the next start send that replica the
+           * snapshot again, which it answers "unchanged". */
+          if (call->report)
+            self->acks_unsaved = TRUE;
+          else if (!vcr_state_save (store, &save_error))
+            g_warning ("Cannot save the state: %s, ignoring", save_error->message);
+          vcr_replicator_peer_succeeded (self, peer);
+          g_message ("Push to %s: %s (generation %" G_GUINT64_FORMAT ")",
+                     peer->name, message, call->generation);
+        }
+      else
+        {
+          message = g_strdup (error->message);
+          vcr_replicator_peer_set_state (self, peer, "error", message);
+          g_warning ("Push to %s failed: %s", peer->name, message);
+          schedule_retry (self, peer);
+        }
+      g_signal_emit_by_name (self->daemon, "push-finished", peer->name, ok,
+                             call->generation, message);
+      vcr_replicator_add_event (self, "push", peer->name, call->generation, ok ? "ok" : message);
+    }
+  else if (message == NULL)
+    message = g_strdup ("superseded");
+
+  if (call->report)
+    {
+      g_ptr_array_add (self->push_results,
+                       vcr_push_result_new (peer->name, ok, call->generation, message));
+      if (--self->push_outstanding == 0)
+        finish_push_waiters (self);
+    }
+  else
+    vcr_replicator_publish (self);
+
+  g_clear_pointer (&call->digests, g_hash_table_unref);
+  vcr_replicator_peer_unref (call->peer);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+static void
+send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
+{
+  SendCall *call = g_new0 (SendCall, 1);
+  GCancellable *cancellable = vcr_replicator_peer_begin (peer);
+
+  call->self = g_object_ref (self);
+  call->peer = vcr_replicator_peer_ref (peer);
+  call->report = report;
+  call->started = g_get_monotonic_time ();
+  call->generation = self->snapshot->generation;
+  call->digests = vcr_replicator_digest_table (self->snapshot);
+  vcr_replicator_peer_set_state (self, peer, "syncing", NULL);
+  vcr_peer_client_post_snapshot_json_async (self->client, peer->host, peer->port,
+                                            vcr_replicator_snapshot_json (self),
+                                            cancellable, send_done, call);
+}
+
+static void
+push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
+{
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
+  if (tree == NULL)
+    {
+      g_autoptr(GError) e = g_error_new (VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
+                                         "Cannot read the running config: %s", error->message);
+      vcr_replicator_fail_push_waiters (self, e);
+      return;
+    }
+  if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_PRIMARY)
+    {
+      g_autoptr(GError) e = g_error_new_literal (VCR_ERROR, VCR_ERROR_WRONG_MODE,
+                                                 "the settings changed during the push");
+      vcr_replicator_fail_push_waiters (self, e);
+      return;
+    }
+  {
+    gint64 start = g_get_monotonic_time ();
+    vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, tree));
+    vcr_replicator_snapshot_json (self);
+    g_debug ("Push: snapshot built and serialized in %.1f ms",
+             (g_get_monotonic_time () - start) / 1000.0);
+  }
+  self->push_outstanding = self->peers->len;
+  /* A Push supersedes every retry: each replica gets the newest snapshot. */
+  for (guint i = 0; i < self->peers->len; i++)
+    send_to_peer (self, g_ptr_array_index (self->peers, i), TRUE);
+  if (self->peers->len == 0)
+    finish_push_waiters (self);
+}
+
+void
+vcr_replicator_push_async (VcrReplicator *self, GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  g_ptr_array_add (self->push_waiters, task);
+  if (self->push_waiters->len > 1)
+    return;   /* joins the Push that runs */
+  vcr_replicator_publish (self);
+  vcr_replicator_read_running (self, push_read_done, NULL);
+}
+
+GPtrArray *
+vcr_replicator_push_finish (VcrReplicator *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* At start and after each verification: sends the newest snapshot to each
+ * replica whose acknowledged digests differ (@remote: what the replicas
+ * reported, name → VcrDigests, or NULL to trust the acknowledgements). */
+void
+vcr_replicator_resync_replicas (VcrReplicator *self, GHashTable *remote)
+{
+  VcrState *store = vcr_daemon_get_state_store (self->daemon);
+
+  for (guint i = 0; i < self->peers->len; i++)
+    {
+      Peer *peer = g_ptr_array_index (self->peers, i);
+      const VcrPeerAck *ack = vcr_state_get_ack (store, peer->name);
+      gboolean same;
+
+      if (peer->busy || peer->retry_source != 0)
+        continue;   /* already on its way */
+      if (remote != NULL)
+        {
+          VcrDigests *d = g_hash_table_lookup (remote, peer->name);
+          g_autoptr(GHashTable) table = NULL;
+          if (d == NULL)
+            continue;   /* unreachable now: the next round tries again */
+          table = g_hash_table_new (g_str_hash, g_str_equal);
+          for (guint j = 0; j < d->entries->len; j++)
+            {
+              VcrSnapshotEntry *e = g_ptr_array_index (d->entries, j);
+              g_hash_table_insert (table, e->path, e->digest);
+            }
+          same = vcr_replicator_digests_match (table, self->snapshot);
+        }
+      else
+        same = ack != NULL && vcr_replicator_digests_match (ack->digests, self->snapshot);
+      if (same)
+        vcr_replicator_peer_succeeded (self, peer);
+      else
+        send_to_peer (self, peer, FALSE);
+    }
+}
+
+void
+vcr_replicator_primary_start_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
+{
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
+  if (tree == NULL)
+    {
+      g_warning ("Cannot read the running config: %s", error->message);
+      return;
+    }
+  if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_PRIMARY)
+    return;
+  vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, tree));
+  vcr_replicator_resync_replicas (self, NULL);
+}

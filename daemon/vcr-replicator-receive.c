@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A replica taking a snapshot, pushed or pulled: the rules of SPEC §7 in
+ * their order, the all-or-nothing apply through the backend, the
+ * --apply-command and its undo, and the record of the new reference.
+ */
+#define G_LOG_DOMAIN "vcr-replicator"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vcr-replicator-private.h"
+
+/* ---- Receive (replica): the rules of SPEC §7, then the apply ----------- */
+
+
+typedef struct {
+  VcrReplicator *self;
+  VcrSnapshot *snapshot;
+  GPtrArray *trees;         /* of VcrTree*, one per entry */
+  VcrTree *old;             /* the replicated subtrees before the apply */
+  char *stamp;              /* the backend's stamp before the running config was read */
+  GHashTable *texts;        /* path → text being applied (the pending reference) */
+  guint timeout_source;     /* bounds the --apply-command */
+  gint64 mark;              /* monotonic µs at the last phase logged */
+  Received done;
+  gpointer data;
+  /* The texts are parsed in a worker while the running config is read in
+   * another: both must be back before the rules go on. */
+  guint waiting;
+  GError *parse_error;      /* the snapshot texts did not parse */
+  VcrTree *running;         /* the running config, read alongside */
+  GError *read_error;
+  gboolean claimed;         /* this receive holds self->applying */
+  gboolean stale;           /* an older generation of the applied epoch */
+} Receive;
+
+/* With --verbose: how long the phase that just ended took. */
+static void
+receive_phase (Receive *rx, const char *phase)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_debug ("Generation %" G_GUINT64_FORMAT ": %s in %.1f ms", rx->snapshot->generation,
+           phase, (now - rx->mark) / 1000.0);
+  rx->mark = now;
+}
+
+static void
+receive_free (Receive *rx)
+{
+  g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
+  g_clear_pointer (&rx->trees, g_ptr_array_unref);
+  g_clear_pointer (&rx->old, vcr_tree_free);
+  g_free (rx->stamp);
+  g_clear_pointer (&rx->texts, g_hash_table_unref);
+  g_clear_error (&rx->parse_error);
+  g_clear_pointer (&rx->running, vcr_tree_free);
+  g_clear_error (&rx->read_error);
+  g_clear_handle_id (&rx->timeout_source, g_source_remove);
+  g_object_unref (rx->self);
+  g_free (rx);
+}
+
+static void
+receive_finish (Receive *rx, guint status, const char *code, const char *message,
+                gboolean applied)
+{
+  if (rx->texts != NULL)
+    vcr_daemon_set_pending_reference (rx->self->daemon, NULL);
+  rx->done (rx->self, status, code, message, applied, rx->snapshot->generation, rx->data);
+  receive_free (rx);
+}
+
+/* The replicate paths the snapshot carries, sorted, as one string. */
+static char *
+describe_paths (const VcrSnapshot *snapshot)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < snapshot->entries->len; i++)
+    g_ptr_array_add (paths, ((VcrSnapshotEntry *) g_ptr_array_index (snapshot->entries, i))->path);
+  g_ptr_array_sort (paths, (GCompareFunc) g_strcmp0);
+  for (guint i = 0; i < paths->len; i++)
+    g_string_append_printf (s, "%s\"%s\"", i > 0 ? ", " : "", (char *) paths->pdata[i]);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gboolean
+same_path_set (VcrReplicator *self, const VcrSnapshot *snapshot)
+{
+  GPtrArray *own = vcr_daemon_get_replicated_paths (self->daemon);
+
+  if (own->len != snapshot->entries->len)
+    return FALSE;
+  for (guint i = 0; i < own->len; i++)
+    if (vcr_snapshot_lookup (snapshot, g_ptr_array_index (own, i)) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* Records @rx's snapshot as applied: reference copies and the applied
+ * epoch and generation, written before the answer goes out. The texts move
+ * from @snapshot into the state's cache (the snapshot is done with them). */
+static gboolean
+record_applied (VcrReplicator *self, VcrSnapshot *snapshot, GError **error)
+{
+  VcrState *store = vcr_daemon_get_state_store (self->daemon);
+  g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  /* the pending reference points at these texts: it ends here */
+  vcr_daemon_set_pending_reference (self->daemon, NULL);
+  for (guint i = 0; i < snapshot->entries->len; i++)
+    {
+      VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
+      g_hash_table_insert (texts, e->path, g_steal_pointer (&e->config));
+    }
+  if (!vcr_state_set_references (store, texts, error))
+    return FALSE;
+  vcr_state_set_applied (store, snapshot->epoch, snapshot->generation);
+  return vcr_state_save (store, error);
+}
+
+static void
+applied_successfully (Receive *rx)
+{
+  VcrReplicator *self = rx->self;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) paths = vcr_replicator_replicate_paths (self);
+
+  if (!record_applied (self, rx->snapshot, &error))
+    g_warning ("Applied, but cannot record it: %s", error->message);
+  receive_phase (rx, "recorded");
+  self->applying = FALSE;
+  g_message ("Applied generation %" G_GUINT64_FORMAT " from %s",
+             rx->snapshot->generation, rx->snapshot->origin);
+  g_signal_emit_by_name (self->daemon, "snapshot-applied", rx->snapshot->generation,
+                         paths, rx->snapshot->origin);
+  vcr_replicator_add_event (self, "apply", rx->snapshot->origin, rx->snapshot->generation, "ok");
+  if (self->peers->len > 0)
+    vcr_replicator_peer_succeeded (self, g_ptr_array_index (self->peers, 0));
+  receive_finish (rx, 200, NULL, NULL, TRUE);
+}
+
+static void
+apply_failed (Receive *rx, const char *reason)
+{
+  g_autofree char *message = g_strdup_printf ("apply failed: %s", reason);
+
+  rx->self->applying = FALSE;
+  g_warning ("Snapshot generation %" G_GUINT64_FORMAT " not applied: %s",
+             rx->snapshot->generation, reason);
+  vcr_replicator_add_event (rx->self, "apply", rx->snapshot->origin, rx->snapshot->generation, message);
+  vcr_replicator_publish (rx->self);
+  receive_finish (rx, 422, "apply-failed", message, FALSE);
+}
+
+/* The reason the apply is being undone travels with the backend object
+ * while the undo runs (one apply at a time: self->applying). */
+static char *
+take_apply_error (GObject *backend)
+{
+  const char *reason = g_object_get_data (backend, "vcr-apply-error");
+  char *why = g_strdup (reason != NULL ? reason : "the apply command failed");
+
+  g_object_set_data (backend, "vcr-apply-error", NULL);
+  return why;
+}
+
+static void
+restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *why = take_apply_error (source);
+
+  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &error))
+    {
+      g_autofree char *both = g_strdup_printf ("%s; restoring the old config failed too: %s",
+                                               why, error->message);
+      apply_failed (rx, both);
+      return;
+    }
+  apply_failed (rx, why);
+}
+
+/* The backend could not undo byte for byte (the vyos backend): applies the
+ * old subtrees instead, which gives back an equal tree. */
+static void
+undo_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+  VcrBackend *backend = VCR_BACKEND (source);
+  const VcrSettings *settings = vcr_daemon_get_settings (rx->self->daemon);
+  g_autoptr(GError) error = NULL;
+
+  if (vcr_backend_undo_finish (backend, result, &error))
+    {
+      g_autofree char *why = take_apply_error (source);
+      apply_failed (rx, why);
+      return;
+    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    g_warning ("Cannot undo the apply: %s; applying the old subtrees", error->message);
+  vcr_backend_apply_async (backend, g_steal_pointer (&rx->old), settings->paths, NULL, NULL,
+                           restore_done, rx);
+}
+
+/* The --apply-command failed: puts the old config back. SPEC §7: "the old
+ * config stays", so the file backend restores the very bytes it replaced
+ * (a canonical re-rendering of the old tree would drop comments and
+ * layout the operator had). */
+static void
+restore_old (Receive *rx, const char *reason)
+{
+  VcrBackend *backend = vcr_daemon_get_backend (rx->self->daemon);
+
+  g_object_set_data_full (G_OBJECT (backend), "vcr-apply-error", g_strdup (reason), g_free);
+  vcr_backend_undo_async (backend, NULL, undo_done, rx);
+}
+
+static void
+apply_command_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+  GSubprocess *process = G_SUBPROCESS (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *reason = NULL;
+
+  g_clear_handle_id (&rx->timeout_source, g_source_remove);
+  if (!g_subprocess_communicate_utf8_finish (process, result, &output, NULL, &error))
+    reason = g_strdup_printf ("the apply command failed: %s", error->message);
+  else if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    reason = g_strdup_printf ("the apply command failed (%s%d): %s",
+                              g_subprocess_get_if_exited (process) ? "exit status " : "signal ",
+                              g_subprocess_get_if_exited (process)
+                                ? g_subprocess_get_exit_status (process)
+                                : g_subprocess_get_term_sig (process),
+                              output != NULL ? g_strstrip (output) : "");
+  if (reason != NULL)
+    restore_old (rx, reason);
+  else
+    applied_successfully (rx);
+}
+
+/* The command runs in a process group of its own, so that a command that
+ * hangs can be ended with everything it started. */
+static void
+apply_command_child_setup (gpointer user_data)
+{
+  setpgid (0, 0);
+}
+
+static gboolean
+apply_command_timeout (gpointer user_data)
+{
+  GSubprocess *process = user_data;
+  const char *id = g_subprocess_get_identifier (process);
+
+  g_warning ("The apply command ran longer than %d s; killing it", APPLY_COMMAND_TIMEOUT_S);
+  if (id != NULL)
+    kill (-(pid_t) g_ascii_strtoll (id, NULL, 10), SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_apply_command (Receive *rx, const char *command)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *generation = g_strdup_printf ("%" G_GUINT64_FORMAT, rx->snapshot->generation);
+  const VcrDaemonOptions *options = vcr_daemon_get_options (rx->self->daemon);
+
+  g_subprocess_launcher_set_child_setup (launcher, apply_command_child_setup, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "VCR_GENERATION", generation, TRUE);
+  if (options->config_path != NULL)
+    g_subprocess_launcher_setenv (launcher, "VCR_CONFIG", options->config_path, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c", command, NULL);
+  if (process == NULL)
+    {
+      g_autofree char *reason = g_strdup_printf ("cannot run the apply command: %s",
+                                                 error->message);
+      restore_old (rx, reason);
+      return;
+    }
+  rx->timeout_source = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, APPLY_COMMAND_TIMEOUT_S,
+                                                   apply_command_timeout,
+                                                   g_object_ref (process), g_object_unref);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, apply_command_done, rx);
+}
+
+static gboolean
+has_apply_command (VcrReplicator *self)
+{
+  const VcrDaemonOptions *options = vcr_daemon_get_options (self->daemon);
+
+  return options->apply_command != NULL && *options->apply_command != '\0';
+}
+
+static void
+backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+  const VcrDaemonOptions *options = vcr_daemon_get_options (rx->self->daemon);
+  g_autoptr(GError) error = NULL;
+
+  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &error))
+    {
+      apply_failed (rx, error->message);
+      return;
+    }
+  receive_phase (rx, "written");
+  if (has_apply_command (rx->self))
+    run_apply_command (rx, options->apply_command);
+  else
+    applied_successfully (rx);
+}
+
+static void
+receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+{
+  g_autoptr(VcrTree) running = tree;
+  Receive *rx = data;
+  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  gboolean same = TRUE;
+
+  if (tree == NULL)
+    {
+      apply_failed (rx, error->message);
+      return;
+    }
+  receive_phase (rx, "running config read");
+  /* Compared as trees: equal subtrees render to equal snapshot texts, and
+   * no text is rendered for it. */
+  for (guint i = 0; i < rx->snapshot->entries->len; i++)
+    {
+      VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
+      g_ptr_array_add (words, vcr_path_parse (e->path, NULL));
+      same = same && vcr_tree_subtree_equal (running, g_ptr_array_index (rx->trees, i),
+                                             g_ptr_array_index (words, i));
+    }
+  if (same)
+    {
+      /* Nothing to write; the reference may still lag (a restart between
+       * the write and the record), so record it. */
+      g_autoptr(GError) record_error = NULL;
+      self->applying = FALSE;
+      if (!record_applied (self, rx->snapshot, &record_error))
+        g_warning ("Cannot record the snapshot: %s, ignoring", record_error->message);
+      if (self->peers->len > 0)
+        vcr_replicator_peer_succeeded (self, g_ptr_array_index (self->peers, 0));
+      receive_finish (rx, 200, NULL, NULL, FALSE);
+      return;
+    }
+  /* The old subtrees are kept only to put back should the --apply-command
+   * fail on a backend that cannot undo byte for byte (a copy of 10,000
+   * rules is not free). The new subtrees go into the running config
+   * itself, which the backend takes over; they stay rx->trees' own (not
+   * copied), so rx->trees lives until the backend has freed the running
+   * tree, i.e. until receive_free(). */
+  if (has_apply_command (self))
+    rx->old = vcr_tree_new ();
+  rx->texts = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < rx->snapshot->entries->len; i++)
+    {
+      VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
+      const char *const *w = g_ptr_array_index (words, i);
+
+      if (rx->old != NULL)
+        vcr_tree_graft (rx->old, running, w);
+      vcr_tree_graft_shared (running, g_ptr_array_index (rx->trees, i), w);
+      g_hash_table_insert (rx->texts, e->path, e->config);
+    }
+  receive_phase (rx, "compared and grafted");
+  vcr_daemon_set_pending_reference (self->daemon, rx->texts);
+  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), g_steal_pointer (&running),
+                           settings->paths, rx->stamp, NULL, backend_apply_done, rx);
+}
+
+/* Both halves are back: the remaining rules of SPEC §7 in their order
+ * (texts, generation, one apply at a time), then the apply. */
+static void
+receive_continue (Receive *rx)
+{
+  VcrReplicator *self = rx->self;
+  guint status = 0;
+  const char *code = NULL;
+  g_autofree char *message = NULL;
+
+  if (rx->parse_error != NULL)
+    {
+      status = 400, code = "bad-snapshot";
+      message = g_strdup (rx->parse_error->message);
+    }
+  else if (rx->stale)
+    {
+      status = 409, code = "stale-generation";
+      message = g_strdup_printf ("generation %" G_GUINT64_FORMAT " is older than the applied %"
+                                 G_GUINT64_FORMAT, rx->snapshot->generation,
+                                 vcr_state_get_applied_generation (vcr_daemon_get_state_store (self->daemon)));
+    }
+  else if (!rx->claimed)
+    {
+      status = 503, code = "busy";
+      message = g_strdup ("another snapshot is being applied; try again");
+    }
+  if (status != 0)
+    {
+      if (rx->claimed)
+        {
+          self->applying = FALSE;
+          vcr_replicator_publish (self);
+        }
+      receive_finish (rx, status, code, message, FALSE);
+      return;
+    }
+  receive_read_done (self, g_steal_pointer (&rx->running), rx->read_error, rx);
+}
+
+static void
+receive_half_done (Receive *rx)
+{
+  if (--rx->waiting == 0)
+    receive_continue (rx);
+}
+
+static void
+parse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const Receive *rx = task_data;
+  GError *error = NULL;
+  GPtrArray *trees = vcr_snapshot_parse_trees (rx->snapshot, &error);
+
+  if (trees == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, trees, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+parse_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+
+  rx->trees = g_task_propagate_pointer (G_TASK (result), &rx->parse_error);
+  receive_phase (rx, "snapshot texts parsed");
+  receive_half_done (rx);
+}
+
+static void
+running_read (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+{
+  Receive *rx = data;
+
+  rx->running = tree;
+  if (error != NULL)
+    rx->read_error = g_error_copy (error);
+  receive_half_done (rx);
+}
+
+/* Takes @snapshot (digests already checked) through the rules of SPEC §7
+ * and applies it; @done gets the HTTP status and error code to answer. */
+void
+vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Received done, gpointer data)
+{
+  VcrState *store = vcr_daemon_get_state_store (self->daemon);
+  Receive *rx = g_new0 (Receive, 1);
+  g_autoptr(GTask) task = NULL;
+
+  rx->self = g_object_ref (self);
+  rx->snapshot = snapshot;
+  rx->mark = g_get_monotonic_time ();
+  rx->done = done;
+  rx->data = data;
+
+  if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_REPLICA)
+    {
+      receive_finish (rx, 409, "wrong-mode", "this node is not a replica", FALSE);
+      return;
+    }
+  if (!same_path_set (self, snapshot))
+    {
+      g_autofree char *theirs = describe_paths (snapshot);
+      g_auto(GStrv) own = vcr_replicator_replicate_paths (self);
+      g_autofree char *ours = g_strjoinv ("\", \"", own);
+      g_autofree char *message =
+        g_strdup_printf ("the snapshot carries %s; this replica replicates \"%s\"", theirs, ours);
+      receive_finish (rx, 409, "path-mismatch", message, FALSE);
+      return;
+    }
+  rx->stale = g_strcmp0 (vcr_state_get_applied_epoch (store), snapshot->epoch) == 0 &&
+              snapshot->generation < vcr_state_get_applied_generation (store);
+  /* A snapshot that will be applied if its texts parse claims the apply
+   * now, and the running config is read while the texts are parsed. */
+  if (!rx->stale && !self->applying)
+    {
+      self->applying = TRUE;
+      rx->claimed = TRUE;
+      vcr_replicator_publish (self);
+      rx->stamp = vcr_backend_get_stamp (vcr_daemon_get_backend (self->daemon));
+      rx->waiting++;
+      vcr_replicator_read_running (self, running_read, rx);
+    }
+  rx->waiting++;
+  task = g_task_new (NULL, NULL, parse_done, rx);
+  g_task_set_task_data (task, rx, NULL);
+  g_task_run_in_thread (task, parse_thread);
+}
