@@ -67,7 +67,12 @@ struct _VcrReplicator {
 
   gboolean applying;
   guint verify_source;
+  guint trim_source;        /* the memory release after a burst of work */
 };
+
+/* Gives the memory of a push or an apply back to the kernel once the
+ * daemon has been quiet for a moment. */
+void vcr_replicator_release_memory_later (VcrReplicator *self);
 
 /* Reads the running config, then calls @done with it (transfer full: the
  * callee frees it) or with NULL and an error. */

@@ -59,6 +59,7 @@ receive_free (Receive *rx)
   g_clear_pointer (&rx->running, vcr_tree_free);
   g_clear_error (&rx->read_error);
   g_clear_handle_id (&rx->timeout_source, g_source_remove);
+  vcr_replicator_release_memory_later (rx->self);
   g_object_unref (rx->self);
   g_free (rx);
 }
