@@ -458,6 +458,26 @@ take_running (VcrDaemon *self, VcrTree *tree, char *stamp)
   self->running_stamp = stamp;
 }
 
+VcrTree *
+vcr_daemon_take_running (VcrDaemon *self, const char *stamp)
+{
+  if (self->running == NULL || stamp == NULL || g_strcmp0 (stamp, self->running_stamp) != 0)
+    return NULL;
+  g_clear_pointer (&self->running_stamp, g_free);
+  return g_steal_pointer (&self->running);
+}
+
+void
+vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp)
+{
+  if (stamp == NULL)
+    {
+      vcr_tree_free (tree);
+      return;
+    }
+  take_running (self, tree, stamp);
+}
+
 static void
 reload_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {

@@ -129,6 +129,14 @@ void vcr_daemon_add_event (VcrDaemon *self, VcrEvent *event);
 /* Newest first, at most @max (0: all); borrowed VcrEvent*. */
 GPtrArray *vcr_daemon_get_history (VcrDaemon *self, guint max);
 
+/* The cached running config if it is still the one at @stamp, taken out
+ * of the cache (NULL otherwise, or without @stamp): a replica applying a
+ * snapshot works on it and gives it back with vcr_daemon_set_running(). */
+VcrTree *vcr_daemon_take_running (VcrDaemon *self, const char *stamp);
+/* Caches @tree (taken) as the running config at the backend stamp @stamp
+ * (taken; NULL: @tree is dropped, since it cannot be checked later). */
+void vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp);
+
 /* While the replicator applies a snapshot, the texts it is writing
  * (path → snapshot text, referenced until unset with NULL) count as the
  * reference too: with the vyos backend the apply is itself a VyOS commit,

@@ -30,10 +30,13 @@ typedef struct {
    * another: both must be back before the rules go on. */
   guint waiting;
   GError *parse_error;      /* the snapshot texts did not parse */
-  VcrTree *running;         /* the running config, read alongside */
+  VcrTree *running;         /* the running config: cached, or read alongside */
   GError *read_error;
+  VcrTree *applied;         /* the running config with the snapshot in, lent to the backend */
+  char *written_stamp;      /* the backend's stamp of what it wrote */
   gboolean claimed;         /* this receive holds self->applying */
   gboolean stale;           /* an older generation of the applied epoch */
+  gboolean waiting_read;    /* the running config is being read (not cached) */
 } Receive;
 
 /* With --verbose: how long the phase that just ended took. */
@@ -50,13 +53,19 @@ receive_phase (Receive *rx, const char *phase)
 static void
 receive_free (Receive *rx)
 {
+  /* A running config not applied to goes back to the cache, still valid
+   * at the stamp it was read at. */
+  if (rx->running != NULL)
+    vcr_daemon_set_running (rx->self->daemon, g_steal_pointer (&rx->running),
+                            g_steal_pointer (&rx->stamp));
+  g_clear_pointer (&rx->applied, vcr_tree_free);
+  g_free (rx->written_stamp);
   g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
   g_clear_pointer (&rx->trees, g_ptr_array_unref);
   g_clear_pointer (&rx->old, vcr_tree_free);
   g_free (rx->stamp);
   g_clear_pointer (&rx->texts, g_hash_table_unref);
   g_clear_error (&rx->parse_error);
-  g_clear_pointer (&rx->running, vcr_tree_free);
   g_clear_error (&rx->read_error);
   g_clear_handle_id (&rx->timeout_source, g_source_remove);
   vcr_replicator_release_memory_later (rx->self);
@@ -134,6 +143,10 @@ applied_successfully (Receive *rx)
   if (!record_applied (self, rx->snapshot, &error))
     g_warning ("Applied, but cannot record it: %s", error->message);
   receive_phase (rx, "recorded");
+  /* What was written is the running config now: the next snapshot (and
+   * CheckCommit) need not read the file again while it stays so. */
+  vcr_daemon_set_running (self->daemon, g_steal_pointer (&rx->applied),
+                          g_steal_pointer (&rx->written_stamp));
   self->applying = FALSE;
   g_message ("Applied generation %" G_GUINT64_FORMAT " from %s",
              rx->snapshot->generation, rx->snapshot->origin);
@@ -177,7 +190,7 @@ restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *why = take_apply_error (source);
 
-  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &error))
+  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, NULL, &error))
     {
       g_autofree char *both = g_strdup_printf ("%s; restoring the old config failed too: %s",
                                                why, error->message);
@@ -205,7 +218,7 @@ undo_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     g_warning ("Cannot undo the apply: %s; applying the old subtrees", error->message);
-  vcr_backend_apply_async (backend, g_steal_pointer (&rx->old), settings->paths, NULL, NULL,
+  vcr_backend_apply_async (backend, rx->old, settings->paths, NULL, FALSE, NULL,
                            restore_done, rx);
 }
 
@@ -310,7 +323,7 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
   const VcrDaemonOptions *options = vcr_daemon_get_options (rx->self->daemon);
   g_autoptr(GError) error = NULL;
 
-  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &error))
+  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &rx->written_stamp, &error))
     {
       apply_failed (rx, error->message);
       return;
@@ -325,7 +338,6 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) running = tree;
   Receive *rx = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
   g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
@@ -336,14 +348,15 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       apply_failed (rx, error->message);
       return;
     }
-  receive_phase (rx, "running config read");
+  rx->running = tree;
+  receive_phase (rx, rx->waiting_read ? "running config read" : "running config cached");
   /* Compared as trees: equal subtrees render to equal snapshot texts, and
    * no text is rendered for it. */
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
       g_ptr_array_add (words, vcr_path_parse (e->path, NULL));
-      same = same && vcr_tree_subtree_equal (running, g_ptr_array_index (rx->trees, i),
+      same = same && vcr_tree_subtree_equal (tree, g_ptr_array_index (rx->trees, i),
                                              g_ptr_array_index (words, i));
     }
   if (same)
@@ -361,27 +374,33 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
     }
   /* The old subtrees are kept only to put back should the --apply-command
    * fail on a backend that cannot undo byte for byte (a copy of 10,000
-   * rules is not free). The new subtrees go into the running config
-   * itself, which the backend takes over; they stay rx->trees' own (not
-   * copied), so rx->trees lives until the backend has freed the running
-   * tree, i.e. until receive_free(). */
+   * rules is not free). */
   if (has_apply_command (self))
-    rx->old = vcr_tree_new ();
+    {
+      rx->old = vcr_tree_new ();
+      for (guint i = 0; i < words->len; i++)
+        vcr_tree_graft (rx->old, tree, g_ptr_array_index (words, i));
+    }
+  /* The rest of the running config is copied without the old subtrees,
+   * and the snapshot's trees go in as they are, owned by the copy: what
+   * is written stays cached as the running config, and holds each subtree
+   * once. */
+  rx->applied = vcr_tree_copy_pruned (tree, settings->paths);
+  g_clear_pointer (&rx->running, vcr_tree_free);
   rx->texts = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
-      const char *const *w = g_ptr_array_index (words, i);
 
-      if (rx->old != NULL)
-        vcr_tree_graft (rx->old, running, w);
-      vcr_tree_graft_shared (running, g_ptr_array_index (rx->trees, i), w);
+      vcr_tree_graft_owned (rx->applied, g_steal_pointer (&g_ptr_array_index (rx->trees, i)),
+                            g_ptr_array_index (words, i));
       g_hash_table_insert (rx->texts, e->path, e->config);
     }
   receive_phase (rx, "compared and grafted");
   vcr_daemon_set_pending_reference (self->daemon, rx->texts);
-  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), g_steal_pointer (&running),
-                           settings->paths, rx->stamp, NULL, backend_apply_done, rx);
+  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), rx->applied,
+                           settings->paths, rx->stamp, has_apply_command (self), NULL,
+                           backend_apply_done, rx);
 }
 
 /* Both halves are back: the remaining rules of SPEC §7 in their order
@@ -505,8 +524,15 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
       rx->claimed = TRUE;
       vcr_replicator_publish (self);
       rx->stamp = vcr_backend_get_stamp (vcr_daemon_get_backend (self->daemon));
-      rx->waiting++;
-      vcr_replicator_read_running (self, running_read, rx);
+      /* The config this replica wrote last is still cached when the file
+       * has not changed since: no need to read it again. */
+      rx->running = vcr_daemon_take_running (self->daemon, rx->stamp);
+      if (rx->running == NULL)
+        {
+          rx->waiting_read = TRUE;
+          rx->waiting++;
+          vcr_replicator_read_running (self, running_read, rx);
+        }
     }
   rx->waiting++;
   task = g_task_new (NULL, NULL, parse_done, rx);
