@@ -33,7 +33,7 @@ struct _VcrDaemon {
   GPtrArray *peers;            /* of VcrPeerStatus* */
   guint save_source;
   VcrReplicator *replicator;   /* peers: push, pull, verify */
-  GHashTable *pending;         /* path → text being applied, or NULL */
+  GHashTable *pending;         /* path → digest of the text being applied, or NULL */
 };
 
 G_DEFINE_TYPE (VcrDaemon, vcr_daemon, G_TYPE_OBJECT)
@@ -244,11 +244,11 @@ vcr_daemon_get_history (VcrDaemon *self, guint max)
 }
 
 void
-vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts)
+vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *digests)
 {
   g_clear_pointer (&self->pending, g_hash_table_unref);
-  if (texts != NULL)
-    self->pending = g_hash_table_ref (texts);
+  if (digests != NULL)
+    self->pending = g_hash_table_ref (digests);
 }
 
 /* ---- Properties ------------------------------------------------------- */
@@ -366,18 +366,12 @@ paths_match (VcrDaemon *self, const VcrPeerAck *ack)
       const char *const *words = g_ptr_array_index (self->settings->paths, i);
       const char *path = g_ptr_array_index (self->path_strings, i);
       g_autofree char *text = vcr_path_snapshot_text (self->running, words);
-      if (ack == NULL)
-        {
-          const char *ref = vcr_state_get_reference (self->store, path);
-          if (ref == NULL || g_strcmp0 (ref, text) != 0)
-            return FALSE;
-        }
-      else
-        {
-          g_autofree char *digest = vcr_digest (text, strlen (text));
-          if (g_strcmp0 (g_hash_table_lookup (ack->digests, path), digest) != 0)
-            return FALSE;
-        }
+      g_autofree char *digest = vcr_digest (text, strlen (text));
+      const char *wanted = ack == NULL ? vcr_state_get_reference_digest (self->store, path)
+                                       : g_hash_table_lookup (ack->digests, path);
+
+      if (g_strcmp0 (wanted, digest) != 0)
+        return FALSE;
     }
   return TRUE;
 }
@@ -568,12 +562,13 @@ find_violations (VcrDaemon *self, const VcrTree *proposed)
 
       if (vcr_tree_subtree_equal (proposed, self->running, words))
         continue;
-      ref = vcr_state_get_reference (self->store, path);
+      ref = vcr_state_get_reference_digest (self->store, path);
       pending = self->pending != NULL ? g_hash_table_lookup (self->pending, path) : NULL;
       if (ref != NULL || pending != NULL)
         {
           g_autofree char *text = vcr_path_snapshot_text (proposed, words);
-          if (g_strcmp0 (text, ref) == 0 || g_strcmp0 (text, pending) == 0)
+          g_autofree char *digest = vcr_digest (text, strlen (text));
+          if (g_strcmp0 (digest, ref) == 0 || g_strcmp0 (digest, pending) == 0)
             continue;
         }
       v = g_new0 (VcrViolation, 1);

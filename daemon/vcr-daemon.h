@@ -138,11 +138,11 @@ VcrTree *vcr_daemon_take_running (VcrDaemon *self, const char *stamp);
 void vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp);
 
 /* While the replicator applies a snapshot, the texts it is writing
- * (path → snapshot text, referenced until unset with NULL) count as the
- * reference too: with the vyos backend the apply is itself a VyOS commit,
- * which asks CheckCommit before the new reference is recorded (SPEC §3:
- * the daemon's own apply passes). */
-void vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts);
+ * (path → digest of the snapshot text, referenced until unset with NULL)
+ * count as the reference too: with the vyos backend the apply is itself a
+ * VyOS commit, which asks CheckCommit before the new reference is recorded
+ * (SPEC §3: the daemon's own apply passes). */
+void vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *digests);
 
 /* TRUE while a snapshot is being applied: SIGTERM waits for it (SPEC §8). */
 gboolean vcr_daemon_is_applying (VcrDaemon *self);

@@ -21,7 +21,7 @@ typedef struct {
   GPtrArray *trees;         /* of VcrTree*, one per entry */
   VcrTree *old;             /* the replicated subtrees before the apply */
   char *stamp;              /* the backend's stamp before the running config was read */
-  GHashTable *texts;        /* path → text being applied (the pending reference) */
+  GHashTable *digests;      /* path → digest being applied (the pending reference) */
   guint timeout_source;     /* bounds the --apply-command */
   gint64 mark;              /* monotonic µs at the last phase logged */
   Received done;
@@ -64,7 +64,7 @@ receive_free (Receive *rx)
   g_clear_pointer (&rx->trees, g_ptr_array_unref);
   g_clear_pointer (&rx->old, vcr_tree_free);
   g_free (rx->stamp);
-  g_clear_pointer (&rx->texts, g_hash_table_unref);
+  g_clear_pointer (&rx->digests, g_hash_table_unref);
   g_clear_error (&rx->parse_error);
   g_clear_error (&rx->read_error);
   g_clear_handle_id (&rx->timeout_source, g_source_remove);
@@ -77,7 +77,7 @@ static void
 receive_finish (Receive *rx, guint status, const char *code, const char *message,
                 gboolean applied)
 {
-  if (rx->texts != NULL)
+  if (rx->digests != NULL)
     vcr_daemon_set_pending_reference (rx->self->daemon, NULL);
   rx->done (rx->self, status, code, message, applied, rx->snapshot->generation, rx->data);
   receive_free (rx);
@@ -111,23 +111,16 @@ same_path_set (VcrReplicator *self, const VcrSnapshot *snapshot)
   return TRUE;
 }
 
-/* Records @rx's snapshot as applied: reference copies and the applied
- * epoch and generation, written before the answer goes out. The texts move
- * from @snapshot into the state's cache (the snapshot is done with them). */
+/* Records @snapshot as applied: reference copies and the applied epoch and
+ * generation, written before the answer goes out. */
 static gboolean
-record_applied (VcrReplicator *self, VcrSnapshot *snapshot, GError **error)
+record_applied (VcrReplicator *self, const VcrSnapshot *snapshot, GError **error)
 {
   VcrState *store = vcr_daemon_get_state_store (self->daemon);
-  g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
-  /* the pending reference points at these texts: it ends here */
+  /* the reference takes over from the pending one here */
   vcr_daemon_set_pending_reference (self->daemon, NULL);
-  for (guint i = 0; i < snapshot->entries->len; i++)
-    {
-      VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
-      g_hash_table_insert (texts, e->path, g_steal_pointer (&e->config));
-    }
-  if (!vcr_state_set_references (store, texts, error))
+  if (!vcr_state_set_references (store, snapshot, error))
     return FALSE;
   vcr_state_set_applied (store, snapshot->epoch, snapshot->generation);
   return vcr_state_save (store, error);
@@ -387,17 +380,17 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
    * once. */
   rx->applied = vcr_tree_copy_pruned (tree, settings->paths);
   g_clear_pointer (&rx->running, vcr_tree_free);
-  rx->texts = g_hash_table_new (g_str_hash, g_str_equal);
+  rx->digests = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
 
       vcr_tree_graft_owned (rx->applied, g_steal_pointer (&g_ptr_array_index (rx->trees, i)),
                             g_ptr_array_index (words, i));
-      g_hash_table_insert (rx->texts, e->path, e->config);
+      g_hash_table_insert (rx->digests, e->path, e->digest);
     }
   receive_phase (rx, "compared and grafted");
-  vcr_daemon_set_pending_reference (self->daemon, rx->texts);
+  vcr_daemon_set_pending_reference (self->daemon, rx->digests);
   vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), rx->applied,
                            settings->paths, rx->stamp, has_apply_command (self), NULL,
                            backend_apply_done, rx);
