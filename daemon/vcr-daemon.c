@@ -28,6 +28,7 @@ struct _VcrDaemon {
   GString *lookup_buffer;      /* reused by is_path_managed */
   VcrTree *running;            /* cached running config, or NULL */
   char *running_stamp;         /* the backend's stamp when it was read */
+  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
   char *state;
   char *listen_address;
   GPtrArray *peers;            /* of VcrPeerStatus* */
@@ -96,6 +97,7 @@ vcr_daemon_finalize (GObject *object)
   g_string_free (self->lookup_buffer, TRUE);
   g_clear_pointer (&self->running, vcr_tree_free);
   g_free (self->running_stamp);
+  g_clear_pointer (&self->running_digests, g_hash_table_unref);
   g_free (self->state);
   g_free (self->listen_address);
   g_ptr_array_unref (self->peers);
@@ -444,32 +446,38 @@ take_settings (VcrDaemon *self, VcrSettings *settings)
 /* ---- Reload ----------------------------------------------------------- */
 
 static void
-take_running (VcrDaemon *self, VcrTree *tree, char *stamp)
+cache_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests)
 {
   g_clear_pointer (&self->running, vcr_tree_free);
   g_free (self->running_stamp);
+  g_clear_pointer (&self->running_digests, g_hash_table_unref);
   self->running = tree;
   self->running_stamp = stamp;
+  self->running_digests = digests;
 }
 
 VcrTree *
-vcr_daemon_take_running (VcrDaemon *self, const char *stamp)
+vcr_daemon_take_running (VcrDaemon *self, const char *stamp, GHashTable **digests)
 {
+  *digests = NULL;
   if (self->running == NULL || stamp == NULL || g_strcmp0 (stamp, self->running_stamp) != 0)
     return NULL;
   g_clear_pointer (&self->running_stamp, g_free);
+  *digests = g_steal_pointer (&self->running_digests);
   return g_steal_pointer (&self->running);
 }
 
 void
-vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp)
+vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests)
 {
   if (stamp == NULL)
     {
       vcr_tree_free (tree);
+      if (digests != NULL)
+        g_hash_table_unref (digests);
       return;
     }
-  take_running (self, tree, stamp);
+  cache_running (self, tree, stamp, digests);
 }
 
 static void
@@ -498,7 +506,7 @@ reload_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  take_running (self, g_steal_pointer (&tree), g_strdup (g_task_get_task_data (task)));
+  cache_running (self, g_steal_pointer (&tree), g_strdup (g_task_get_task_data (task)), NULL);
   take_settings (self, g_steal_pointer (&settings));
   update_status (self);
   if (!vcr_replicator_start (self->replicator, &error))
@@ -619,7 +627,7 @@ check_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  take_running (self, tree, stamp);
+  cache_running (self, tree, stamp, NULL);
   finish_check (self, task);
 }
 

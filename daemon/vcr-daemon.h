@@ -130,12 +130,15 @@ void vcr_daemon_add_event (VcrDaemon *self, VcrEvent *event);
 GPtrArray *vcr_daemon_get_history (VcrDaemon *self, guint max);
 
 /* The cached running config if it is still the one at @stamp, taken out
- * of the cache (NULL otherwise, or without @stamp): a replica applying a
- * snapshot works on it and gives it back with vcr_daemon_set_running(). */
-VcrTree *vcr_daemon_take_running (VcrDaemon *self, const char *stamp);
+ * of the cache (NULL otherwise, or without @stamp), with the digests of
+ * its replicated subtrees when they are known (@digests: path → digest,
+ * or NULL). A replica applying a snapshot works on it and gives it (or
+ * what it wrote) back with vcr_daemon_set_running(). */
+VcrTree *vcr_daemon_take_running (VcrDaemon *self, const char *stamp, GHashTable **digests);
 /* Caches @tree (taken) as the running config at the backend stamp @stamp
- * (taken; NULL: @tree is dropped, since it cannot be checked later). */
-void vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp);
+ * (taken; NULL: @tree is dropped, since it cannot be checked later), with
+ * @digests (taken, nullable) as above. */
+void vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests);
 
 /* While the replicator applies a snapshot, the texts it is writing
  * (path → digest of the snapshot text, referenced until unset with NULL)

@@ -31,12 +31,13 @@ typedef struct {
   guint waiting;
   GError *parse_error;      /* the snapshot texts did not parse */
   VcrTree *running;         /* the running config: cached, or read alongside */
+  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
   GError *read_error;
-  VcrTree *applied;         /* the running config with the snapshot in, lent to the backend */
+  VcrTree *applied;         /* the running config without its replicated subtrees,
+                             * then with the snapshot's: lent to the backend */
   char *written_stamp;      /* the backend's stamp of what it wrote */
   gboolean claimed;         /* this receive holds self->applying */
   gboolean stale;           /* an older generation of the applied epoch */
-  gboolean waiting_read;    /* the running config is being read (not cached) */
 } Receive;
 
 /* With --verbose: how long the phase that just ended took. */
@@ -57,7 +58,8 @@ receive_free (Receive *rx)
    * at the stamp it was read at. */
   if (rx->running != NULL)
     vcr_daemon_set_running (rx->self->daemon, g_steal_pointer (&rx->running),
-                            g_steal_pointer (&rx->stamp));
+                            g_steal_pointer (&rx->stamp), g_steal_pointer (&rx->running_digests));
+  g_clear_pointer (&rx->running_digests, g_hash_table_unref);
   g_clear_pointer (&rx->applied, vcr_tree_free);
   g_free (rx->written_stamp);
   g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
@@ -139,7 +141,8 @@ applied_successfully (Receive *rx)
   /* What was written is the running config now: the next snapshot (and
    * CheckCommit) need not read the file again while it stays so. */
   vcr_daemon_set_running (self->daemon, g_steal_pointer (&rx->applied),
-                          g_steal_pointer (&rx->written_stamp));
+                          g_steal_pointer (&rx->written_stamp),
+                          vcr_replicator_digest_table (rx->snapshot));
   self->applying = FALSE;
   g_message ("Applied generation %" G_GUINT64_FORMAT " from %s",
              rx->snapshot->generation, rx->snapshot->origin);
@@ -328,6 +331,68 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
     applied_successfully (rx);
 }
 
+/* Nothing differs: answered "unchanged", nothing written. */
+static void
+finish_unchanged (Receive *rx)
+{
+  VcrReplicator *self = rx->self;
+  g_autoptr(GError) record_error = NULL;
+
+  /* The reference may still lag (a restart between the write and the
+   * record), so record it. */
+  self->applying = FALSE;
+  if (!record_applied (self, rx->snapshot, &record_error))
+    g_warning ("Cannot record the snapshot: %s, ignoring", record_error->message);
+  if (self->peers->len > 0)
+    vcr_replicator_peer_succeeded (self, g_ptr_array_index (self->peers, 0));
+  receive_finish (rx, 200, NULL, NULL, FALSE);
+}
+
+/* The old subtrees of @running, kept only to put back should the
+ * --apply-command fail on a backend that cannot undo byte for byte (a copy
+ * of 10,000 rules is not free). */
+static void
+keep_old_subtrees (Receive *rx, const VcrTree *running)
+{
+  const VcrSettings *settings = vcr_daemon_get_settings (rx->self->daemon);
+
+  if (!has_apply_command (rx->self))
+    return;
+  rx->old = vcr_tree_new ();
+  for (guint i = 0; i < settings->paths->len; i++)
+    vcr_tree_graft (rx->old, running, g_ptr_array_index (settings->paths, i));
+}
+
+/* Whether the cached running config (whose subtree digests are known, or
+ * computed here and kept with it) holds the snapshot already. Equal digests
+ * are equal texts, which parsed when they were applied: the snapshot's
+ * texts need no parsing then. */
+static gboolean
+cached_running_matches (Receive *rx)
+{
+  if (rx->running_digests == NULL)
+    rx->running_digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < rx->snapshot->entries->len; i++)
+    {
+      const VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
+      const char *digest = g_hash_table_lookup (rx->running_digests, e->path);
+
+      if (digest == NULL)
+        {
+          g_auto(GStrv) words = vcr_path_parse (e->path, NULL);
+          g_autofree char *text = vcr_path_snapshot_text (rx->running, (const char *const *) words);
+
+          digest = vcr_digest (text, strlen (text));
+          g_hash_table_insert (rx->running_digests, g_strdup (e->path), (char *) digest);
+        }
+      if (!g_str_equal (digest, e->digest))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The texts are parsed, and the running config is read (@tree, or NULL and
+ * @error) unless it was cached: compare, then apply. */
 static void
 receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
@@ -336,50 +401,37 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
   g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   gboolean same = TRUE;
 
-  if (tree == NULL)
-    {
-      apply_failed (rx, error->message);
-      return;
-    }
-  rx->running = tree;
-  receive_phase (rx, rx->waiting_read ? "running config read" : "running config cached");
-  /* Compared as trees: equal subtrees render to equal snapshot texts, and
-   * no text is rendered for it. */
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
       g_ptr_array_add (words, vcr_path_parse (e->path, NULL));
-      same = same && vcr_tree_subtree_equal (tree, g_ptr_array_index (rx->trees, i),
-                                             g_ptr_array_index (words, i));
     }
-  if (same)
+  if (rx->applied == NULL)
     {
-      /* Nothing to write; the reference may still lag (a restart between
-       * the write and the record), so record it. */
-      g_autoptr(GError) record_error = NULL;
-      self->applying = FALSE;
-      if (!record_applied (self, rx->snapshot, &record_error))
-        g_warning ("Cannot record the snapshot: %s, ignoring", record_error->message);
-      if (self->peers->len > 0)
-        vcr_replicator_peer_succeeded (self, g_ptr_array_index (self->peers, 0));
-      receive_finish (rx, 200, NULL, NULL, FALSE);
-      return;
+      /* Read from the backend: compared as trees (equal subtrees render
+       * to equal snapshot texts, and no text is rendered for it). */
+      if (tree == NULL)
+        {
+          apply_failed (rx, error->message);
+          return;
+        }
+      rx->running = tree;
+      receive_phase (rx, "running config read");
+      for (guint i = 0; i < words->len && same; i++)
+        same = vcr_tree_subtree_equal (tree, g_ptr_array_index (rx->trees, i),
+                                       g_ptr_array_index (words, i));
+      if (same)
+        {
+          finish_unchanged (rx);
+          return;
+        }
+      keep_old_subtrees (rx, tree);
+      rx->applied = vcr_tree_copy_pruned (tree, settings->paths);
+      g_clear_pointer (&rx->running, vcr_tree_free);
     }
-  /* The old subtrees are kept only to put back should the --apply-command
-   * fail on a backend that cannot undo byte for byte (a copy of 10,000
-   * rules is not free). */
-  if (has_apply_command (self))
-    {
-      rx->old = vcr_tree_new ();
-      for (guint i = 0; i < words->len; i++)
-        vcr_tree_graft (rx->old, tree, g_ptr_array_index (words, i));
-    }
-  /* The rest of the running config is copied without the old subtrees,
-   * and the snapshot's trees go in as they are, owned by the copy: what
-   * is written stays cached as the running config, and holds each subtree
-   * once. */
-  rx->applied = vcr_tree_copy_pruned (tree, settings->paths);
-  g_clear_pointer (&rx->running, vcr_tree_free);
+  /* The rest of the running config (copied without the old subtrees)
+   * takes the snapshot's trees over as they are: what is written stays
+   * cached as the running config, and holds each subtree once. */
   rx->digests = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
@@ -519,10 +571,25 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
       rx->stamp = vcr_backend_get_stamp (vcr_daemon_get_backend (self->daemon));
       /* The config this replica wrote last is still cached when the file
        * has not changed since: no need to read it again. */
-      rx->running = vcr_daemon_take_running (self->daemon, rx->stamp);
-      if (rx->running == NULL)
+      rx->running = vcr_daemon_take_running (self->daemon, rx->stamp, &rx->running_digests);
+      if (rx->running != NULL)
         {
-          rx->waiting_read = TRUE;
+          if (cached_running_matches (rx))
+            {
+              receive_phase (rx, "found unchanged in the cached running config");
+              finish_unchanged (rx);
+              return;
+            }
+          /* Only the rest of the running config is kept while the texts
+           * are parsed: the old subtrees go first. */
+          keep_old_subtrees (rx, rx->running);
+          rx->applied = vcr_tree_copy_pruned (rx->running, vcr_daemon_get_settings (self->daemon)->paths);
+          g_clear_pointer (&rx->running, vcr_tree_free);
+          g_clear_pointer (&rx->running_digests, g_hash_table_unref);
+          receive_phase (rx, "running config taken from the cache");
+        }
+      else
+        {
           rx->waiting++;
           vcr_replicator_read_running (self, running_read, rx);
         }
