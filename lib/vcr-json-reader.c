@@ -102,43 +102,92 @@ fail (Reader *rd, const char *problem)
   return FALSE;
 }
 
-static inline gboolean
-is_plain (guchar c)
+/* Eight bytes at a time. A byte of (x - 0x01…) & ~x & 0x80… is set for
+ * the lowest zero byte of x (bytes above it may be set too, never below),
+ * so the lowest flag of such tests marks the first byte that matches. */
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+#define WORD_SCAN 1
+#define ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS (ONES * 0x80)
+
+/* Flags the quotes and backslashes of @w. */
+static inline guint64
+quote_or_backslash (guint64 w)
 {
-  return c >= 0x20 && c != '"' && c != '\\';
+  guint64 quote = w ^ (ONES * '"');
+  guint64 backslash = w ^ (ONES * '\\');
+
+  return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash)) & HIGHS;
 }
 
-/* The first byte at or after @p that is not plain (a quote, a backslash or
- * a control character), or @end. Eight bytes at a time: a byte of
- * (x - 0x01…) & ~x & 0x80… is set for the lowest zero byte of x (bytes
- * above it may be set too, never below), so the lowest flag over the three
- * tests marks the first special byte exactly. */
-static inline const char *
-skip_plain (const char *p, const char *end)
+static inline gsize
+first_flagged (guint64 flags)
 {
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
-  const guint64 highs = ones * 0x80;
+  return (gsize) __builtin_ctzll (flags) >> 3;
+}
+#endif
 
+/* The first byte at or after @p that is not plain ASCII text (a quote, a
+ * backslash, a control character or a byte of a multi-byte character), or
+ * @end. */
+static inline const char *
+skip_ascii (const char *p, const char *end)
+{
+#ifdef WORD_SCAN
   while (end - p >= 8)
     {
-      guint64 w, quote, backslash, special;
+      guint64 w, special;
 
       memcpy (&w, p, sizeof w);
-      quote = w ^ (ones * '"');
-      backslash = w ^ (ones * '\\');
-      special = ((w - ones * 0x20) & ~w) |
-                ((quote - ones) & ~quote) |
-                ((backslash - ones) & ~backslash);
-      special &= highs;
+      special = quote_or_backslash (w) | (((w - ONES * 0x20) | w) & HIGHS);
       if (special != 0)
-        return p + (__builtin_ctzll (special) >> 3);
+        return p + first_flagged (special);
       p += 8;
     }
 #endif
-  while (p < end && is_plain ((guchar) *p))
+  while (p < end && (guchar) *p >= 0x20 && (guchar) *p < 0x80 && *p != '"' && *p != '\\')
     p++;
   return p;
+}
+
+/* Copies the bytes at *@in up to the next quote or backslash to *@out,
+ * advancing both. The string was checked by scan_string(): it holds no
+ * control characters, and its bytes up to the closing quote are at least
+ * as many as the output still to write (escapes only shrink), so whole
+ * words can be read and stored while @out_end leaves room for eight. */
+static inline void
+copy_unescaped (const char **in, char **out, const char *out_end)
+{
+  const char *p = *in;
+  char *o = *out;
+
+  for (;;)
+    {
+#ifdef WORD_SCAN
+      guint64 w, special;
+
+      if (out_end - o >= 8)
+        {
+          memcpy (&w, p, sizeof w);
+          memcpy (o, &w, sizeof w);
+          special = quote_or_backslash (w);
+          if (special == 0)
+            {
+              p += 8;
+              o += 8;
+              continue;
+            }
+          p += first_flagged (special);
+          o += first_flagged (special);
+          break;
+        }
+#endif
+      while (*p != '"' && *p != '\\')
+        *o++ = *p++;
+      break;
+    }
+  *in = p;
+  *out = o;
 }
 
 static int
@@ -207,8 +256,23 @@ scan_u_escape (Reader *rd, gsize *length)
   return TRUE;
 }
 
-/* First pass over the string at rd->p (its opening quote): finds its end
- * and its decoded length. The bytes are already valid UTF-8 without NUL. */
+/* A multi-byte character (or several) in a string: checked here, so that
+ * the whole document need not be checked first. */
+static gboolean
+scan_utf8 (Reader *rd, gsize *length)
+{
+  const char *start = rd->p;
+
+  while (rd->p < rd->end && (guchar) *rd->p >= 0x80)
+    rd->p++;
+  if (!g_utf8_validate_len (start, (gsize) (rd->p - start), NULL))
+    return fail (rd, "not UTF-8");
+  *length += (gsize) (rd->p - start);
+  return TRUE;
+}
+
+/* First pass over the string at rd->p (its opening quote): checks it,
+ * finds its end and its decoded length. */
 static gboolean
 scan_string (Reader *rd, gsize *decoded, gboolean *escaped)
 {
@@ -221,11 +285,18 @@ scan_string (Reader *rd, gsize *decoded, gboolean *escaped)
       const char *run = rd->p;
       guchar c;
 
-      rd->p = skip_plain (rd->p, rd->end);
+      rd->p = skip_ascii (rd->p, rd->end);
       length += (gsize) (rd->p - run);
       if (rd->p >= rd->end)
         break;
-      c = (guchar) *rd->p++;
+      c = (guchar) *rd->p;
+      if (c >= 0x80)
+        {
+          if (!scan_utf8 (rd, &length))
+            return FALSE;
+          continue;
+        }
+      rd->p++;
       if (c == '"')
         {
           *decoded = length;
@@ -237,13 +308,18 @@ scan_string (Reader *rd, gsize *decoded, gboolean *escaped)
       *escaped = TRUE;
       if (rd->p >= rd->end)
         break;
-      c = (guchar) *rd->p++;
-      if (strchr ("\"\\/bfnrt", c) != NULL && c != '\0')
-        length++;
-      else if (c != 'u')
-        return fail (rd, "bad escape in string");
-      else if (!scan_u_escape (rd, &length))
-        return FALSE;
+      switch (*rd->p++)
+        {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          length++;
+          break;
+        case 'u':
+          if (!scan_u_escape (rd, &length))
+            return FALSE;
+          break;
+        default:
+          return fail (rd, "bad escape in string");
+        }
     }
   return fail (rd, "unterminated string");
 }
@@ -255,21 +331,18 @@ hex4 (const char *p)
                   hex_digit (p[2]) << 4 | hex_digit (p[3]));
 }
 
-/* Second pass: the string from @p (after its opening quote), already
- * checked by scan_string(), into @out. Returns the end of what was written. */
-static char *
-decode_escaped (const char *p, const char *end, char *out)
+/* Second pass: the string from @p (after its opening quote), checked by
+ * scan_string(), into @out, which has room for exactly its decoded bytes. */
+static void
+decode_escaped (const char *p, char *out, const char *out_end)
 {
   for (;;)
     {
-      const char *run = p;
       gunichar u;
 
-      p = skip_plain (p, end);
-      memcpy (out, run, (gsize) (p - run));
-      out += p - run;
+      copy_unescaped (&p, &out, out_end);
       if (*p == '"')
-        return out;
+        break;
       switch (p[1])
         {
         case 'b': *out++ = '\b'; break;
@@ -293,6 +366,7 @@ decode_escaped (const char *p, const char *end, char *out)
         }
       p += 2;
     }
+  g_assert (out == out_end);
 }
 
 static gboolean
@@ -306,14 +380,10 @@ read_string (Reader *rd, char **out)
   if (!scan_string (rd, &length, &escaped))
     return FALSE;
   text = g_malloc (length + 1);
-  if (!escaped)
-    memcpy (text, start, length);
+  if (escaped)
+    decode_escaped (start, text, text + length);
   else
-    {
-      G_GNUC_UNUSED char *written = decode_escaped (start, rd->p, text);
-
-      g_assert (written == text + length);
-    }
+    memcpy (text, start, length);
   text[length] = '\0';
   *out = text;
   return TRUE;
@@ -550,12 +620,6 @@ vcr_json_read (const char *what, const char *data, gsize length,
   g_auto(VcrJsonValue) value = { 0 };
 
   g_return_val_if_fail (root != NULL && root->kind == VCR_JSON_NULL, FALSE);
-  if (!g_utf8_validate_len (data, length, NULL))
-    {
-      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                   "%s: not UTF-8 text (or holds a NUL byte)", what);
-      return FALSE;
-    }
   skip_ws (&rd);
   if (rd.p >= rd.end || *rd.p != '{')
     rd.problem = "the document is not a JSON object";
@@ -575,6 +639,16 @@ vcr_json_read (const char *what, const char *data, gsize length,
           return TRUE;
         }
       rd.problem = "text after the document";
+    }
+  /* A document read to its end has had every byte checked: outside
+   * strings the grammar allows only ASCII, and strings check their
+   * multi-byte characters. A refusal must name bad UTF-8 before any
+   * grammar problem, wherever each is, so the whole text is checked now. */
+  if (!g_utf8_validate_len (data, length, NULL))
+    {
+      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
+                   "%s: not UTF-8 text (or holds a NUL byte)", what);
+      return FALSE;
     }
   g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                "%s: malformed JSON at byte %" G_GSIZE_FORMAT ": %s",
