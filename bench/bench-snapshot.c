@@ -184,9 +184,10 @@ main (int argc, char **argv)
   for (guint i = 0; i < runs; i++)
     {
       gint64 start = g_get_monotonic_time ();
-      g_autoptr(VcrSnapshot) snapshot = parse_or_die (json, length);
+      VcrSnapshot *snapshot = parse_or_die (json, length);
 
       walls[i] = (g_get_monotonic_time () - start) / 1000.0;
+      vcr_snapshot_free (snapshot);  /* not timed */
     }
   qsort (walls, runs, sizeof (double), compare_doubles);
   printf ("vcr_snapshot_from_json: median %.2f ms of %u runs (min %.2f, max %.2f), "
