@@ -9,7 +9,9 @@
  * in runs of bytes that need no decoding (found eight bytes at a time) and
  * copied with memcpy: a first pass finds the end and the decoded length, a
  * second decodes into a buffer of exactly that size (a string without
- * escapes is one memcpy).
+ * escapes is one memcpy). UTF-8 is checked only where it can occur, in the
+ * multi-byte runs of strings; the whole body is validated only to word a
+ * refusal, because bad UTF-8 anywhere must win over a grammar problem.
  */
 #define G_LOG_DOMAIN "vcr-json"
 
@@ -256,8 +258,9 @@ scan_u_escape (Reader *rd, gsize *length)
   return TRUE;
 }
 
-/* A multi-byte character (or several) in a string: checked here, so that
- * the whole document need not be checked first. */
+/* A run of multi-byte characters in a string. A run of bytes >= 0x80 in
+ * valid UTF-8 is whole characters, so checking each run checks the text.
+ * The problem is never shown: vcr_json_read() words it from the body. */
 static gboolean
 scan_utf8 (Reader *rd, gsize *length)
 {
