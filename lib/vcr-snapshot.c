@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Peer protocol documents: build with json-glib, parse strictly. A small
- * RFC 8259 checker runs first (json-glib alone is lenient and recursive, so
- * the checker also bounds the nesting depth); json-glib then builds the
- * tree and the schema checks below refuse missing, extra, duplicate or
- * mistyped members.
+ * Peer protocol documents: written by hand (the snapshot) or with
+ * json-glib's builder (the small ones), read strictly. Our own reader
+ * (vcr-json-reader.c) checks the RFC 8259 grammar, the nesting depth and
+ * duplicate member names and builds a small tree in one pass; the schema
+ * checks below refuse missing, extra or mistyped members and bad field
+ * syntax, and a snapshot's strings are moved out of that tree into its
+ * entries without another copy.
  */
 #define G_LOG_DOMAIN "vcr-snapshot"
 
@@ -15,388 +17,92 @@
 
 #include "vcr-error.h"
 #include "vcr-auth.h"
+#include "vcr-json-reader.h"
 
-#define MAX_DEPTH 8
 #define MAX_ORIGIN_LEN 255
 
-/* ---- strict grammar check ---------------------------------------------- */
+/* ---- schema checks ----------------------------------------------------- */
 
-typedef struct {
-  const char *p;
-  const char *end;
-  guint depth;
-  const char *problem;
-} Lexer;
-
-static gboolean check_value (Lexer *lx);
-
-static void
-skip_ws (Lexer *lx)
+/* The unknown member of @o to name when there are several. json-glib 1.6,
+ * which read these documents before, named the first in the order of its
+ * member hash table; messages are compared byte for byte (peers, logs,
+ * tests), so a table built the same way (same GLib, same keys inserted in
+ * document order) picks the same one. Error path only. */
+static const char *
+first_unknown_member (const VcrJsonValue *o, const char *const *names)
 {
-  while (lx->p < lx->end &&
-         (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\n' || *lx->p == '\r'))
-    lx->p++;
+  g_autoptr(GHashTable) members = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer name;
+
+  for (guint i = 0; i < o->n; i++)
+    g_hash_table_replace (members, o->members[i].name, NULL);
+  g_hash_table_iter_init (&iter, members);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    if (!g_strv_contains (names, name))
+      return name;
+  g_assert_not_reached ();
 }
 
+/* @o (an object) has exactly the members @names (NULL-terminated). The
+ * reader has refused duplicate names, so a count that differs means an
+ * unknown member. */
 static gboolean
-fail (Lexer *lx, const char *problem)
-{
-  lx->problem = problem;
-  return FALSE;
-}
-
-static int
-hex_digit (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-static gboolean
-take_u_escape (Lexer *lx, guint *out)
-{
-  guint v = 0;
-
-  if (lx->end - lx->p < 4)
-    return fail (lx, "truncated \\u escape");
-  for (int i = 0; i < 4; i++)
-    {
-      int d = hex_digit (lx->p[i]);
-      if (d < 0)
-        return fail (lx, "bad \\u escape");
-      v = v * 16 + (guint) d;
-    }
-  lx->p += 4;
-  *out = v;
-  return TRUE;
-}
-
-/* A string; the bytes are already valid UTF-8 without NUL. */
-static gboolean
-check_string (Lexer *lx)
-{
-  lx->p++;  /* opening quote */
-  while (lx->p < lx->end)
-    {
-      guchar c = (guchar) *lx->p++;
-      guint u;
-
-      if (c == '"')
-        return TRUE;
-      if (c < 0x20)
-        return fail (lx, "control character in string");
-      if (c != '\\')
-        continue;
-      if (lx->p >= lx->end)
-        break;
-      c = (guchar) *lx->p++;
-      if (strchr ("\"\\/bfnrt", c) != NULL && c != '\0')
-        continue;
-      if (c != 'u' || !take_u_escape (lx, &u))
-        return fail (lx, lx->problem ? lx->problem : "bad escape in string");
-      if (u == 0)
-        return fail (lx, "\\u0000 in string");
-      if (u >= 0xdc00 && u <= 0xdfff)
-        return fail (lx, "lone low surrogate in string");
-      if (u >= 0xd800 && u <= 0xdbff)
-        {
-          guint low;
-          if (lx->end - lx->p < 2 || lx->p[0] != '\\' || lx->p[1] != 'u')
-            return fail (lx, "lone high surrogate in string");
-          lx->p += 2;
-          if (!take_u_escape (lx, &low) || low < 0xdc00 || low > 0xdfff)
-            return fail (lx, "bad surrogate pair in string");
-        }
-    }
-  return fail (lx, "unterminated string");
-}
-
-static gboolean
-take_digits (Lexer *lx)
-{
-  const char *start = lx->p;
-
-  while (lx->p < lx->end && g_ascii_isdigit (*lx->p))
-    lx->p++;
-  return lx->p > start;
-}
-
-/* RFC 8259 number; an integer (no fraction or exponent) must fit gint64,
- * because json-glib silently saturates larger ones. */
-static gboolean
-check_number (Lexer *lx)
-{
-  const char *start = lx->p;
-  gboolean integer = TRUE;
-
-  if (*lx->p == '-')
-    lx->p++;
-  if (lx->p < lx->end && *lx->p == '0')
-    lx->p++;
-  else if (!take_digits (lx))
-    return fail (lx, "bad number");
-  if (lx->p < lx->end && *lx->p == '.')
-    {
-      lx->p++;
-      integer = FALSE;
-      if (!take_digits (lx))
-        return fail (lx, "bad number");
-    }
-  if (lx->p < lx->end && (*lx->p == 'e' || *lx->p == 'E'))
-    {
-      lx->p++;
-      integer = FALSE;
-      if (lx->p < lx->end && (*lx->p == '+' || *lx->p == '-'))
-        lx->p++;
-      if (!take_digits (lx))
-        return fail (lx, "bad number");
-    }
-  if (integer)
-    {
-      g_autofree char *text = g_strndup (start, (gsize) (lx->p - start));
-      gint64 v;
-
-      if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &v, NULL))
-        return fail (lx, "integer out of range");
-    }
-  return TRUE;
-}
-
-static gboolean
-check_literal (Lexer *lx, const char *word)
-{
-  gsize len = strlen (word);
-
-  if ((gsize) (lx->end - lx->p) < len || memcmp (lx->p, word, len) != 0)
-    return fail (lx, "unexpected character");
-  lx->p += len;
-  return TRUE;
-}
-
-/* An object or array after its opening bracket. */
-static gboolean
-check_container (Lexer *lx, char close, gboolean object)
-{
-  if (++lx->depth > MAX_DEPTH)
-    return fail (lx, "nested too deeply");
-  lx->p++;
-  skip_ws (lx);
-  if (lx->p < lx->end && *lx->p == close)
-    {
-      lx->p++;
-      lx->depth--;
-      return TRUE;
-    }
-  for (;;)
-    {
-      skip_ws (lx);
-      if (object)
-        {
-          if (lx->p >= lx->end || *lx->p != '"')
-            return fail (lx, "expected a member name");
-          if (!check_string (lx))
-            return FALSE;
-          skip_ws (lx);
-          if (lx->p >= lx->end || *lx->p != ':')
-            return fail (lx, "expected ':'");
-          lx->p++;
-        }
-      if (!check_value (lx))
-        return FALSE;
-      skip_ws (lx);
-      if (lx->p < lx->end && *lx->p == ',')
-        {
-          lx->p++;
-          continue;
-        }
-      if (lx->p < lx->end && *lx->p == close)
-        {
-          lx->p++;
-          lx->depth--;
-          return TRUE;
-        }
-      return fail (lx, object ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
-}
-
-static gboolean
-check_value (Lexer *lx)
-{
-  skip_ws (lx);
-  if (lx->p >= lx->end)
-    return fail (lx, "unexpected end of document");
-  switch (*lx->p)
-    {
-    case '{':
-      return check_container (lx, '}', TRUE);
-    case '[':
-      return check_container (lx, ']', FALSE);
-    case '"':
-      return check_string (lx);
-    case 't':
-      return check_literal (lx, "true");
-    case 'f':
-      return check_literal (lx, "false");
-    case 'n':
-      return check_literal (lx, "null");
-    default:
-      if (*lx->p == '-' || g_ascii_isdigit (*lx->p))
-        return check_number (lx);
-      return fail (lx, "unexpected character");
-    }
-}
-
-static gboolean
-check_grammar (const char *what, const char *data, gsize length, GError **error)
-{
-  Lexer lx = { data, data + length, 0, NULL };
-
-  if (!g_utf8_validate_len (data, length, NULL))
-    {
-      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                   "%s: not UTF-8 text (or holds a NUL byte)", what);
-      return FALSE;
-    }
-  skip_ws (&lx);
-  if (lx.p >= lx.end || *lx.p != '{')
-    lx.problem = "the document is not a JSON object";
-  else if (check_value (&lx))
-    {
-      skip_ws (&lx);
-      if (lx.p == lx.end)
-        return TRUE;
-      lx.problem = "text after the document";
-    }
-  g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-               "%s: malformed JSON at byte %" G_GSIZE_FORMAT ": %s",
-               what, (gsize) (lx.p - data), lx.problem);
-  return FALSE;
-}
-
-/* ---- json-glib tree and schema checks ---------------------------------- */
-
-static void
-count_member (JsonParser *parser, JsonObject *object, const char *name, gpointer data)
-{
-  (*(guint *) data)++;
-}
-
-static guint
-count_tree_members (JsonNode *node)
+check_members (const VcrJsonValue *o, const char *where,
+               const char *const *names, GError **error)
 {
   guint n = 0;
-
-  if (JSON_NODE_HOLDS_OBJECT (node))
-    {
-      JsonObject *o = json_node_get_object (node);
-      JsonObjectIter iter;
-      JsonNode *child;
-
-      json_object_iter_init (&iter, o);
-      while (json_object_iter_next (&iter, NULL, &child))
-        n += 1 + count_tree_members (child);
-    }
-  else if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *a = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (a); i++)
-        n += count_tree_members (json_array_get_element (a, i));
-    }
-  return n;
-}
-
-/* The document's root object (owned by the returned parser). */
-static JsonParser *
-parse_object (const char *what, const char *data, gsize length,
-              JsonObject **root, GError **error)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local = NULL;
-  guint members = 0;
-
-  if (!check_grammar (what, data, length, error))
-    return NULL;
-  parser = json_parser_new_immutable ();
-  g_signal_connect (parser, "object-member", G_CALLBACK (count_member), &members);
-  if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
-    {
-      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                   "%s: malformed JSON: %s", what, local->message);
-      return NULL;
-    }
-  /* json-glib keeps the last of duplicate members: count them away */
-  if (members != count_tree_members (json_parser_get_root (parser)))
-    {
-      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                   "%s: duplicate member name", what);
-      return NULL;
-    }
-  *root = json_node_get_object (json_parser_get_root (parser));
-  return g_steal_pointer (&parser);
-}
-
-/* @o has exactly the members @names (NULL-terminated). */
-static gboolean
-check_members (JsonObject *o, const char *where, const char *const *names,
-               GError **error)
-{
-  guint n = 0;
-  JsonObjectIter iter;
-  const char *name;
 
   for (; names[n] != NULL; n++)
-    if (!json_object_has_member (o, names[n]))
+    if (vcr_json_get_member (o, names[n]) == NULL)
       {
         g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                      "%s: missing member \"%s\"", where, names[n]);
         return FALSE;
       }
-  if (json_object_get_size (o) == n)
+  if (o->n == n)
     return TRUE;
-  json_object_iter_init (&iter, o);
-  while (json_object_iter_next (&iter, &name, NULL))
-    if (!g_strv_contains (names, name))
-      {
-        g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                     "%s: unknown member \"%s\"", where, name);
-        return FALSE;
-      }
-  g_assert_not_reached ();
+  g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
+               "%s: unknown member \"%s\"", where, first_unknown_member (o, names));
+  return FALSE;
 }
 
 static const char *
-get_string (JsonObject *o, const char *where, const char *name, GError **error)
+get_string (const VcrJsonValue *o, const char *where, const char *name,
+            GError **error)
 {
-  JsonNode *node = json_object_get_member (o, name);
+  const VcrJsonValue *value = vcr_json_get_member (o, name);
 
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (value == NULL || value->kind != VCR_JSON_STRING)
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                    "%s.%s: not a string", where, name);
       return NULL;
     }
-  return json_node_get_string (node);
+  return value->string;
 }
 
 static gboolean
-get_generation (JsonObject *o, const char *where, guint64 *out, GError **error)
+get_generation (const VcrJsonValue *o, const char *where, guint64 *out,
+                GError **error)
 {
-  JsonNode *node = json_object_get_member (o, "generation");
+  const VcrJsonValue *value = vcr_json_get_member (o, "generation");
 
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64 ||
-      json_node_get_int (node) < 0)
+  if (value == NULL || value->kind != VCR_JSON_INTEGER || value->integer < 0)
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                    "%s.generation: not a non-negative integer", where);
       return FALSE;
     }
-  *out = (guint64) json_node_get_int (node);
+  *out = (guint64) value->integer;
   return TRUE;
+}
+
+/* Takes the string member @name of @o, checked by get_string(). */
+static char *
+steal_string (VcrJsonValue *o, const char *name)
+{
+  return vcr_json_steal_string (vcr_json_get_member (o, name));
 }
 
 static gboolean
@@ -447,40 +153,35 @@ check_hex_field (const char *where, const char *name, const char *value,
   return FALSE;
 }
 
-/* The "paths" array of a snapshot (@with_config) or digests document. */
-static GPtrArray *
-parse_entries (JsonObject *root, const char *what, gboolean with_config,
+/* Checks the "paths" array of a snapshot (@with_config) or digests
+ * document and returns it: its items are all objects that passed. */
+static VcrJsonValue *
+check_entries (const VcrJsonValue *root, const char *what, gboolean with_config,
                GError **error)
 {
   static const char *const snapshot_names[] = { "path", "config", "digest", NULL };
   static const char *const digest_names[] = { "path", "digest", NULL };
-  JsonNode *node = json_object_get_member (root, "paths");
-  g_autoptr(GPtrArray) entries = NULL;
+  VcrJsonValue *array = vcr_json_get_member (root, "paths");
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  JsonArray *array;
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  if (array == NULL || array->kind != VCR_JSON_ARRAY)
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                    "%s.paths: not an array", what);
       return NULL;
     }
-  array = json_node_get_array (node);
-  entries = g_ptr_array_new_with_free_func (NULL);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  for (guint i = 0; i < array->n; i++)
     {
       g_autofree char *where = g_strdup_printf ("%s.paths[%u]", what, i);
-      JsonNode *item = json_array_get_element (array, i);
-      JsonObject *o;
+      const VcrJsonValue *o = &array->items[i];
       const char *path, *config = NULL, *digest;
 
-      if (!JSON_NODE_HOLDS_OBJECT (item))
+      if (o->kind != VCR_JSON_OBJECT)
         {
           g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                        "%s: not an object", where);
           return NULL;
         }
-      o = json_node_get_object (item);
       if (!check_members (o, where, with_config ? snapshot_names : digest_names, error) ||
           (path = get_string (o, where, "path", error)) == NULL ||
           (with_config && (config = get_string (o, where, "config", error)) == NULL) ||
@@ -500,9 +201,8 @@ parse_entries (JsonObject *root, const char *what, gboolean with_config,
                        "%s.path: \"%s\" appears twice", where, path);
           return NULL;
         }
-      g_ptr_array_add (entries, o);
     }
-  return g_steal_pointer (&entries);
+  return array;
 }
 
 /* ---- entries ----------------------------------------------------------- */
@@ -518,16 +218,24 @@ entry_free (gpointer data)
   g_free (entry);
 }
 
+/* Takes all three strings; @config NULL in a digests document. */
 static VcrSnapshotEntry *
-entry_new (const char *path, const char *config, const char *digest)
+entry_new_take (char *path, char *config, char *digest)
 {
   VcrSnapshotEntry *entry = g_new0 (VcrSnapshotEntry, 1);
 
-  entry->path = g_strdup (path);
-  entry->config = g_strdup (config);
-  entry->digest = digest != NULL ? g_strdup (digest)
-                                 : vcr_auth_sha256_hex ((const guint8 *) config, strlen (config));
+  entry->path = path;
+  entry->config = config;
+  entry->digest = digest;
   return entry;
+}
+
+static VcrSnapshotEntry *
+entry_new (const char *path, const char *config, const char *digest)
+{
+  return entry_new_take (g_strdup (path), g_strdup (config),
+                         digest != NULL ? g_strdup (digest)
+                         : vcr_auth_sha256_hex ((const guint8 *) config, strlen (config)));
 }
 
 static const VcrSnapshotEntry *
@@ -723,40 +431,42 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
   static const char *const names[] = {
     "protocol", "origin", "epoch", "generation", "paths", NULL,
   };
-  JsonObject *root = NULL;
-  g_autoptr(JsonParser) parser = parse_object ("snapshot", data, length, &root, error);
-  g_autoptr(GPtrArray) items = NULL;
+  g_auto(VcrJsonValue) root = { 0 };
   g_autoptr(VcrSnapshot) snapshot = NULL;
-  JsonNode *protocol;
+  const VcrJsonValue *protocol;
+  VcrJsonValue *items;
   const char *origin, *epoch;
   guint64 generation;
 
-  if (parser == NULL || !check_members (root, "snapshot", names, error))
+  if (!vcr_json_read ("snapshot", data, length, &root, error) ||
+      !check_members (&root, "snapshot", names, error))
     return NULL;
-  protocol = json_object_get_member (root, "protocol");
-  if (json_node_get_value_type (protocol) != G_TYPE_INT64 ||
-      json_node_get_int (protocol) != VCR_PROTOCOL_VERSION)
+  protocol = vcr_json_get_member (&root, "protocol");
+  if (protocol->kind != VCR_JSON_INTEGER || protocol->integer != VCR_PROTOCOL_VERSION)
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                    "snapshot.protocol: not %d (unsupported protocol version)",
                    VCR_PROTOCOL_VERSION);
       return NULL;
     }
-  if ((origin = get_string (root, "snapshot", "origin", error)) == NULL ||
+  if ((origin = get_string (&root, "snapshot", "origin", error)) == NULL ||
       !check_origin (origin, error) ||
-      (epoch = get_string (root, "snapshot", "epoch", error)) == NULL ||
+      (epoch = get_string (&root, "snapshot", "epoch", error)) == NULL ||
       !check_hex_field ("snapshot", "epoch", epoch, VCR_EPOCH_HEX_LEN, error) ||
-      !get_generation (root, "snapshot", &generation, error) ||
-      (items = parse_entries (root, "snapshot", TRUE, error)) == NULL)
+      !get_generation (&root, "snapshot", &generation, error) ||
+      (items = check_entries (&root, "snapshot", TRUE, error)) == NULL)
     return NULL;
 
   snapshot = vcr_snapshot_new (origin, epoch, generation);
-  for (guint i = 0; i < items->len; i++)
+  for (guint i = 0; i < items->n; i++)
     {
-      JsonObject *o = g_ptr_array_index (items, i);
-      vcr_snapshot_add (snapshot, json_object_get_string_member (o, "path"),
-                        json_object_get_string_member (o, "config"),
-                        json_object_get_string_member (o, "digest"));
+      VcrJsonValue *o = &items->items[i];
+
+      /* the texts are the bulk of a snapshot: move them, do not copy */
+      g_ptr_array_add (snapshot->entries,
+                       entry_new_take (steal_string (o, "path"),
+                                       steal_string (o, "config"),
+                                       steal_string (o, "digest")));
     }
   return g_steal_pointer (&snapshot);
 }
@@ -848,15 +558,15 @@ VcrDigests *
 vcr_digests_from_json (const char *data, gsize length, GError **error)
 {
   static const char *const names[] = { "mode", "epoch", "generation", "paths", NULL };
-  JsonObject *root = NULL;
-  g_autoptr(JsonParser) parser = parse_object ("digests", data, length, &root, error);
-  g_autoptr(GPtrArray) items = NULL;
+  g_auto(VcrJsonValue) root = { 0 };
   g_autoptr(VcrDigests) digests = NULL;
+  VcrJsonValue *items;
   const char *mode, *epoch;
   guint64 generation;
 
-  if (parser == NULL || !check_members (root, "digests", names, error) ||
-      (mode = get_string (root, "digests", "mode", error)) == NULL)
+  if (!vcr_json_read ("digests", data, length, &root, error) ||
+      !check_members (&root, "digests", names, error) ||
+      (mode = get_string (&root, "digests", "mode", error)) == NULL)
     return NULL;
   if (strcmp (mode, "primary") != 0 && strcmp (mode, "replica") != 0)
     {
@@ -864,19 +574,21 @@ vcr_digests_from_json (const char *data, gsize length, GError **error)
                    "digests.mode: \"%s\" is neither primary nor replica", mode);
       return NULL;
     }
-  if ((epoch = get_string (root, "digests", "epoch", error)) == NULL ||
+  if ((epoch = get_string (&root, "digests", "epoch", error)) == NULL ||
       (*epoch != '\0' &&
        !check_hex_field ("digests", "epoch", epoch, VCR_EPOCH_HEX_LEN, error)) ||
-      !get_generation (root, "digests", &generation, error) ||
-      (items = parse_entries (root, "digests", FALSE, error)) == NULL)
+      !get_generation (&root, "digests", &generation, error) ||
+      (items = check_entries (&root, "digests", FALSE, error)) == NULL)
     return NULL;
 
   digests = vcr_digests_new (mode, epoch, generation);
-  for (guint i = 0; i < items->len; i++)
+  for (guint i = 0; i < items->n; i++)
     {
-      JsonObject *o = g_ptr_array_index (items, i);
-      vcr_digests_add (digests, json_object_get_string_member (o, "path"),
-                       json_object_get_string_member (o, "digest"));
+      VcrJsonValue *o = &items->items[i];
+
+      g_ptr_array_add (digests->entries,
+                       entry_new_take (steal_string (o, "path"), NULL,
+                                       steal_string (o, "digest")));
     }
   return g_steal_pointer (&digests);
 }
@@ -903,13 +615,13 @@ vcr_post_result_from_json (const char *data, gsize length, gboolean *applied,
                            guint64 *generation, GError **error)
 {
   static const char *const names[] = { "result", "generation", NULL };
-  JsonObject *root = NULL;
-  g_autoptr(JsonParser) parser = parse_object ("result", data, length, &root, error);
+  g_auto(VcrJsonValue) root = { 0 };
   const char *result;
 
-  if (parser == NULL || !check_members (root, "result", names, error) ||
-      (result = get_string (root, "result", "result", error)) == NULL ||
-      !get_generation (root, "result", generation, error))
+  if (!vcr_json_read ("result", data, length, &root, error) ||
+      !check_members (&root, "result", names, error) ||
+      (result = get_string (&root, "result", "result", error)) == NULL ||
+      !get_generation (&root, "result", generation, error))
     return FALSE;
   if (strcmp (result, "applied") != 0 && strcmp (result, "unchanged") != 0)
     {
@@ -941,13 +653,13 @@ vcr_error_body_from_json (const char *data, gsize length, char **code,
                           char **message, GError **error)
 {
   static const char *const names[] = { "error", "message", NULL };
-  JsonObject *root = NULL;
-  g_autoptr(JsonParser) parser = parse_object ("error body", data, length, &root, error);
+  g_auto(VcrJsonValue) root = { 0 };
   const char *c, *m;
 
-  if (parser == NULL || !check_members (root, "error body", names, error) ||
-      (c = get_string (root, "error body", "error", error)) == NULL ||
-      (m = get_string (root, "error body", "message", error)) == NULL)
+  if (!vcr_json_read ("error body", data, length, &root, error) ||
+      !check_members (&root, "error body", names, error) ||
+      (c = get_string (&root, "error body", "error", error)) == NULL ||
+      (m = get_string (&root, "error body", "message", error)) == NULL)
     return FALSE;
   if (*c == '\0')
     {

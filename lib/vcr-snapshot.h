@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The JSON documents of the peer protocol (SPEC §7): the snapshot envelope,
- * the digests document, the POST answer and error bodies. Building goes
- * through json-glib; parsing is strict (RFC 8259 grammar checked before
- * json-glib sees the bytes, since json-glib accepts comments, single quotes,
- * leading zeros and overflowing integers; duplicate or extra members,
- * missing members, wrong types and bad syntax of every field are refused).
+ * the digests document, the POST answer and error bodies. The snapshot is
+ * written by hand, the small documents with json-glib's builder; parsing is
+ * strict and our own (vcr-json-reader.h: RFC 8259 exactly, no comments,
+ * single quotes, leading zeros or overflowing integers; duplicate or extra
+ * members, missing members, wrong types and bad syntax of every field are
+ * refused).
  * All parse failures are VCR_ERROR_PEER_FAILED with a message naming the
  * field.
  */

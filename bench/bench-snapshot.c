@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Prints how long a replica takes to read a snapshot document and how much
+ * memory that costs: the snapshot of "firewall name WAN" with N rules
+ * (default 10,000, the shape of bench-push.sh's `firewall`, about 4.8 MB of
+ * JSON that is almost all one escaped "config" string) goes through
+ * vcr_snapshot_from_json. Memory is the growth of VmHWM over VmRSS during
+ * the first parse (peak reset through /proc/self/clear_refs), so it counts
+ * the transient buffers and the result, not the input (what the result
+ * alone holds is printed too, from mallinfo2); time is the median
+ * of RUNS parses (default 21). Figures only; nothing is asserted.
+ *
+ *   bench-snapshot [RULES] [RUNS]
+ */
+#define G_LOG_DOMAIN "bench-snapshot"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vcr-path.h"
+#include "vcr-snapshot.h"
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* The same text as bench-push.sh's `firewall` awk function. */
+static char *
+firewall_config (guint rules)
+{
+  GString *out = g_string_sized_new (rules * 480 + 64);
+
+  g_string_append (out, "firewall {\n    name WAN {\n        default-action \"drop\"\n");
+  for (guint i = 1; i <= rules; i++)
+    {
+      g_string_append_printf (out, "        rule %u {\n", i);
+      g_string_append (out, "            action \"accept\"\n");
+      if (i == 1)
+        g_string_append (out, "            description \"bench-mark-00000000\"\n");
+      else
+        g_string_append_printf (out, "            description \"rule %u of the benchmark\"\n", i);
+      g_string_append (out, "            destination {\n");
+      g_string_append_printf (out, "                address \"10.%u.%u.0/24\"\n",
+                              (i / 256) % 256, i % 256);
+      g_string_append_printf (out, "                port \"%u\"\n", 1024 + i);
+      g_string_append (out, "            }\n"
+                            "            log \"enable\"\n"
+                            "            protocol \"tcp\"\n"
+                            "            source {\n");
+      g_string_append_printf (out, "                address \"172.16.%u.%u\"\n",
+                              (i / 256) % 256, i % 256);
+      g_string_append (out, "            }\n"
+                            "            state {\n"
+                            "                established \"enable\"\n"
+                            "                new \"enable\"\n"
+                            "            }\n"
+                            "        }\n");
+    }
+  g_string_append (out, "    }\n}\n");
+  return g_string_free (out, FALSE);
+}
+
+/* The snapshot document a primary sends for that config. */
+static char *
+snapshot_json (guint rules, gsize *length)
+{
+  static const char *const words[] = { "firewall", "name", "WAN", NULL };
+  g_autofree char *config = firewall_config (rules);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrTree) tree = vcr_tree_parse (config, strlen (config), VCR_PARSE_DEFAULT,
+                                            "bench", &error);
+  g_autoptr(VcrSnapshot) snapshot = NULL;
+  g_autofree char *text = NULL;
+
+  if (tree == NULL)
+    {
+      g_printerr ("parse failed: %s\n", error->message);
+      exit (1);
+    }
+  text = vcr_path_snapshot_text (tree, words);
+  snapshot = vcr_snapshot_new ("bench-primary", "0123456789abcdef0123456789abcdef", 1);
+  vcr_snapshot_add (snapshot, "firewall name WAN", text, NULL);
+  return vcr_snapshot_to_json (snapshot, length);
+}
+
+/* A field of /proc/self/status ("VmRSS:", "VmHWM:"), in KiB, or -1. */
+static long
+status_kib (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *at;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  at = strstr (status, field);
+  if (at == NULL)
+    return -1;
+  return strtol (at + strlen (field), NULL, 10);
+}
+
+static VcrSnapshot *
+parse_or_die (const char *json, gsize length)
+{
+  g_autoptr(GError) error = NULL;
+  VcrSnapshot *snapshot = vcr_snapshot_from_json (json, length, &error);
+
+  if (snapshot == NULL)
+    {
+      g_printerr ("vcr_snapshot_from_json failed: %s\n", error->message);
+      exit (1);
+    }
+  return snapshot;
+}
+
+/* Bytes malloc has handed out and not had back. */
+static gsize
+malloc_in_use (void)
+{
+  struct mallinfo2 info = mallinfo2 ();
+
+  return info.uordblks + info.hblkhd;
+}
+
+/* Peak growth (KiB) of one parse; -1 when the peak cannot be reset.
+ * @kept: the bytes the parsed snapshot holds. */
+static long
+measure_memory (const char *json, gsize length, gsize *kept)
+{
+  g_autoptr(VcrSnapshot) snapshot = NULL;
+  long rss_before, hwm;
+  gsize in_use;
+
+  FILE *clear;
+
+  malloc_trim (0);
+  /* "5" resets VmHWM to the current RSS (Linux 4.0 and later) */
+  clear = fopen ("/proc/self/clear_refs", "w");
+  if (clear == NULL)
+    return -1;
+  if (fputs ("5", clear) < 0 || fclose (clear) != 0)
+    return -1;
+  rss_before = status_kib ("VmRSS:");
+  in_use = malloc_in_use ();
+  snapshot = parse_or_die (json, length);
+  hwm = status_kib ("VmHWM:");
+  *kept = malloc_in_use () - in_use;
+  return hwm - rss_before;
+}
+
+int
+main (int argc, char **argv)
+{
+  guint rules = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 10000;
+  guint runs = argc > 2 ? (guint) strtoul (argv[2], NULL, 10) : 21;
+  g_autofree double *walls = NULL;
+  g_autofree char *json = NULL;
+  gsize length = 0;
+  gsize kept = 0;
+  long peak;
+
+  if (rules == 0 || runs == 0)
+    {
+      g_printerr ("usage: %s [RULES] [RUNS]\n", argv[0]);
+      return 2;
+    }
+  json = snapshot_json (rules, &length);
+  printf ("snapshot of \"firewall name WAN\", %u rules: %zu bytes of JSON\n", rules, length);
+
+  peak = measure_memory (json, length, &kept);
+  if (peak < 0)
+    printf ("peak memory: cannot reset VmHWM here\n");
+  else
+    printf ("peak memory growth of one parse (VmHWM - VmRSS before): %.1f MB "
+            "(%.2f x the document); the result holds %.1f MB\n",
+            peak * 1024 / 1e6, peak * 1024.0 / length, kept / 1e6);
+
+  walls = g_new (double, runs);
+  for (guint i = 0; i < runs; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+      VcrSnapshot *snapshot = parse_or_die (json, length);
+
+      walls[i] = (g_get_monotonic_time () - start) / 1000.0;
+      vcr_snapshot_free (snapshot);  /* not timed */
+    }
+  qsort (walls, runs, sizeof (double), compare_doubles);
+  printf ("vcr_snapshot_from_json: median %.2f ms of %u runs (min %.2f, max %.2f), "
+          "%.0f MB/s\n", walls[runs / 2], runs, walls[0], walls[runs - 1],
+          length / 1e6 / (walls[runs / 2] / 1e3));
+  return 0;
+}
