@@ -23,24 +23,13 @@
 
 /* ---- schema checks ----------------------------------------------------- */
 
-/* The unknown member of @o to name when there are several. json-glib 1.6,
- * which read these documents before, named the first in the order of its
- * member hash table; messages are compared byte for byte (peers, logs,
- * tests), so a table built the same way (same GLib, same keys inserted in
- * document order) picks the same one. Error path only. */
+/* The first member of @o, in document order, that is not in @names. */
 static const char *
 first_unknown_member (const VcrJsonValue *o, const char *const *names)
 {
-  g_autoptr(GHashTable) members = g_hash_table_new (g_str_hash, g_str_equal);
-  GHashTableIter iter;
-  gpointer name;
-
   for (guint i = 0; i < o->n; i++)
-    g_hash_table_replace (members, o->members[i].name, NULL);
-  g_hash_table_iter_init (&iter, members);
-  while (g_hash_table_iter_next (&iter, &name, NULL))
-    if (!g_strv_contains (names, name))
-      return name;
+    if (!g_strv_contains (names, o->members[i].name))
+      return o->members[i].name;
   g_assert_not_reached ();
 }
 
