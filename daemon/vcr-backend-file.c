@@ -4,7 +4,8 @@
  * parses it as VyOS does (footer split off and kept); applying reads the
  * file again, grafts the replicated subtrees in, and writes the canonical
  * rendering with the old footer atomically (temp file, fsync, rename, fsync
- * of the folder), keeping the file's mode. The bytes an apply replaced are
+ * of the folder), keeping the file's mode; the rendering goes into the temp
+ * file chunk by chunk, never held whole. The bytes an apply replaced are
  * kept until the next apply, so that an apply undone (a failed
  * --apply-command) leaves the file exactly as it was, comments and layout
  * included, not merely an equal tree. The I/O runs in a worker thread so the
@@ -112,6 +113,14 @@ file_read_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
 
 static char *file_get_stamp (VcrBackend *backend);
 
+/* Renders the tree straight into the temporary file, 64 KiB at a time: a
+ * big config's text is never held whole (it would add to the peak RSS). */
+static gboolean
+write_rendering (VcrFileWriter *writer, gpointer user_data, GError **error)
+{
+  return vcr_tree_stream_file_contents (user_data, 0, vcr_file_writer_write, writer, error);
+}
+
 static void
 apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -121,10 +130,9 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   g_autoptr(VcrTree) current = NULL;
   g_autofree char *stamp = file_get_stamp (VCR_BACKEND (self));
   g_autofree char *old = NULL;
-  g_autofree char *contents = NULL;
-  gsize old_length = 0, length = 0;
+  gsize old_length = 0;
   const VcrTree *result = data->tree;
-  gint64 start, rendered;
+  gint64 start;
 
   /* The old bytes are kept for undo in any case; parsing them again is
    * needed only when the file changed since the caller read it. */
@@ -147,15 +155,14 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     }
   data->previous = g_bytes_new_take (g_steal_pointer (&old), old_length);
   start = g_get_monotonic_time ();
-  contents = vcr_tree_to_file_contents (result, &length);
-  rendered = g_get_monotonic_time ();
-  if (!vcr_file_write_atomic (self->path, contents, length, file_mode (self->path), &error))
+  if (!vcr_file_write_atomic_stream (self->path, file_mode (self->path), write_rendering,
+                                     (gpointer) result, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  g_debug ("Applied to %s: rendered in %.1f ms, written in %.1f ms", self->path,
-           (rendered - start) / 1000.0, (g_get_monotonic_time () - rendered) / 1000.0);
+  g_debug ("Applied to %s: rendered and written in %.1f ms", self->path,
+           (g_get_monotonic_time () - start) / 1000.0);
   g_task_return_boolean (task, TRUE);
 }
 
