@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The file backend: the router config is one config.boot file. Reading
- * parses it as VyOS does (footer split off and kept); applying reads the
- * file again, grafts the replicated subtrees in, and writes the canonical
- * rendering with the old footer atomically (temp file, fsync, rename, fsync
- * of the folder), keeping the file's mode; the rendering goes into the temp
- * file chunk by chunk, never held whole. The bytes an apply replaced are
- * kept until the next apply, so that an apply undone (a failed
- * --apply-command) leaves the file exactly as it was, comments and layout
- * included, not merely an equal tree. The I/O runs in a worker thread so the
- * main loop never waits on the disk.
+ * parses it as VyOS does (footer split off and kept). Applying writes the
+ * canonical rendering of the caller's tree with the old footer atomically
+ * (temp file, fsync, rename, fsync of the folder), keeping the file's mode;
+ * the rendering goes into the temp file chunk by chunk, never held whole.
+ * Only when the file changed since the caller read it is it read again and
+ * the replicated subtrees grafted into it. When the caller asks (an
+ * --apply-command may fail), the bytes an apply replaced are kept until
+ * the next apply, so that an apply undone leaves the file exactly as it
+ * was, comments and layout included, not merely an equal tree. The I/O
+ * runs in a worker thread so the main loop never waits on the disk.
  */
 #define G_LOG_DOMAIN "vcr-backend-file"
 
@@ -36,19 +37,21 @@ G_DECLARE_FINAL_TYPE (VcrBackendFile, vcr_backend_file, VCR, BACKEND_FILE, VcrBa
 G_DEFINE_TYPE (VcrBackendFile, vcr_backend_file, VCR_TYPE_BACKEND)
 
 typedef struct {
-  VcrTree *tree;      /* the tree holding the new subtrees */
+  const VcrTree *tree; /* the tree holding the new subtrees (the caller's) */
   GPtrArray *paths;   /* of GStrv */
   char *base_stamp;   /* nullable: the stamp @tree was read at, as a whole */
-  GBytes *previous;   /* set by the worker: the file as it was */
+  gboolean keep_undo;
+  GBytes *previous;   /* set by the worker with keep_undo: the file as it was */
+  char *written_stamp; /* set by the worker when it wrote @tree itself */
 } ApplyData;
 
 static void
 apply_data_free (ApplyData *data)
 {
-  vcr_tree_free (data->tree);
   g_ptr_array_unref (data->paths);
   g_free (data->base_stamp);
   g_clear_pointer (&data->previous, g_bytes_unref);
+  g_free (data->written_stamp);
   g_free (data);
 }
 
@@ -134,14 +137,17 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   const VcrTree *result = data->tree;
   gint64 start;
 
-  /* The old bytes are kept for undo in any case; parsing them again is
-   * needed only when the file changed since the caller read it. */
-  if (!g_file_get_contents (self->path, &old, &old_length, &error))
+  gboolean stale = data->base_stamp == NULL || g_strcmp0 (stamp, data->base_stamp) != 0;
+
+  /* The old bytes are read only to keep them for undo, or to parse them
+   * again when the file changed since the caller read it. */
+  if ((data->keep_undo || stale) &&
+      !g_file_get_contents (self->path, &old, &old_length, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  if (data->base_stamp == NULL || g_strcmp0 (stamp, data->base_stamp) != 0)
+  if (stale)
     {
       current = vcr_tree_parse (old, old_length, VCR_PARSE_DEFAULT, self->path, &error);
       if (current == NULL)
@@ -153,7 +159,8 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
         vcr_tree_graft (current, data->tree, g_ptr_array_index (data->paths, i));
       result = current;
     }
-  data->previous = g_bytes_new_take (g_steal_pointer (&old), old_length);
+  if (data->keep_undo)
+    data->previous = g_bytes_new_take (g_steal_pointer (&old), old_length);
   start = g_get_monotonic_time ();
   if (!vcr_file_write_atomic_stream (self->path, file_mode (self->path), write_rendering,
                                      (gpointer) result, &error))
@@ -163,12 +170,17 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     }
   g_debug ("Applied to %s: rendered and written in %.1f ms", self->path,
            (g_get_monotonic_time () - start) / 1000.0);
+  /* The file is @tree now, unless @tree had to be grafted into a newer
+   * file; the caller may then keep @tree as the running config. */
+  if (!stale)
+    data->written_stamp = file_get_stamp (VCR_BACKEND (self));
   g_task_return_boolean (task, TRUE);
 }
 
 static void
-file_apply_async (VcrBackend *backend, VcrTree *tree, GPtrArray *paths,
-                  const char *base_stamp, GCancellable *cancellable,
+file_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
+                  const char *base_stamp, gboolean keep_undo,
+                  GCancellable *cancellable,
                   GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (backend, cancellable, callback, user_data);
@@ -177,13 +189,15 @@ file_apply_async (VcrBackend *backend, VcrTree *tree, GPtrArray *paths,
   data->tree = tree;
   data->paths = g_ptr_array_ref (paths);
   data->base_stamp = g_strdup (base_stamp);
+  data->keep_undo = keep_undo;
   g_task_set_source_tag (task, file_apply_async);
   g_task_set_task_data (task, data, (GDestroyNotify) apply_data_free);
   g_task_run_in_thread (task, apply_thread);
 }
 
 static gboolean
-file_apply_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
+file_apply_finish (VcrBackend *backend, GAsyncResult *result, char **written_stamp,
+                   GError **error)
 {
   VcrBackendFile *self = VCR_BACKEND_FILE (backend);
   ApplyData *data = g_task_get_task_data (G_TASK (result));
@@ -193,6 +207,7 @@ file_apply_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
   /* Back on the main thread: the worker is done with @data. */
   g_clear_pointer (&self->previous, g_bytes_unref);
   self->previous = g_steal_pointer (&data->previous);
+  *written_stamp = g_steal_pointer (&data->written_stamp);
   return TRUE;
 }
 

@@ -251,15 +251,16 @@ run_next (GTask *task)
 }
 
 static void
-vyos_apply_async (VcrBackend *backend, VcrTree *new_config, GPtrArray *paths,
-                  const char *base_stamp, GCancellable *cancellable,
+vyos_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
+                  const char *base_stamp, gboolean keep_undo,
+                  GCancellable *cancellable,
                   GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (backend, cancellable, callback, user_data);
   Session *s = g_new0 (Session, 1);
-  g_autoptr(VcrTree) tree = new_config;   /* ours to free */
 
-  /* A session only touches @paths: the stamp does not matter here. */
+  /* A session only touches @paths: the stamp does not matter here, and
+   * there is no undo (the old subtrees are applied instead). */
   s->steps = build_steps (tree, paths);
   g_task_set_source_tag (task, vyos_apply_async);
   g_task_set_task_data (task, s, (GDestroyNotify) session_free);
@@ -267,8 +268,10 @@ vyos_apply_async (VcrBackend *backend, VcrTree *new_config, GPtrArray *paths,
 }
 
 static gboolean
-vyos_apply_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
+vyos_apply_finish (VcrBackend *backend, GAsyncResult *result, char **written_stamp,
+                   GError **error)
 {
+  /* no stamp: see vyos_get_stamp() */
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 

@@ -68,18 +68,28 @@ vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error)
 }
 
 void
-vcr_backend_apply_async (VcrBackend *self, VcrTree *tree, GPtrArray *paths,
-                         const char *base_stamp, GCancellable *cancellable,
+vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
+                         const char *base_stamp, gboolean keep_undo,
+                         GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data)
 {
-  VCR_BACKEND_GET_CLASS (self)->apply_async (self, tree, paths, base_stamp, cancellable,
-                                             callback, user_data);
+  VCR_BACKEND_GET_CLASS (self)->apply_async (self, tree, paths, base_stamp, keep_undo,
+                                             cancellable, callback, user_data);
 }
 
 gboolean
-vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, GError **error)
+vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, char **written_stamp,
+                          GError **error)
 {
-  return VCR_BACKEND_GET_CLASS (self)->apply_finish (self, result, error);
+  char *stamp = NULL;
+
+  if (!VCR_BACKEND_GET_CLASS (self)->apply_finish (self, result, &stamp, error))
+    return FALSE;
+  if (written_stamp != NULL)
+    *written_stamp = stamp;
+  else
+    g_free (stamp);
+  return TRUE;
 }
 
 void

@@ -32,16 +32,23 @@ struct _VcrBackendClass {
                       GAsyncReadyCallback callback, gpointer user_data);
   VcrTree *(*read_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
   /* Makes the subtrees at @paths (GStrv each) of the running config equal
-   * to those of @tree (taken); everything else stays as it is. When
-   * @base_stamp (nullable) is still the backend's stamp, @tree is the whole
-   * running config as read at that stamp with the new subtrees in place,
-   * and may be written as it is without reading the config again. */
-  void (*apply_async) (VcrBackend *self, VcrTree *tree, GPtrArray *paths,
-                       const char *base_stamp, GCancellable *cancellable,
+   * to those of @tree (borrowed: the caller keeps it, unchanged, until the
+   * finish); everything else stays as it is. When @base_stamp (nullable)
+   * is still the backend's stamp, @tree is the whole running config as
+   * read at that stamp with the new subtrees in place, and may be written
+   * as it is without reading the config again. With @keep_undo, what the
+   * apply replaces is kept for undo_async(). */
+  void (*apply_async) (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
+                       const char *base_stamp, gboolean keep_undo,
+                       GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data);
-  gboolean (*apply_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
-  /* Optional: puts back exactly what the last successful apply replaced
-   * (the file backend: the old bytes, comments and layout included). */
+  /* @written_stamp (nullable): when the running config is now exactly
+   * @tree, the backend's stamp of it; NULL when it cannot tell. */
+  gboolean (*apply_finish) (VcrBackend *self, GAsyncResult *result,
+                            char **written_stamp, GError **error);
+  /* Optional: puts back exactly what the last successful apply with
+   * @keep_undo replaced (the file backend: the old bytes, comments and
+   * layout included). */
   void (*undo_async) (VcrBackend *self, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*undo_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
@@ -57,10 +64,12 @@ char *vcr_backend_get_stamp (VcrBackend *self);
 void vcr_backend_read_async (VcrBackend *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);
 VcrTree *vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error);
-void vcr_backend_apply_async (VcrBackend *self, VcrTree *tree, GPtrArray *paths,
-                              const char *base_stamp, GCancellable *cancellable,
+void vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
+                              const char *base_stamp, gboolean keep_undo,
+                              GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
-gboolean vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result, GError **error);
+gboolean vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result,
+                                   char **written_stamp, GError **error);
 /* Undoes the last successful apply byte for byte; fails with
  * G_IO_ERROR_NOT_SUPPORTED when the backend cannot (then apply the old
  * subtrees instead), or when there is nothing to undo. */

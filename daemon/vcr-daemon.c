@@ -28,12 +28,13 @@ struct _VcrDaemon {
   GString *lookup_buffer;      /* reused by is_path_managed */
   VcrTree *running;            /* cached running config, or NULL */
   char *running_stamp;         /* the backend's stamp when it was read */
+  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
   char *state;
   char *listen_address;
   GPtrArray *peers;            /* of VcrPeerStatus* */
   guint save_source;
   VcrReplicator *replicator;   /* peers: push, pull, verify */
-  GHashTable *pending;         /* path → text being applied, or NULL */
+  GHashTable *pending;         /* path → digest of the text being applied, or NULL */
 };
 
 G_DEFINE_TYPE (VcrDaemon, vcr_daemon, G_TYPE_OBJECT)
@@ -96,6 +97,7 @@ vcr_daemon_finalize (GObject *object)
   g_string_free (self->lookup_buffer, TRUE);
   g_clear_pointer (&self->running, vcr_tree_free);
   g_free (self->running_stamp);
+  g_clear_pointer (&self->running_digests, g_hash_table_unref);
   g_free (self->state);
   g_free (self->listen_address);
   g_ptr_array_unref (self->peers);
@@ -244,11 +246,11 @@ vcr_daemon_get_history (VcrDaemon *self, guint max)
 }
 
 void
-vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts)
+vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *digests)
 {
   g_clear_pointer (&self->pending, g_hash_table_unref);
-  if (texts != NULL)
-    self->pending = g_hash_table_ref (texts);
+  if (digests != NULL)
+    self->pending = g_hash_table_ref (digests);
 }
 
 /* ---- Properties ------------------------------------------------------- */
@@ -366,18 +368,12 @@ paths_match (VcrDaemon *self, const VcrPeerAck *ack)
       const char *const *words = g_ptr_array_index (self->settings->paths, i);
       const char *path = g_ptr_array_index (self->path_strings, i);
       g_autofree char *text = vcr_path_snapshot_text (self->running, words);
-      if (ack == NULL)
-        {
-          const char *ref = vcr_state_get_reference (self->store, path);
-          if (ref == NULL || g_strcmp0 (ref, text) != 0)
-            return FALSE;
-        }
-      else
-        {
-          g_autofree char *digest = vcr_digest (text, strlen (text));
-          if (g_strcmp0 (g_hash_table_lookup (ack->digests, path), digest) != 0)
-            return FALSE;
-        }
+      g_autofree char *digest = vcr_digest (text, strlen (text));
+      const char *wanted = ack == NULL ? vcr_state_get_reference_digest (self->store, path)
+                                       : g_hash_table_lookup (ack->digests, path);
+
+      if (g_strcmp0 (wanted, digest) != 0)
+        return FALSE;
     }
   return TRUE;
 }
@@ -450,12 +446,38 @@ take_settings (VcrDaemon *self, VcrSettings *settings)
 /* ---- Reload ----------------------------------------------------------- */
 
 static void
-take_running (VcrDaemon *self, VcrTree *tree, char *stamp)
+cache_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests)
 {
   g_clear_pointer (&self->running, vcr_tree_free);
   g_free (self->running_stamp);
+  g_clear_pointer (&self->running_digests, g_hash_table_unref);
   self->running = tree;
   self->running_stamp = stamp;
+  self->running_digests = digests;
+}
+
+VcrTree *
+vcr_daemon_take_running (VcrDaemon *self, const char *stamp, GHashTable **digests)
+{
+  *digests = NULL;
+  if (self->running == NULL || stamp == NULL || g_strcmp0 (stamp, self->running_stamp) != 0)
+    return NULL;
+  g_clear_pointer (&self->running_stamp, g_free);
+  *digests = g_steal_pointer (&self->running_digests);
+  return g_steal_pointer (&self->running);
+}
+
+void
+vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests)
+{
+  if (stamp == NULL)
+    {
+      vcr_tree_free (tree);
+      if (digests != NULL)
+        g_hash_table_unref (digests);
+      return;
+    }
+  cache_running (self, tree, stamp, digests);
 }
 
 static void
@@ -484,7 +506,7 @@ reload_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  take_running (self, g_steal_pointer (&tree), g_strdup (g_task_get_task_data (task)));
+  cache_running (self, g_steal_pointer (&tree), g_strdup (g_task_get_task_data (task)), NULL);
   take_settings (self, g_steal_pointer (&settings));
   update_status (self);
   if (!vcr_replicator_start (self->replicator, &error))
@@ -548,12 +570,13 @@ find_violations (VcrDaemon *self, const VcrTree *proposed)
 
       if (vcr_tree_subtree_equal (proposed, self->running, words))
         continue;
-      ref = vcr_state_get_reference (self->store, path);
+      ref = vcr_state_get_reference_digest (self->store, path);
       pending = self->pending != NULL ? g_hash_table_lookup (self->pending, path) : NULL;
       if (ref != NULL || pending != NULL)
         {
           g_autofree char *text = vcr_path_snapshot_text (proposed, words);
-          if (g_strcmp0 (text, ref) == 0 || g_strcmp0 (text, pending) == 0)
+          g_autofree char *digest = vcr_digest (text, strlen (text));
+          if (g_strcmp0 (digest, ref) == 0 || g_strcmp0 (digest, pending) == 0)
             continue;
         }
       v = g_new0 (VcrViolation, 1);
@@ -604,7 +627,7 @@ check_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  take_running (self, tree, stamp);
+  cache_running (self, tree, stamp, NULL);
   finish_check (self, task);
 }
 

@@ -129,12 +129,23 @@ void vcr_daemon_add_event (VcrDaemon *self, VcrEvent *event);
 /* Newest first, at most @max (0: all); borrowed VcrEvent*. */
 GPtrArray *vcr_daemon_get_history (VcrDaemon *self, guint max);
 
+/* The cached running config if it is still the one at @stamp, taken out
+ * of the cache (NULL otherwise, or without @stamp), with the digests of
+ * its replicated subtrees when they are known (@digests: path → digest,
+ * or NULL). A replica applying a snapshot works on it and gives it (or
+ * what it wrote) back with vcr_daemon_set_running(). */
+VcrTree *vcr_daemon_take_running (VcrDaemon *self, const char *stamp, GHashTable **digests);
+/* Caches @tree (taken) as the running config at the backend stamp @stamp
+ * (taken; NULL: @tree is dropped, since it cannot be checked later), with
+ * @digests (taken, nullable) as above. */
+void vcr_daemon_set_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests);
+
 /* While the replicator applies a snapshot, the texts it is writing
- * (path → snapshot text, referenced until unset with NULL) count as the
- * reference too: with the vyos backend the apply is itself a VyOS commit,
- * which asks CheckCommit before the new reference is recorded (SPEC §3:
- * the daemon's own apply passes). */
-void vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *texts);
+ * (path → digest of the snapshot text, referenced until unset with NULL)
+ * count as the reference too: with the vyos backend the apply is itself a
+ * VyOS commit, which asks CheckCommit before the new reference is recorded
+ * (SPEC §3: the daemon's own apply passes). */
+void vcr_daemon_set_pending_reference (VcrDaemon *self, GHashTable *digests);
 
 /* TRUE while a snapshot is being applied: SIGTERM waits for it (SPEC §8). */
 gboolean vcr_daemon_is_applying (VcrDaemon *self);

@@ -21,7 +21,7 @@ typedef struct {
   GPtrArray *trees;         /* of VcrTree*, one per entry */
   VcrTree *old;             /* the replicated subtrees before the apply */
   char *stamp;              /* the backend's stamp before the running config was read */
-  GHashTable *texts;        /* path → text being applied (the pending reference) */
+  GHashTable *digests;      /* path → digest being applied (the pending reference) */
   guint timeout_source;     /* bounds the --apply-command */
   gint64 mark;              /* monotonic µs at the last phase logged */
   Received done;
@@ -30,8 +30,12 @@ typedef struct {
    * another: both must be back before the rules go on. */
   guint waiting;
   GError *parse_error;      /* the snapshot texts did not parse */
-  VcrTree *running;         /* the running config, read alongside */
+  VcrTree *running;         /* the running config: cached, or read alongside */
+  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
   GError *read_error;
+  VcrTree *applied;         /* the running config without its replicated subtrees,
+                             * then with the snapshot's: lent to the backend */
+  char *written_stamp;      /* the backend's stamp of what it wrote */
   gboolean claimed;         /* this receive holds self->applying */
   gboolean stale;           /* an older generation of the applied epoch */
 } Receive;
@@ -50,13 +54,20 @@ receive_phase (Receive *rx, const char *phase)
 static void
 receive_free (Receive *rx)
 {
+  /* A running config not applied to goes back to the cache, still valid
+   * at the stamp it was read at. */
+  if (rx->running != NULL)
+    vcr_daemon_set_running (rx->self->daemon, g_steal_pointer (&rx->running),
+                            g_steal_pointer (&rx->stamp), g_steal_pointer (&rx->running_digests));
+  g_clear_pointer (&rx->running_digests, g_hash_table_unref);
+  g_clear_pointer (&rx->applied, vcr_tree_free);
+  g_free (rx->written_stamp);
   g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
   g_clear_pointer (&rx->trees, g_ptr_array_unref);
   g_clear_pointer (&rx->old, vcr_tree_free);
   g_free (rx->stamp);
-  g_clear_pointer (&rx->texts, g_hash_table_unref);
+  g_clear_pointer (&rx->digests, g_hash_table_unref);
   g_clear_error (&rx->parse_error);
-  g_clear_pointer (&rx->running, vcr_tree_free);
   g_clear_error (&rx->read_error);
   g_clear_handle_id (&rx->timeout_source, g_source_remove);
   vcr_replicator_release_memory_later (rx->self);
@@ -68,7 +79,7 @@ static void
 receive_finish (Receive *rx, guint status, const char *code, const char *message,
                 gboolean applied)
 {
-  if (rx->texts != NULL)
+  if (rx->digests != NULL)
     vcr_daemon_set_pending_reference (rx->self->daemon, NULL);
   rx->done (rx->self, status, code, message, applied, rx->snapshot->generation, rx->data);
   receive_free (rx);
@@ -102,23 +113,16 @@ same_path_set (VcrReplicator *self, const VcrSnapshot *snapshot)
   return TRUE;
 }
 
-/* Records @rx's snapshot as applied: reference copies and the applied
- * epoch and generation, written before the answer goes out. The texts move
- * from @snapshot into the state's cache (the snapshot is done with them). */
+/* Records @snapshot as applied: reference copies and the applied epoch and
+ * generation, written before the answer goes out. */
 static gboolean
-record_applied (VcrReplicator *self, VcrSnapshot *snapshot, GError **error)
+record_applied (VcrReplicator *self, const VcrSnapshot *snapshot, GError **error)
 {
   VcrState *store = vcr_daemon_get_state_store (self->daemon);
-  g_autoptr(GHashTable) texts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
-  /* the pending reference points at these texts: it ends here */
+  /* the reference takes over from the pending one here */
   vcr_daemon_set_pending_reference (self->daemon, NULL);
-  for (guint i = 0; i < snapshot->entries->len; i++)
-    {
-      VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
-      g_hash_table_insert (texts, e->path, g_steal_pointer (&e->config));
-    }
-  if (!vcr_state_set_references (store, texts, error))
+  if (!vcr_state_set_references (store, snapshot, error))
     return FALSE;
   vcr_state_set_applied (store, snapshot->epoch, snapshot->generation);
   return vcr_state_save (store, error);
@@ -134,6 +138,11 @@ applied_successfully (Receive *rx)
   if (!record_applied (self, rx->snapshot, &error))
     g_warning ("Applied, but cannot record it: %s", error->message);
   receive_phase (rx, "recorded");
+  /* What was written is the running config now: the next snapshot (and
+   * CheckCommit) need not read the file again while it stays so. */
+  vcr_daemon_set_running (self->daemon, g_steal_pointer (&rx->applied),
+                          g_steal_pointer (&rx->written_stamp),
+                          vcr_replicator_digest_table (rx->snapshot));
   self->applying = FALSE;
   g_message ("Applied generation %" G_GUINT64_FORMAT " from %s",
              rx->snapshot->generation, rx->snapshot->origin);
@@ -177,7 +186,7 @@ restore_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autofree char *why = take_apply_error (source);
 
-  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &error))
+  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, NULL, &error))
     {
       g_autofree char *both = g_strdup_printf ("%s; restoring the old config failed too: %s",
                                                why, error->message);
@@ -205,7 +214,7 @@ undo_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     g_warning ("Cannot undo the apply: %s; applying the old subtrees", error->message);
-  vcr_backend_apply_async (backend, g_steal_pointer (&rx->old), settings->paths, NULL, NULL,
+  vcr_backend_apply_async (backend, rx->old, settings->paths, NULL, FALSE, NULL,
                            restore_done, rx);
 }
 
@@ -310,7 +319,7 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
   const VcrDaemonOptions *options = vcr_daemon_get_options (rx->self->daemon);
   g_autoptr(GError) error = NULL;
 
-  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &error))
+  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &rx->written_stamp, &error))
     {
       apply_failed (rx, error->message);
       return;
@@ -322,66 +331,121 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
     applied_successfully (rx);
 }
 
+/* Nothing differs: answered "unchanged", nothing written. */
+static void
+finish_unchanged (Receive *rx)
+{
+  VcrReplicator *self = rx->self;
+  g_autoptr(GError) record_error = NULL;
+
+  /* The reference may still lag (a restart between the write and the
+   * record), so record it. */
+  self->applying = FALSE;
+  if (!record_applied (self, rx->snapshot, &record_error))
+    g_warning ("Cannot record the snapshot: %s, ignoring", record_error->message);
+  if (self->peers->len > 0)
+    vcr_replicator_peer_succeeded (self, g_ptr_array_index (self->peers, 0));
+  receive_finish (rx, 200, NULL, NULL, FALSE);
+}
+
+/* The old subtrees of @running, kept only to put back should the
+ * --apply-command fail on a backend that cannot undo byte for byte (a copy
+ * of 10,000 rules is not free). */
+static void
+keep_old_subtrees (Receive *rx, const VcrTree *running)
+{
+  const VcrSettings *settings = vcr_daemon_get_settings (rx->self->daemon);
+
+  if (!has_apply_command (rx->self))
+    return;
+  rx->old = vcr_tree_new ();
+  for (guint i = 0; i < settings->paths->len; i++)
+    vcr_tree_graft (rx->old, running, g_ptr_array_index (settings->paths, i));
+}
+
+/* Whether the cached running config (whose subtree digests are known, or
+ * computed here and kept with it) holds the snapshot already. Equal digests
+ * are equal texts, which parsed when they were applied: the snapshot's
+ * texts need no parsing then. */
+static gboolean
+cached_running_matches (Receive *rx)
+{
+  if (rx->running_digests == NULL)
+    rx->running_digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < rx->snapshot->entries->len; i++)
+    {
+      const VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
+      const char *digest = g_hash_table_lookup (rx->running_digests, e->path);
+
+      if (digest == NULL)
+        {
+          g_auto(GStrv) words = vcr_path_parse (e->path, NULL);
+          g_autofree char *text = vcr_path_snapshot_text (rx->running, (const char *const *) words);
+
+          digest = vcr_digest (text, strlen (text));
+          g_hash_table_insert (rx->running_digests, g_strdup (e->path), (char *) digest);
+        }
+      if (!g_str_equal (digest, e->digest))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The texts are parsed, and the running config is read (@tree, or NULL and
+ * @error) unless it was cached: compare, then apply. */
 static void
 receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) running = tree;
   Receive *rx = data;
   const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
   g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   gboolean same = TRUE;
 
-  if (tree == NULL)
-    {
-      apply_failed (rx, error->message);
-      return;
-    }
-  receive_phase (rx, "running config read");
-  /* Compared as trees: equal subtrees render to equal snapshot texts, and
-   * no text is rendered for it. */
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
       g_ptr_array_add (words, vcr_path_parse (e->path, NULL));
-      same = same && vcr_tree_subtree_equal (running, g_ptr_array_index (rx->trees, i),
-                                             g_ptr_array_index (words, i));
     }
-  if (same)
+  if (rx->applied == NULL)
     {
-      /* Nothing to write; the reference may still lag (a restart between
-       * the write and the record), so record it. */
-      g_autoptr(GError) record_error = NULL;
-      self->applying = FALSE;
-      if (!record_applied (self, rx->snapshot, &record_error))
-        g_warning ("Cannot record the snapshot: %s, ignoring", record_error->message);
-      if (self->peers->len > 0)
-        vcr_replicator_peer_succeeded (self, g_ptr_array_index (self->peers, 0));
-      receive_finish (rx, 200, NULL, NULL, FALSE);
-      return;
+      /* Read from the backend: compared as trees (equal subtrees render
+       * to equal snapshot texts, and no text is rendered for it). */
+      if (tree == NULL)
+        {
+          apply_failed (rx, error->message);
+          return;
+        }
+      rx->running = tree;
+      receive_phase (rx, "running config read");
+      for (guint i = 0; i < words->len && same; i++)
+        same = vcr_tree_subtree_equal (tree, g_ptr_array_index (rx->trees, i),
+                                       g_ptr_array_index (words, i));
+      if (same)
+        {
+          finish_unchanged (rx);
+          return;
+        }
+      keep_old_subtrees (rx, tree);
+      rx->applied = vcr_tree_copy_pruned (tree, settings->paths);
+      g_clear_pointer (&rx->running, vcr_tree_free);
     }
-  /* The old subtrees are kept only to put back should the --apply-command
-   * fail on a backend that cannot undo byte for byte (a copy of 10,000
-   * rules is not free). The new subtrees go into the running config
-   * itself, which the backend takes over; they stay rx->trees' own (not
-   * copied), so rx->trees lives until the backend has freed the running
-   * tree, i.e. until receive_free(). */
-  if (has_apply_command (self))
-    rx->old = vcr_tree_new ();
-  rx->texts = g_hash_table_new (g_str_hash, g_str_equal);
+  /* The rest of the running config (copied without the old subtrees)
+   * takes the snapshot's trees over as they are: what is written stays
+   * cached as the running config, and holds each subtree once. */
+  rx->digests = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
-      const char *const *w = g_ptr_array_index (words, i);
 
-      if (rx->old != NULL)
-        vcr_tree_graft (rx->old, running, w);
-      vcr_tree_graft_shared (running, g_ptr_array_index (rx->trees, i), w);
-      g_hash_table_insert (rx->texts, e->path, e->config);
+      vcr_tree_graft_owned (rx->applied, g_steal_pointer (&g_ptr_array_index (rx->trees, i)),
+                            g_ptr_array_index (words, i));
+      g_hash_table_insert (rx->digests, e->path, e->digest);
     }
   receive_phase (rx, "compared and grafted");
-  vcr_daemon_set_pending_reference (self->daemon, rx->texts);
-  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), g_steal_pointer (&running),
-                           settings->paths, rx->stamp, NULL, backend_apply_done, rx);
+  vcr_daemon_set_pending_reference (self->daemon, rx->digests);
+  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), rx->applied,
+                           settings->paths, rx->stamp, has_apply_command (self), NULL,
+                           backend_apply_done, rx);
 }
 
 /* Both halves are back: the remaining rules of SPEC §7 in their order
@@ -505,8 +569,30 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
       rx->claimed = TRUE;
       vcr_replicator_publish (self);
       rx->stamp = vcr_backend_get_stamp (vcr_daemon_get_backend (self->daemon));
-      rx->waiting++;
-      vcr_replicator_read_running (self, running_read, rx);
+      /* The config this replica wrote last is still cached when the file
+       * has not changed since: no need to read it again. */
+      rx->running = vcr_daemon_take_running (self->daemon, rx->stamp, &rx->running_digests);
+      if (rx->running != NULL)
+        {
+          if (cached_running_matches (rx))
+            {
+              receive_phase (rx, "found unchanged in the cached running config");
+              finish_unchanged (rx);
+              return;
+            }
+          /* Only the rest of the running config is kept while the texts
+           * are parsed: the old subtrees go first. */
+          keep_old_subtrees (rx, rx->running);
+          rx->applied = vcr_tree_copy_pruned (rx->running, vcr_daemon_get_settings (self->daemon)->paths);
+          g_clear_pointer (&rx->running, vcr_tree_free);
+          g_clear_pointer (&rx->running_digests, g_hash_table_unref);
+          receive_phase (rx, "running config taken from the cache");
+        }
+      else
+        {
+          rx->waiting++;
+          vcr_replicator_read_running (self, running_read, rx);
+        }
     }
   rx->waiting++;
   task = g_task_new (NULL, NULL, parse_done, rx);

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "vcr-fileutil.h"
+#include "vcr-path.h"
 #include "vcr-state.h"
 
 #define STATE_FILE "state.json"
@@ -32,7 +33,7 @@ struct _VcrState {
   guint64 applied_generation;
   GHashTable *acks;          /* peer name → VcrPeerAck* */
   GQueue history;            /* of VcrEvent*, head = newest */
-  GHashTable *references;    /* path → text, or path → NULL (none on disk) */
+  GHashTable *references;    /* path → digest of the copy, or path → NULL (none on disk) */
 };
 
 G_DEFINE_TYPE (VcrState, vcr_state, G_TYPE_OBJECT)
@@ -625,13 +626,14 @@ reference_file (VcrState *self, const char *path)
 }
 
 const char *
-vcr_state_get_reference (VcrState *self, const char *path)
+vcr_state_get_reference_digest (VcrState *self, const char *path)
 {
   g_autofree char *file = NULL;
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   gsize length = 0;
   gpointer cached;
+  char *digest = NULL;
 
   if (g_hash_table_lookup_extended (self->references, path, NULL, &cached))
     return cached;
@@ -640,38 +642,37 @@ vcr_state_get_reference (VcrState *self, const char *path)
     {
       if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_warning ("Cannot read %s: %s, ignoring it", file, error->message);
-      g_clear_pointer (&text, g_free);
     }
   else if (length != strlen (text) || !g_utf8_validate (text, -1, NULL))
     {
       /* A snapshot text is UTF-8 without NUL bytes: anything else is a
        * damaged file, and no reference is safer than a wrong one. */
       vcr_file_move_aside (file, "not UTF-8 text");
-      g_clear_pointer (&text, g_free);
     }
-  g_hash_table_insert (self->references, g_strdup (path), g_steal_pointer (&text));
-  return g_hash_table_lookup (self->references, path);
+  else
+    digest = vcr_digest (text, length);
+  g_hash_table_insert (self->references, g_strdup (path), digest);
+  return digest;
 }
 
 gboolean
-vcr_state_set_references (VcrState *self, GHashTable *texts, GError **error)
+vcr_state_set_references (VcrState *self, const VcrSnapshot *snapshot, GError **error)
 {
-  GHashTableIter iter;
-  gpointer path, text;
-
-  g_hash_table_iter_init (&iter, texts);
-  while (g_hash_table_iter_next (&iter, &path, &text))
+  for (guint i = 0; i < snapshot->entries->len; i++)
     {
-      g_autofree char *file = reference_file (self, path);
-      if (!vcr_file_write_atomic (file, text, strlen (text), 0600, error))
+      const VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
+      g_autofree char *file = NULL;
+
+      if (g_strcmp0 (vcr_state_get_reference_digest (self, e->path), e->digest) == 0)
+        continue;
+      file = reference_file (self, e->path);
+      if (!vcr_file_write_atomic (file, e->config, strlen (e->config), 0600, error))
         {
           /* What is on disk is now a mix: read it again when asked. */
           g_hash_table_remove_all (self->references);
           return FALSE;
         }
-      /* a snapshot text is megabytes: the cache takes it over */
-      g_hash_table_insert (self->references, g_strdup (path), text);
-      g_hash_table_iter_steal (&iter);
+      g_hash_table_insert (self->references, g_strdup (e->path), g_strdup (e->digest));
     }
   return TRUE;
 }

@@ -17,6 +17,8 @@
 
 #include <glib-object.h>
 
+#include "vcr-snapshot.h"
+
 G_BEGIN_DECLS
 
 #define VCR_STATE_HISTORY_MAX 1000
@@ -85,16 +87,16 @@ GPtrArray *vcr_state_get_history (VcrState *self);
 /* Writes state.json atomically. */
 gboolean vcr_state_save (VcrState *self, GError **error);
 
-/* The reference copy of the replicate path @path (words joined by single
- * spaces): the snapshot text last applied, "" when the path was absent on
- * the primary, NULL when nothing was applied yet. Read from disk once and
- * cached. */
-const char *vcr_state_get_reference (VcrState *self, const char *path);
-/* Writes the reference copies of several paths (GHashTable path → text),
- * each atomically. The texts are moved into the cache, not copied: every
- * one written is stolen from @texts (so @texts must own its values, freed
- * with g_free); on failure those not written stay in @texts. */
-gboolean vcr_state_set_references (VcrState *self, GHashTable *texts, GError **error);
+/* The digest of the reference copy of the replicate path @path (words
+ * joined by single spaces): of the snapshot text last applied ("" when the
+ * path was absent on the primary), NULL when nothing was applied yet. The
+ * copy is read from disk once; only its digest is kept in memory. */
+const char *vcr_state_get_reference_digest (VcrState *self, const char *path);
+/* Writes the reference copies of @snapshot's paths (their digests already
+ * checked), each atomically; a copy that is already on disk with the same
+ * digest is not written again. */
+gboolean vcr_state_set_references (VcrState *self, const VcrSnapshot *snapshot,
+                                   GError **error);
 /* Forgets every reference copy (files removed): used when the replicate
  * paths or the mode change. */
 void vcr_state_clear_references (VcrState *self);

@@ -68,6 +68,9 @@ struct _VcrTree {
   /* Parsed with VCR_PARSE_RAW: render as the bare library does, without
    * vyos-1x's unescape_backslash() pass over the boot text. */
   gboolean raw;
+  /* Trees whose subtrees this one uses in place (vcr_tree_graft_owned()):
+   * joined path → VcrTree*, freed with this tree; nullable. */
+  GHashTable *owned;
 };
 
 gpointer vcr_arena_alloc (VcrArena *arena, gsize size);

@@ -83,3 +83,26 @@ vcr_tree_graft_shared (VcrTree *dst, const VcrTree *src, const char *const *word
   vcr_tree_graft (dst, stub, words);
   *vcr_tree_lookup (dst, words) = *node;
 }
+
+void
+vcr_tree_graft_owned (VcrTree *dst, VcrTree *src, const char *const *words)
+{
+  g_autofree char *key = NULL;
+
+  g_return_if_fail (dst != NULL && src != NULL && words != NULL && words[0] != NULL);
+
+  key = g_strjoinv (" ", (char **) words);
+  vcr_tree_graft_shared (dst, src, words);
+  if (dst->owned == NULL)
+    dst->owned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) vcr_tree_free);
+  /* What @dst took over for @words before is out of reach now: the node
+   * at @words was its only way in (replicate paths never nest). */
+  if (vcr_tree_lookup (src, words) == NULL)
+    {
+      g_hash_table_remove (dst->owned, key);
+      vcr_tree_free (src);
+      return;
+    }
+  g_hash_table_replace (dst->owned, g_steal_pointer (&key), src);
+}

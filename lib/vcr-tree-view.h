@@ -26,4 +26,12 @@ VcrTree *vcr_tree_view_new (const VcrTree *tree, const char *const *words);
  * to render it once. */
 void vcr_tree_graft_shared (VcrTree *dst, const VcrTree *src, const char *const *words);
 
+/* vcr_tree_graft_shared(), with @dst taking @src over (freed with @dst),
+ * so that @dst stands on its own. The tree @dst took over for the same
+ * @words before is freed: nothing else may point into it, so @words must
+ * not lie inside or above another path grafted this way. For a replica
+ * that keeps its running config, snapshot subtrees included, between
+ * pushes without copying them. */
+void vcr_tree_graft_owned (VcrTree *dst, VcrTree *src, const char *const *words);
+
 G_END_DECLS

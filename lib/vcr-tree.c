@@ -353,6 +353,7 @@ vcr_tree_free (VcrTree *tree)
 {
   if (tree == NULL)
     return;
+  g_clear_pointer (&tree->owned, g_hash_table_unref);
   vcr_arena_clear (&tree->arena);
   g_free (tree);
 }
@@ -695,8 +696,9 @@ vcr_tree_delete (VcrTree *tree, const char *const *words)
   return TRUE;
 }
 
+/* @src's name, comment and flags, without values or children. */
 static VcrNode *
-node_deep_copy (VcrTree *dst, const VcrNode *src)
+node_copy_bare (VcrTree *dst, const VcrNode *src)
 {
   VcrArena *arena = &dst->arena;
   VcrNode *copy = vcr_node_new (dst, src->name);
@@ -709,6 +711,16 @@ node_deep_copy (VcrTree *dst, const VcrNode *src)
   copy->has_comment = src->has_comment;
   copy->tag = src->tag;
   copy->leaf = src->leaf;
+  return copy;
+}
+
+/* @src without its children. */
+static VcrNode *
+node_copy_values (VcrTree *dst, const VcrNode *src)
+{
+  VcrArena *arena = &dst->arena;
+  VcrNode *copy = node_copy_bare (dst, src);
+
   copy->odd_order = src->odd_order;
   if (src->n_values > 0)
     {
@@ -718,6 +730,15 @@ node_deep_copy (VcrTree *dst, const VcrNode *src)
       copy->n_values = src->n_values;
       copy->values_exact = TRUE;
     }
+  return copy;
+}
+
+static VcrNode *
+node_deep_copy (VcrTree *dst, const VcrNode *src)
+{
+  VcrArena *arena = &dst->arena;
+  VcrNode *copy = node_copy_values (dst, src);
+
   if (src->n_children > 0)
     {
       copy->children = vcr_arena_alloc (arena, src->n_children * sizeof (VcrNode *));
@@ -737,6 +758,64 @@ vcr_tree_copy (const VcrTree *tree)
   g_return_val_if_fail (tree != NULL, NULL);
   copy = vcr_tree_new_sized (tree->arena.total);
   copy->root = node_deep_copy (copy, tree->root);
+  copy->footer = vcr_arena_strdup (&copy->arena, tree->footer);
+  copy->raw = tree->raw;
+  return copy;
+}
+
+/* node_deep_copy(), except below the nodes that @rest (of const char
+ * *const *: the words of each path left below @src) leads to: those keep
+ * their name and flags only. */
+static VcrNode *
+node_copy_pruned (VcrTree *dst, const VcrNode *src, GPtrArray *rest)
+{
+  VcrNode *copy;
+
+  for (guint i = 0; i < rest->len; i++)
+    if (((const char *const *) g_ptr_array_index (rest, i))[0] == NULL)
+      return node_copy_bare (dst, src);
+  copy = node_copy_values (dst, src);
+  if (src->n_children > 0)
+    {
+      g_autoptr(GPtrArray) below = g_ptr_array_new ();
+
+      copy->children = vcr_arena_alloc (&dst->arena, src->n_children * sizeof (VcrNode *));
+      for (guint c = 0; c < src->n_children; c++)
+        {
+          const VcrNode *child = src->children[c];
+
+          g_ptr_array_set_size (below, 0);
+          for (guint i = 0; i < rest->len; i++)
+            {
+              const char *const *words = g_ptr_array_index (rest, i);
+              if (g_str_equal (words[0], child->name))
+                g_ptr_array_add (below, (gpointer) (words + 1));
+            }
+          copy->children[c] = below->len > 0 ? node_copy_pruned (dst, child, below)
+                                             : node_deep_copy (dst, child);
+        }
+      copy->n_children = src->n_children;
+      copy->children_exact = TRUE;
+    }
+  return copy;
+}
+
+VcrTree *
+vcr_tree_copy_pruned (const VcrTree *tree, GPtrArray *paths)
+{
+  VcrTree *copy;
+  g_autoptr(GPtrArray) rest = NULL;
+
+  g_return_val_if_fail (tree != NULL && paths != NULL, NULL);
+  rest = g_ptr_array_new ();
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *const *words = g_ptr_array_index (paths, i);
+      g_return_val_if_fail (words != NULL && words[0] != NULL, NULL);
+      g_ptr_array_add (rest, (gpointer) words);
+    }
+  copy = vcr_tree_new ();
+  copy->root = node_copy_pruned (copy, tree->root, rest);
   copy->footer = vcr_arena_strdup (&copy->arena, tree->footer);
   copy->raw = tree->raw;
   return copy;

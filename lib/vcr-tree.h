@@ -133,6 +133,11 @@ VcrNode *vcr_tree_ensure_path (VcrTree *tree, const char *const *words);
  * ancestors that became empty and were not empty before, as VyOS's
  * `delete` does. Returns FALSE when there was nothing at @words. */
 gboolean vcr_tree_delete (VcrTree *tree, const char *const *words);
+/* A deep copy (its own arena) in which the nodes at @paths (of GStrv, none
+ * empty, none inside another) keep their name and flags but lose their
+ * values and children: what a replica keeps of its running config before
+ * it puts a snapshot's subtrees there, without copying the old ones. */
+VcrTree *vcr_tree_copy_pruned (const VcrTree *tree, GPtrArray *paths);
 /* Makes the subtree at @words in @dst an exact copy of the one in @src
  * (values, comments, flags, children); deletes it from @dst when @src has
  * none. Ancestors missing in @dst are created with the flags they have in

@@ -7,12 +7,13 @@
 
 # 1. A change on the primary + push reaches the replica; a replicated path
 # deleted on the primary disappears there; the replica's local config and
-# its version footer stay as they were.
+# its version footer stay as they were, including a local edit made between
+# the pushes in place (same inode, same size), which the replica's cached
+# copy of what it wrote must not hide.
 case_push_applies_deletes () {
   two_or_three 1
-  local footer local_ha
+  local footer local_ha offset
   footer=$(tail -n 3 "$(cfg r1)")
-  local_ha=$("$VCR_CLIENT" config show "$(cfg r1)" --path "high-availability")
 
   sed -i 's/port "22"/port "2222"/' "$(cfg primary)"
   run_client primary push
@@ -21,6 +22,10 @@ case_push_applies_deletes () {
   has_port r1 2222 || fail "the change did not reach r1"
   [ "$(wan_text r1)" = "$(wan_text primary)" ] || fail "r1's firewall name WAN differs"
 
+  offset=$(grep -bo 'host-name "r1"' "$(cfg r1)" | cut -d: -f1)
+  [ -n "$offset" ] || fail "test set-up: r1 has no host-name"
+  printf 'host-name "x1"' | dd of="$(cfg r1)" bs=1 seek="$offset" conv=notrunc status=none
+  local_ha=$("$VCR_CLIENT" config show "$(cfg r1)" --path "high-availability")
   sed -i '/openvpn vtun0 {/,/^    }/d' "$(cfg primary)"
   grep -q "openvpn vtun0" "$(cfg primary)" && fail "test set-up: openvpn still on the primary"
   grep -q 'openvpn vtun0' "$(cfg r1)" || fail "r1 had no openvpn before the delete"
@@ -30,7 +35,7 @@ case_push_applies_deletes () {
   grep -q "openvpn vtun0" "$(cfg r1)" && fail "interfaces openvpn is still on r1"
 
   grep -q 'address "203.0.113.2/24"' "$(cfg r1)" || fail "r1 lost its eth0 address"
-  grep -q 'host-name "r1"' "$(cfg r1)" || fail "r1 lost its host name"
+  grep -q 'host-name "x1"' "$(cfg r1)" || fail "r1 lost its local host-name edit"
   [ "$(tail -n 3 "$(cfg r1)")" = "$footer" ] || fail "r1's version footer changed"
   [ "$("$VCR_CLIENT" config show "$(cfg r1)" --path "high-availability")" = "$local_ha" ] ||
     fail "r1's replication settings changed"

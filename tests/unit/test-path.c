@@ -206,6 +206,46 @@ test_path_real_configs (void)
   g_assert_cmpuint (n_files, >, 20);
 }
 
+/* A replica's cycle: the running config pruned at @words, then snapshot
+ * subtrees taken over there, each replacing (and freeing) the one before;
+ * the result renders as @tree does (@whole), or as @emptied once the
+ * snapshot has nothing at @words. AddressSanitizer checks that nothing
+ * still points into a tree freed on the way. */
+static void
+check_graft_owned (const VcrTree *tree, const VcrTree *only, const char *const *words,
+                   const char *whole, const VcrTree *emptied)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+  g_autoptr(VcrTree) pruned = NULL;
+  g_autofree char *gone = vcr_tree_render (emptied, VCR_FORMAT_BOOT, NULL, NULL);
+  const VcrNode *stub;
+
+  g_ptr_array_add (paths, (gpointer) words);
+  pruned = vcr_tree_copy_pruned (tree, paths);
+  stub = vcr_tree_lookup (pruned, words);
+  g_assert_nonnull (stub);
+  g_assert_cmpuint (vcr_node_get_n_children (stub), ==, 0);
+  g_assert_cmpuint (vcr_node_get_n_values (stub), ==, 0);
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autofree char *text = NULL;
+
+      vcr_tree_graft_owned (pruned, vcr_tree_copy (only), words);
+      text = vcr_tree_render (pruned, VCR_FORMAT_BOOT, NULL, NULL);
+      g_assert_cmpstr (text, ==, whole);
+    }
+  {
+    g_autofree char *text = NULL;
+
+    vcr_tree_graft_owned (pruned, vcr_tree_new (), words);
+    g_assert_null (vcr_tree_lookup (pruned, words));
+    text = vcr_tree_render (pruned, VCR_FORMAT_BOOT, NULL, NULL);
+    g_assert_cmpstr (text, ==, gone);
+  }
+  vcr_tree_graft_owned (pruned, vcr_tree_copy (only), words);
+  g_assert_true (vcr_tree_subtree_equal (pruned, tree, words));
+}
+
 /* vcr_tree_graft_shared() builds what vcr_tree_graft() builds: into an
  * empty tree, and over the same subtree of a whole config. */
 static void
@@ -230,6 +270,7 @@ check_graft_shared (const VcrTree *tree, const VcrTree *only, const char *const 
   /* nothing at @words in the source: the subtree goes */
   vcr_tree_graft_shared (emptied, none, words);
   g_assert_null (vcr_tree_lookup (emptied, words));
+  check_graft_owned (tree, only, words, whole, emptied);
 }
 
 /* The snapshot text (rendered from a view that shares the subtree) is byte
