@@ -4,7 +4,8 @@
  * parses it as VyOS does (footer split off and kept). Applying writes the
  * canonical rendering of the caller's tree with the old footer atomically
  * (temp file, fsync, rename, fsync of the folder), keeping the file's mode;
- * only when the file changed since the caller read it is it read again and
+ * the rendering goes into the temp file chunk by chunk, never held whole.
+ * Only when the file changed since the caller read it is it read again and
  * the replicated subtrees grafted into it. When the caller asks (an
  * --apply-command may fail), the bytes an apply replaced are kept until
  * the next apply, so that an apply undone leaves the file exactly as it
@@ -115,6 +116,14 @@ file_read_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
 
 static char *file_get_stamp (VcrBackend *backend);
 
+/* Renders the tree straight into the temporary file, 64 KiB at a time: a
+ * big config's text is never held whole (it would add to the peak RSS). */
+static gboolean
+write_rendering (VcrFileWriter *writer, gpointer user_data, GError **error)
+{
+  return vcr_tree_stream_file_contents (user_data, 0, vcr_file_writer_write, writer, error);
+}
+
 static void
 apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -124,10 +133,9 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   g_autoptr(VcrTree) current = NULL;
   g_autofree char *stamp = file_get_stamp (VCR_BACKEND (self));
   g_autofree char *old = NULL;
-  g_autofree char *contents = NULL;
-  gsize old_length = 0, length = 0;
+  gsize old_length = 0;
   const VcrTree *result = data->tree;
-  gint64 start, rendered;
+  gint64 start;
 
   gboolean stale = data->base_stamp == NULL || g_strcmp0 (stamp, data->base_stamp) != 0;
 
@@ -154,15 +162,14 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   if (data->keep_undo)
     data->previous = g_bytes_new_take (g_steal_pointer (&old), old_length);
   start = g_get_monotonic_time ();
-  contents = vcr_tree_to_file_contents (result, &length);
-  rendered = g_get_monotonic_time ();
-  if (!vcr_file_write_atomic (self->path, contents, length, file_mode (self->path), &error))
+  if (!vcr_file_write_atomic_stream (self->path, file_mode (self->path), write_rendering,
+                                     (gpointer) result, &error))
     {
       g_task_return_error (task, error);
       return;
     }
-  g_debug ("Applied to %s: rendered in %.1f ms, written in %.1f ms", self->path,
-           (rendered - start) / 1000.0, (g_get_monotonic_time () - rendered) / 1000.0);
+  g_debug ("Applied to %s: rendered and written in %.1f ms", self->path,
+           (g_get_monotonic_time () - start) / 1000.0);
   /* The file is @tree now, unless @tree had to be grafted into a newer
    * file; the caller may then keep @tree as the running config. */
   if (!stale)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Atomic file writes (temp file, fsync, rename, fsync of the folder) and
- * moving corrupt files aside (see vcr-fileutil.h).
+ * Atomic file writes (temp file, fsync, rename, fsync of the folder), from
+ * a buffer or from a producer that writes its bytes in pieces, and moving
+ * corrupt files aside (see vcr-fileutil.h).
  */
 #define G_LOG_DOMAIN "vcr-fileutil"
 
@@ -62,17 +63,61 @@ fsync_dir (const char *path, GError **error)
   return TRUE;
 }
 
+struct _VcrFileWriter {
+  int fd;
+  const char *path;     /* the temporary file, for messages */
+};
+
 gboolean
-vcr_file_write_atomic (const char *path,
-                       const char *data,
-                       gsize length,
-                       int mode,
-                       GError **error)
+vcr_file_writer_write (const char *data, gsize length, gpointer writer, GError **error)
+{
+  VcrFileWriter *self = writer;
+
+  return write_all (self->fd, data, length, self->path, error);
+}
+
+/* Fills the temporary file and syncs it; sets @error in any case. */
+static gboolean
+fill_temporary (VcrFileWriter *writer, int mode, VcrFileProducer producer,
+                gpointer user_data, GError **error)
+{
+  /* mkstemp applies the umask; the mode asked for is what we want. */
+  if (fchmod (writer->fd, mode) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot set the mode of %s: %s", writer->path, g_strerror (saved));
+      return FALSE;
+    }
+  if (!producer (writer, user_data, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                     "Cannot write %s: its contents could not be made", writer->path);
+      return FALSE;
+    }
+  if (fsync (writer->fd) < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot sync %s: %s", writer->path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vcr_file_write_atomic_stream (const char *path,
+                              int mode,
+                              VcrFileProducer producer,
+                              gpointer user_data,
+                              GError **error)
 {
   g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
+  VcrFileWriter writer = { .path = tmp };
 
-  if (fd < 0)
+  writer.fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, mode);
+  if (writer.fd < 0)
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
@@ -80,20 +125,13 @@ vcr_file_write_atomic (const char *path,
                    path, g_strerror (saved));
       return FALSE;
     }
-  /* mkstemp applies the umask; the mode asked for is what we want. */
-  if (fchmod (fd, mode) < 0 ||
-      !write_all (fd, data, length, tmp, error) ||
-      fsync (fd) < 0)
+  if (!fill_temporary (&writer, mode, producer, user_data, error))
     {
-      int saved = errno;
-      close (fd);
+      close (writer.fd);
       g_unlink (tmp);
-      if (error != NULL && *error == NULL)
-        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                     "Cannot write %s: %s", tmp, g_strerror (saved));
       return FALSE;
     }
-  if (close (fd) < 0 || g_rename (tmp, path) < 0)
+  if (close (writer.fd) < 0 || g_rename (tmp, path) < 0)
     {
       int saved = errno;
       g_unlink (tmp);
@@ -102,6 +140,31 @@ vcr_file_write_atomic (const char *path,
       return FALSE;
     }
   return fsync_dir (path, error);
+}
+
+typedef struct {
+  const char *data;
+  gsize length;
+} Buffer;
+
+static gboolean
+produce_buffer (VcrFileWriter *writer, gpointer user_data, GError **error)
+{
+  Buffer *buffer = user_data;
+
+  return vcr_file_writer_write (buffer->data, buffer->length, writer, error);
+}
+
+gboolean
+vcr_file_write_atomic (const char *path,
+                       const char *data,
+                       gsize length,
+                       int mode,
+                       GError **error)
+{
+  Buffer buffer = { data, length };
+
+  return vcr_file_write_atomic_stream (path, mode, produce_buffer, &buffer, error);
 }
 
 void

@@ -18,6 +18,33 @@ gboolean vcr_file_write_atomic (const char *path,
                                 int mode,
                                 GError **error);
 
+/* The file being written by vcr_file_write_atomic_stream(). */
+typedef struct _VcrFileWriter VcrFileWriter;
+
+/* Appends @length bytes to the file of @writer (a VcrFileWriter *; the
+ * signature is lib's VcrSink, so a renderer can write straight to it).
+ * Short writes and EINTR are handled. */
+gboolean vcr_file_writer_write (const char *data,
+                                gsize length,
+                                gpointer writer,
+                                GError **error);
+
+/* Writes the new contents of the file; returns FALSE and sets @error to
+ * leave the file as it was. */
+typedef gboolean (*VcrFileProducer) (VcrFileWriter *writer,
+                                     gpointer user_data,
+                                     GError **error);
+
+/* As vcr_file_write_atomic(), with the bytes written by @producer in as
+ * many pieces as it likes, so they never need to be held whole. When
+ * anything fails (the producer included), @path is untouched and the
+ * temporary file removed. */
+gboolean vcr_file_write_atomic_stream (const char *path,
+                                       int mode,
+                                       VcrFileProducer producer,
+                                       gpointer user_data,
+                                       GError **error);
+
 /* Renames a file that failed validation to PATH.corrupt-TIMESTAMP, so that
  * it is kept for inspection but never read again. Logs what it did. */
 void vcr_file_move_aside (const char *path, const char *reason);

@@ -3,68 +3,58 @@
  * Rendering a config tree as text: the canonical config.boot form (byte for
  * byte what vyos1x-config's render_config plus vyos-1x's unescape_backslash
  * write), VyOS's compact JSON (with valid \u00XX escapes where VyOS writes
- * \ddd), and `set` command lines. Everything is written into one GString
- * sized up front from the tree's arena size.
+ * \ddd), and `set` command lines. The renderers append to a VcrOut
+ * (vcr-render-private.h); here it is a GString sized up front from the
+ * tree's arena size, in vcr-render-stream.c a chunk handed to a sink.
  */
 #define G_LOG_DOMAIN "vcr-render"
 
 #include <string.h>
 
 #include "vcr-error.h"
-#include "vcr-tree-private.h"
+#include "vcr-render-private.h"
 
-/* ---- output ----------------------------------------------------------- */
+/* ---- output --------------------------------------------------------- */
 
-/* GLib 2.74's g_string_append*() are not inlined; these are, and they are
- * most of the rendering time. The text is NUL-terminated by finish(). */
-static inline void
-out_len (GString *out, const char *str, gsize len)
-{
-  if (G_UNLIKELY (out->len + len >= out->allocated_len))
-    {
-      g_string_append_len (out, str, len);
-      return;
-    }
-  memcpy (out->str + out->len, str, len);
-  out->len += len;
-}
-
-static inline void
-out_str (GString *out, const char *str)
-{
-  out_len (out, str, strlen (str));
-}
-
-static inline void
-out_c (GString *out, char c)
-{
-  if (G_UNLIKELY (out->len + 1 >= out->allocated_len))
-    {
-      g_string_append_c (out, c);
-      return;
-    }
-  out->str[out->len++] = c;
-}
-
+/* GLib 2.74's g_string_append*() are not inlined; out_len() and out_c()
+ * are, and grow the string here only when it is full. */
 static void
-out_finish (GString *out)
+string_overflow (VcrOut *out, const char *str, gsize length)
 {
-  out->str[out->len] = '\0';
+  out->string->len = out->len;
+  g_string_append_len (out->string, str, length);
+  out->buf = out->string->str;
+  out->len = out->string->len;
+  out->cap = out->string->allocated_len - 1;
+}
+
+void
+vcr_out_init_string (VcrOut *out, GString *string)
+{
+  *out = (VcrOut) {
+    .buf = string->str,
+    .len = string->len,
+    .cap = string->allocated_len - 1,
+    .overflow = string_overflow,
+    .string = string,
+  };
+}
+
+GString *
+vcr_out_finish_string (VcrOut *out)
+{
+  out->string->len = out->len;
+  out->string->str[out->len] = '\0';
+  return out->string;
 }
 
 /* ---- escaping --------------------------------------------------------- */
-
-static gboolean
-needs_escape (guchar c)
-{
-  return c == '"' || c == '\\' || c < 32 || c == 127;
-}
 
 /* vyos1x-config Util.escape_string: \" \\ \n \t \r \b as two characters,
  * other control bytes as \ddd (decimal), bytes >= 128 unchanged. With
  * @json, the \ddd form becomes \u00XX so the JSON stays valid. */
 static void
-append_escaped (GString *out, const char *str, gboolean json)
+append_escaped (VcrOut *out, const char *str, gboolean json)
 {
   const char *p = str;
 
@@ -73,7 +63,7 @@ append_escaped (GString *out, const char *str, gboolean json)
       const char *start = p;
       guchar c;
 
-      while (*p != '\0' && !needs_escape ((guchar) *p))
+      while (*p != '\0' && !vcr_render_needs_escape ((guchar) *p))
         p++;
       out_len (out, start, p - start);
       if (*p == '\0')
@@ -88,17 +78,18 @@ append_escaped (GString *out, const char *str, gboolean json)
         case '\r': out_str (out, "\\r"); break;
         case '\b': out_str (out, "\\b"); break;
         default:
-          if (json)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_printf (out, "\\%03u", c);
+          {
+            char code[8];
+
+            out_len (out, code, g_snprintf (code, sizeof code, json ? "\\u%04x" : "\\%03u", c));
+          }
           break;
         }
     }
 }
 
 static void
-append_indent (GString *out, guint level)
+append_indent (VcrOut *out, guint level)
 {
   static const char spaces[] = "                                                                ";
 
@@ -113,10 +104,10 @@ append_indent (GString *out, guint level)
 
 /* ---- boot ------------------------------------------------------------- */
 
-static void render_boot_node (GString *out, const VcrNode *node, guint level);
+static void render_boot_node (VcrOut *out, const VcrNode *node, guint level);
 
 static void
-render_boot_comment (GString *out, const VcrNode *node, guint level)
+render_boot_comment (VcrOut *out, const VcrNode *node, guint level)
 {
   const char *comment = vcr_node_comment (node);
 
@@ -129,16 +120,16 @@ render_boot_comment (GString *out, const VcrNode *node, guint level)
 }
 
 static void
-render_boot_children (GString *out, const VcrNode *node, guint level)
+render_boot_children (VcrOut *out, const VcrNode *node, guint level)
 {
-  for (guint i = 0; i < node->n_children; i++)
+  for (guint i = 0; i < node->n_children && !out->failed; i++)
     render_boot_node (out, node->children[i], level);
 }
 
 /* A child of a tag node: `parent tag {` whatever it holds `}`. The tag
  * value is written bare, as VyOS does (even when it holds a space). */
 static void
-render_boot_tag_child (GString *out, const VcrNode *parent, const VcrNode *child, guint level)
+render_boot_tag_child (VcrOut *out, const VcrNode *parent, const VcrNode *child, guint level)
 {
   render_boot_comment (out, child, level);
   append_indent (out, level);
@@ -152,7 +143,7 @@ render_boot_tag_child (GString *out, const VcrNode *parent, const VcrNode *child
 }
 
 static void
-render_boot_node (GString *out, const VcrNode *node, guint level)
+render_boot_node (VcrOut *out, const VcrNode *node, guint level)
 {
   if (node->n_children > 0 && node->tag)
     {
@@ -193,7 +184,7 @@ render_boot_node (GString *out, const VcrNode *node, guint level)
 /* ---- json ------------------------------------------------------------- */
 
 static gboolean
-render_json_node (GString *out, const VcrNode *node, GError **error)
+render_json_node (VcrOut *out, const VcrNode *node, GError **error)
 {
   out_c (out, '"');
   append_escaped (out, node->name, TRUE);
@@ -239,7 +230,7 @@ render_json_node (GString *out, const VcrNode *node, GError **error)
 }
 
 static gboolean
-render_json (GString *out, const VcrNode *root, GError **error)
+render_json (VcrOut *out, const VcrNode *root, GError **error)
 {
   out_c (out, '{');
   for (guint i = 0; i < root->n_children; i++)
@@ -270,7 +261,7 @@ is_shell_safe (const char *word)
  * quote, reopen), which is how the VyOS shell reads it back. Other bytes are
  * written as they are. */
 static void
-append_single_quoted (GString *out, const char *word)
+append_single_quoted (VcrOut *out, const char *word)
 {
   out_c (out, '\'');
   for (const char *p = word; *p != '\0'; p++)
@@ -284,7 +275,7 @@ append_single_quoted (GString *out, const char *word)
 }
 
 static void
-append_path_word (GString *out, const char *word)
+append_path_word (VcrOut *out, const char *word)
 {
   out_c (out, ' ');
   if (is_shell_safe (word))
@@ -294,7 +285,7 @@ append_path_word (GString *out, const char *word)
 }
 
 static void
-render_commands_node (GString *out, GString *path, const VcrNode *node)
+render_commands_node (VcrOut *out, VcrOut *path, const VcrNode *node)
 {
   gsize path_len = path->len;
 
@@ -307,7 +298,7 @@ render_commands_node (GString *out, GString *path, const VcrNode *node)
   else if (node->n_values == 0)
     {
       out_str (out, "set");
-      out_len (out, path->str, path->len);
+      out_len (out, path->buf, path->len);
       out_c (out, '\n');
     }
   else
@@ -315,42 +306,52 @@ render_commands_node (GString *out, GString *path, const VcrNode *node)
       for (guint i = 0; i < node->n_values; i++)
         {
           out_str (out, "set");
-          out_len (out, path->str, path->len);
+          out_len (out, path->buf, path->len);
           out_c (out, ' ');
           append_single_quoted (out, node->values[i]);
           out_c (out, '\n');
         }
     }
-  g_string_truncate (path, path_len);
+  path->len = path_len;
 }
 
 /* ---- entry points ----------------------------------------------------- */
 
+void
+vcr_render_boot_nodes (VcrOut *out, const VcrTree *tree)
+{
+  render_boot_children (out, tree->root, 0);
+}
+
 static GString *
 render_boot (const VcrTree *tree)
 {
-  GString *out = g_string_sized_new (tree->arena.total + 64);
+  VcrOut out;
+  GString *text;
 
-  render_boot_children (out, tree->root, 0);
-  out_finish (out);
-  if (!tree->raw && memchr (out->str, '\\', out->len) != NULL)
+  vcr_out_init_string (&out, g_string_sized_new (tree->arena.total + 64));
+  vcr_render_boot_nodes (&out, tree);
+  text = vcr_out_finish_string (&out);
+  if (!tree->raw && memchr (text->str, '\\', text->len) != NULL)
     {
-      /* vyos-1x's to_string() runs unescape_backslash() over the text. */
-      GString *undone = vcr_replace_backslash (out->str, out->len, FALSE, NULL);
+      /* vyos-1x's to_string() runs unescape_backslash() over the text
+       * (vcr-render-stream.c does the same pass chunk by chunk). */
+      GString *undone = vcr_replace_backslash (text->str, text->len, FALSE, NULL);
 
       if (undone != NULL)
         {
-          g_string_free (out, TRUE);
-          out = undone;
+          g_string_free (text, TRUE);
+          text = undone;
         }
     }
-  return out;
+  return text;
 }
 
 char *
 vcr_tree_render (const VcrTree *tree, VcrFormat format, gsize *length, GError **error)
 {
-  g_autoptr(GString) out = NULL;
+  g_autoptr(GString) text = NULL;
+  VcrOut out;
 
   g_return_val_if_fail (tree != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -358,49 +359,54 @@ vcr_tree_render (const VcrTree *tree, VcrFormat format, gsize *length, GError **
   switch (format)
     {
     case VCR_FORMAT_BOOT:
-      out = render_boot (tree);
+      text = render_boot (tree);
       break;
     case VCR_FORMAT_JSON:
-      out = g_string_sized_new (tree->arena.total + 64);
-      if (!render_json (out, tree->root, error))
+      text = g_string_sized_new (tree->arena.total + 64);
+      vcr_out_init_string (&out, text);
+      if (!render_json (&out, tree->root, error))
         return NULL;
+      vcr_out_finish_string (&out);
       break;
     case VCR_FORMAT_COMMANDS:
       {
-        g_autoptr(GString) path = g_string_new ("");
+        g_autoptr(GString) path_text = g_string_new ("");
+        VcrOut path;
 
-        out = g_string_sized_new (tree->arena.total * 2 + 64);
+        text = g_string_sized_new (tree->arena.total * 2 + 64);
+        vcr_out_init_string (&out, text);
+        vcr_out_init_string (&path, path_text);
         for (guint i = 0; i < tree->root->n_children; i++)
-          render_commands_node (out, path, tree->root->children[i]);
+          render_commands_node (&out, &path, tree->root->children[i]);
+        vcr_out_finish_string (&out);
+        vcr_out_finish_string (&path);
       }
       break;
     default:
       g_set_error (error, VCR_ERROR, VCR_ERROR_FAILED, "unknown format %d", (int) format);
       return NULL;
     }
-  out_finish (out);
   if (length != NULL)
-    *length = out->len;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+    *length = text->len;
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 char *
 vcr_tree_to_file_contents (const VcrTree *tree, gsize *length)
 {
-  g_autoptr(GString) out = NULL;
+  g_autoptr(GString) text = NULL;
 
   g_return_val_if_fail (tree != NULL, NULL);
-  out = render_boot (tree);
+  text = render_boot (tree);
   if (tree->footer != NULL)
     {
       /* ConfigTree.to_string(): f'{config_string}\n{self.__version}' */
-      out_c (out, '\n');
-      out_str (out, tree->footer);
+      g_string_append_c (text, '\n');
+      g_string_append (text, tree->footer);
     }
-  out_finish (out);
   if (length != NULL)
-    *length = out->len;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+    *length = text->len;
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 /* ---- vyos-1x replace_backslash() -------------------------------------- */
@@ -428,7 +434,7 @@ backslash_match_end (const char *text, gsize length, gsize i)
 GString *
 vcr_replace_backslash (const char *text, gsize length, gboolean double_them, GArray *inserted)
 {
-  GString *out = NULL;
+  VcrOut out = { .failed = FALSE };
   gsize copied = 0;
   gsize i = 0;
 
@@ -447,36 +453,34 @@ vcr_replace_backslash (const char *text, gsize length, gboolean double_them, GAr
           i++;
           continue;
         }
-      if (out == NULL)
-        out = g_string_sized_new (length + length / 16 + 16);
-      out_len (out, text + copied, i - copied);
+      if (out.string == NULL)
+        vcr_out_init_string (&out, g_string_sized_new (length + length / 16 + 16));
+      out_len (&out, text + copied, i - copied);
       for (gsize k = i; k < end; k++)
         {
           if (text[k] != '\\')
-            out_c (out, text[k]);
+            out_c (&out, text[k]);
           else if (double_them)
             {
               if (inserted != NULL)
                 {
-                  gsize at = out->len + 1;
+                  gsize at = out.len + 1;
                   g_array_append_val (inserted, at);
                 }
-              out_len (out, "\\\\", 2);
+              out_len (&out, "\\\\", 2);
             }
           else
             {
               /* str.replace('\\\\', '\\'): pairs, left to right. */
-              out_c (out, '\\');
+              out_c (&out, '\\');
               if (k + 1 < end && text[k + 1] == '\\')
                 k++;
             }
         }
       copied = i = end;
     }
-  if (out != NULL)
-    {
-      out_len (out, text + copied, length - copied);
-      out_finish (out);
-    }
-  return out;
+  if (out.string == NULL)
+    return NULL;
+  out_len (&out, text + copied, length - copied);
+  return vcr_out_finish_string (&out);
 }

@@ -87,6 +87,28 @@ char *vcr_tree_render (const VcrTree *tree,
  * to_string() writes. */
 char *vcr_tree_to_file_contents (const VcrTree *tree, gsize *length);
 
+/* Takes the next @length bytes of a rendering; returns FALSE and sets
+ * @error to stop it. */
+typedef gboolean (*VcrSink) (const char *data,
+                             gsize length,
+                             gpointer user_data,
+                             GError **error);
+
+#define VCR_STREAM_CHUNK_SIZE (64 * 1024)
+
+/* The bytes of vcr_tree_to_file_contents(), handed to @sink in order in
+ * pieces of at most @chunk_size bytes (0: VCR_STREAM_CHUNK_SIZE), so that a
+ * big config is written without ever being held whole. When the sink
+ * fails, it is not called again and its error is returned. Text between a
+ * quote and its closing quote is held back while vyos-1x's
+ * unescape_backslash() may change it; that is a line, unless the rendering
+ * holds both a backslash and an odd quote (then up to the next quote). */
+gboolean vcr_tree_stream_file_contents (const VcrTree *tree,
+                                        gsize chunk_size,
+                                        VcrSink sink,
+                                        gpointer user_data,
+                                        GError **error);
+
 /* Nodes. All returned strings belong to the tree. */
 const char *vcr_node_get_name (const VcrNode *node);
 const char *vcr_node_get_comment (const VcrNode *node);   /* nullable */
