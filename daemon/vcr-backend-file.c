@@ -115,6 +115,7 @@ file_read_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
 }
 
 static char *file_get_stamp (VcrBackend *backend);
+static char *stamp_from_stat (const struct stat *st);
 
 /* Renders the tree straight into the temporary file, 64 KiB at a time: a
  * big config's text is never held whole (it would add to the peak RSS). */
@@ -135,6 +136,7 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   g_autofree char *old = NULL;
   gsize old_length = 0;
   const VcrTree *result = data->tree;
+  struct stat written;
   gint64 start;
 
   gboolean stale = data->base_stamp == NULL || g_strcmp0 (stamp, data->base_stamp) != 0;
@@ -163,7 +165,7 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     data->previous = g_bytes_new_take (g_steal_pointer (&old), old_length);
   start = g_get_monotonic_time ();
   if (!vcr_file_write_atomic_stream (self->path, file_mode (self->path), write_rendering,
-                                     (gpointer) result, &error))
+                                     (gpointer) result, &written, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -171,9 +173,11 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   g_debug ("Applied to %s: rendered and written in %.1f ms", self->path,
            (g_get_monotonic_time () - start) / 1000.0);
   /* The file is @tree now, unless @tree had to be grafted into a newer
-   * file; the caller may then keep @tree as the running config. */
+   * file; the caller may then keep @tree as the running config. The stamp
+   * is that of the file written (not a stat of the path afterwards, which
+   * could see another writer's file and let the cache hide it). */
   if (!stale)
-    data->written_stamp = file_get_stamp (VCR_BACKEND (self));
+    data->written_stamp = stamp_from_stat (&written);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -255,6 +259,14 @@ file_undo_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
 /* Inode, size and mtime in ns: any write through rename or in place
  * changes at least one. */
 static char *
+stamp_from_stat (const struct stat *st)
+{
+  return g_strdup_printf ("%lu:%lu:%lld:%lld.%09ld", (unsigned long) st->st_dev,
+                          (unsigned long) st->st_ino, (long long) st->st_size,
+                          (long long) st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+}
+
+static char *
 file_get_stamp (VcrBackend *backend)
 {
   VcrBackendFile *self = VCR_BACKEND_FILE (backend);
@@ -262,9 +274,7 @@ file_get_stamp (VcrBackend *backend)
 
   if (stat (self->path, &st) < 0)
     return NULL;
-  return g_strdup_printf ("%lu:%lu:%lld:%lld.%09ld", (unsigned long) st.st_dev,
-                          (unsigned long) st.st_ino, (long long) st.st_size,
-                          (long long) st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  return stamp_from_stat (&st);
 }
 
 static void

@@ -111,6 +111,7 @@ vcr_file_write_atomic_stream (const char *path,
                               int mode,
                               VcrFileProducer producer,
                               gpointer user_data,
+                              struct stat *written,
                               GError **error)
 {
   g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
@@ -129,6 +130,15 @@ vcr_file_write_atomic_stream (const char *path,
     {
       close (writer.fd);
       g_unlink (tmp);
+      return FALSE;
+    }
+  if (written != NULL && fstat (writer.fd, written) < 0)
+    {
+      int saved = errno;
+      close (writer.fd);
+      g_unlink (tmp);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot stat %s: %s", tmp, g_strerror (saved));
       return FALSE;
     }
   if (close (writer.fd) < 0 || g_rename (tmp, path) < 0)
@@ -164,7 +174,7 @@ vcr_file_write_atomic (const char *path,
 {
   Buffer buffer = { data, length };
 
-  return vcr_file_write_atomic_stream (path, mode, produce_buffer, &buffer, error);
+  return vcr_file_write_atomic_stream (path, mode, produce_buffer, &buffer, NULL, error);
 }
 
 void

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/stat.h>
 
 G_BEGIN_DECLS
 
@@ -38,11 +39,14 @@ typedef gboolean (*VcrFileProducer) (VcrFileWriter *writer,
 /* As vcr_file_write_atomic(), with the bytes written by @producer in as
  * many pieces as it likes, so they never need to be held whole. When
  * anything fails (the producer included), @path is untouched and the
- * temporary file removed. */
+ * temporary file removed. @written (nullable) gets the status of the file
+ * written, taken from its descriptor: what @path is unless someone else
+ * replaces it afterwards. */
 gboolean vcr_file_write_atomic_stream (const char *path,
                                        int mode,
                                        VcrFileProducer producer,
                                        gpointer user_data,
+                                       struct stat *written,
                                        GError **error);
 
 /* Renames a file that failed validation to PATH.corrupt-TIMESTAMP, so that

@@ -114,14 +114,23 @@ test_stream (Fixture *fixture, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) want = g_string_new (NULL);
   Producer producer = { .pieces = 20, .fail_after = G_MAXUINT };
+  struct stat written, now;
 
-  g_assert_true (vcr_file_write_atomic_stream (fixture->path, 0604, produce, &producer, &error));
+  g_assert_true (vcr_file_write_atomic_stream (fixture->path, 0604, produce, &producer,
+                                               &written, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < producer.pieces; i++)
     for (guint k = 0; k < 10000; k++)
       g_string_append_c (want, 'a' + i);
   assert_file (fixture->path, want->str, want->len, 0604);
   assert_only_target (fixture);
+  /* the status reported is the file's now at @path */
+  g_assert_cmpint (stat (fixture->path, &now), ==, 0);
+  g_assert_cmpuint (written.st_ino, ==, now.st_ino);
+  g_assert_cmpuint (written.st_dev, ==, now.st_dev);
+  g_assert_cmpint (written.st_size, ==, now.st_size);
+  g_assert_cmpint (written.st_mtim.tv_sec, ==, now.st_mtim.tv_sec);
+  g_assert_cmpint (written.st_mtim.tv_nsec, ==, now.st_mtim.tv_nsec);
 }
 
 static void
@@ -149,7 +158,7 @@ test_producer_fails (Fixture *fixture, gconstpointer data)
         Producer producer = { .pieces = 10, .fail_after = fail_after[i], .set_error = set_error };
 
         g_assert_false (vcr_file_write_atomic_stream (fixture->path, 0600, produce,
-                                                      &producer, &error));
+                                                      &producer, NULL, &error));
         if (set_error)
           {
             g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC);
@@ -169,7 +178,7 @@ test_no_folder (Fixture *fixture, gconstpointer data)
   g_autofree char *path = g_build_filename (fixture->dir, "missing", "config.boot", NULL);
   Producer producer = { .pieces = 2, .fail_after = G_MAXUINT };
 
-  g_assert_false (vcr_file_write_atomic_stream (path, 0600, produce, &producer, &error));
+  g_assert_false (vcr_file_write_atomic_stream (path, 0600, produce, &producer, NULL, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   assert_file (fixture->path, original, strlen (original), 0640);
   assert_only_target (fixture);
