@@ -26,9 +26,9 @@ struct _VcrDaemon {
   GHashTable *path_index;      /* path string → itself (owned by path_strings) */
   GPtrArray *path_strings;     /* of char*, sorted like settings->paths */
   GString *lookup_buffer;      /* reused by is_path_managed */
-  VcrTree *running;            /* cached running config, or NULL */
-  char *running_stamp;         /* the backend's stamp when it was read */
-  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
+  VcrTree *running;            /* cached running config without its replicated subtrees */
+  char *running_stamp;         /* the backend's stamp when it was read (nullable) */
+  GHashTable *running_digests; /* path → digest of its subtree in the running config */
   char *state;
   char *listen_address;
   GPtrArray *peers;            /* of VcrPeerStatus* */
@@ -361,14 +361,12 @@ format_address (const char *address, guint16 port)
 static gboolean
 paths_match (VcrDaemon *self, const VcrPeerAck *ack)
 {
-  if (self->running == NULL)
+  if (self->running_digests == NULL)
     return FALSE;
   for (guint i = 0; i < self->settings->paths->len; i++)
     {
-      const char *const *words = g_ptr_array_index (self->settings->paths, i);
       const char *path = g_ptr_array_index (self->path_strings, i);
-      g_autofree char *text = vcr_path_snapshot_text (self->running, words);
-      g_autofree char *digest = vcr_digest (text, strlen (text));
+      const char *digest = g_hash_table_lookup (self->running_digests, path);
       const char *wanted = ack == NULL ? vcr_state_get_reference_digest (self->store, path)
                                        : g_hash_table_lookup (ack->digests, path);
 
@@ -427,6 +425,10 @@ take_settings (VcrDaemon *self, VcrSettings *settings)
 {
   g_clear_pointer (&self->settings, vcr_settings_free);
   self->settings = settings;
+  /* the cached running config was pruned for the old replicate paths */
+  g_clear_pointer (&self->running, vcr_tree_free);
+  g_clear_pointer (&self->running_stamp, g_free);
+  g_clear_pointer (&self->running_digests, g_hash_table_unref);
   g_hash_table_remove_all (self->path_index);
   g_ptr_array_set_size (self->path_strings, 0);
   for (guint i = 0; i < settings->paths->len; i++)
@@ -445,15 +447,44 @@ take_settings (VcrDaemon *self, VcrSettings *settings)
 
 /* ---- Reload ----------------------------------------------------------- */
 
+/* Caches what CheckCommit, the status and the next snapshot need of the
+ * running config @tree (taken), read or written at @stamp (taken,
+ * nullable): the digest of each replicated subtree (from @digests, taken,
+ * nullable, or computed) and the rest of the tree, copied without those
+ * subtrees, which can be megabytes a router need not keep in memory. */
 static void
 cache_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests)
 {
+  g_autoptr(VcrTree) whole = tree;
+  g_autoptr(GHashTable) known = digests;
+  GPtrArray *paths;
+
   g_clear_pointer (&self->running, vcr_tree_free);
-  g_free (self->running_stamp);
+  g_clear_pointer (&self->running_stamp, g_free);
   g_clear_pointer (&self->running_digests, g_hash_table_unref);
-  self->running = tree;
+  if (self->settings == NULL)
+    {
+      g_free (stamp);
+      return;
+    }
+  paths = self->settings->paths;
   self->running_stamp = stamp;
-  self->running_digests = digests;
+  self->running_digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *path = g_ptr_array_index (self->path_strings, i);
+      const char *digest = known != NULL ? g_hash_table_lookup (known, path) : NULL;
+      char *computed = NULL;
+
+      if (digest == NULL)
+        {
+          g_autofree char *text = vcr_path_snapshot_text (whole, g_ptr_array_index (paths, i));
+          digest = computed = vcr_digest (text, strlen (text));
+        }
+      g_hash_table_insert (self->running_digests, g_strdup (path),
+                           computed != NULL ? computed : g_strdup (digest));
+    }
+  self->running = paths->len > 0 ? vcr_tree_copy_pruned (whole, paths) : g_steal_pointer (&whole);
 }
 
 VcrTree *
@@ -506,8 +537,8 @@ reload_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  cache_running (self, g_steal_pointer (&tree), g_strdup (g_task_get_task_data (task)), NULL);
   take_settings (self, g_steal_pointer (&settings));
+  cache_running (self, g_steal_pointer (&tree), g_strdup (g_task_get_task_data (task)), NULL);
   update_status (self);
   if (!vcr_replicator_start (self->replicator, &error))
     {
@@ -566,19 +597,19 @@ find_violations (VcrDaemon *self, const VcrTree *proposed)
       const char *const *words = g_ptr_array_index (self->settings->paths, i);
       const char *path = g_ptr_array_index (self->path_strings, i);
       const char *ref, *pending;
+      g_autofree char *text = vcr_path_snapshot_text (proposed, words);
+      g_autofree char *digest = vcr_digest (text, strlen (text));
       VcrViolation *v;
 
-      if (vcr_tree_subtree_equal (proposed, self->running, words))
+      /* Compared through digests: the cached running config keeps only
+       * the digests of its replicated subtrees. */
+      if (self->running_digests != NULL &&
+          g_strcmp0 (digest, g_hash_table_lookup (self->running_digests, path)) == 0)
         continue;
       ref = vcr_state_get_reference_digest (self->store, path);
       pending = self->pending != NULL ? g_hash_table_lookup (self->pending, path) : NULL;
-      if (ref != NULL || pending != NULL)
-        {
-          g_autofree char *text = vcr_path_snapshot_text (proposed, words);
-          g_autofree char *digest = vcr_digest (text, strlen (text));
-          if (g_strcmp0 (digest, ref) == 0 || g_strcmp0 (digest, pending) == 0)
-            continue;
-        }
+      if (g_strcmp0 (digest, ref) == 0 || g_strcmp0 (digest, pending) == 0)
+        continue;
       v = g_new0 (VcrViolation, 1);
       v->replicate_path = g_strdup (path);
       v->message = refusal_message (path);

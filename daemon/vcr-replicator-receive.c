@@ -212,6 +212,14 @@ undo_done (GObject *source, GAsyncResult *result, gpointer user_data)
       apply_failed (rx, why);
       return;
     }
+  if (rx->old == NULL)
+    {
+      g_autofree char *why = take_apply_error (source);
+      g_autofree char *both = g_strdup_printf ("%s; the old config cannot be put back: %s",
+                                               why, error->message);
+      apply_failed (rx, both);
+      return;
+    }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     g_warning ("Cannot undo the apply: %s; applying the old subtrees", error->message);
   vcr_backend_apply_async (backend, rx->old, settings->paths, NULL, FALSE, NULL,
@@ -363,29 +371,17 @@ keep_old_subtrees (Receive *rx, const VcrTree *running)
     vcr_tree_graft (rx->old, running, g_ptr_array_index (settings->paths, i));
 }
 
-/* Whether the cached running config (whose subtree digests are known, or
- * computed here and kept with it) holds the snapshot already. Equal digests
- * are equal texts, which parsed when they were applied: the snapshot's
- * texts need no parsing then. */
+/* Whether the cached running config already holds the snapshot, by the
+ * digests of its replicated subtrees. Equal digests are equal texts, which
+ * parsed when they were applied: the snapshot's texts need no parsing. */
 static gboolean
 cached_running_matches (Receive *rx)
 {
-  if (rx->running_digests == NULL)
-    rx->running_digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       const VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
-      const char *digest = g_hash_table_lookup (rx->running_digests, e->path);
 
-      if (digest == NULL)
-        {
-          g_auto(GStrv) words = vcr_path_parse (e->path, NULL);
-          g_autofree char *text = vcr_path_snapshot_text (rx->running, (const char *const *) words);
-
-          digest = vcr_digest (text, strlen (text));
-          g_hash_table_insert (rx->running_digests, g_strdup (e->path), (char *) digest);
-        }
-      if (!g_str_equal (digest, e->digest))
+      if (g_strcmp0 (g_hash_table_lookup (rx->running_digests, e->path), e->digest) != 0)
         return FALSE;
     }
   return TRUE;
@@ -580,11 +576,11 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
               finish_unchanged (rx);
               return;
             }
-          /* Only the rest of the running config is kept while the texts
-           * are parsed: the old subtrees go first. */
-          keep_old_subtrees (rx, rx->running);
-          rx->applied = vcr_tree_copy_pruned (rx->running, vcr_daemon_get_settings (self->daemon)->paths);
-          g_clear_pointer (&rx->running, vcr_tree_free);
+          /* The cache holds the rest of the running config, without the
+           * old subtrees: the snapshot's go in there. (No old subtrees for
+           * an undo either: the file backend, the one that caches, undoes
+           * byte for byte.) */
+          rx->applied = g_steal_pointer (&rx->running);
           g_clear_pointer (&rx->running_digests, g_hash_table_unref);
           receive_phase (rx, "running config taken from the cache");
         }
