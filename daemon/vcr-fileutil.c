@@ -106,13 +106,12 @@ fill_temporary (VcrFileWriter *writer, int mode, VcrFileProducer producer,
   return TRUE;
 }
 
-gboolean
-vcr_file_write_atomic_stream (const char *path,
-                              int mode,
-                              VcrFileProducer producer,
-                              gpointer user_data,
-                              struct stat *written,
-                              GError **error)
+/* A synced temporary file next to @path with what @producer writes (and
+ * its status in @written, nullable); its name, or NULL with @error and
+ * nothing left behind. */
+static char *
+create_temporary (const char *path, int mode, VcrFileProducer producer, gpointer user_data,
+                  struct stat *written, GError **error)
 {
   g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
   VcrFileWriter writer = { .path = tmp };
@@ -124,13 +123,13 @@ vcr_file_write_atomic_stream (const char *path,
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "Cannot create a temporary file next to %s: %s",
                    path, g_strerror (saved));
-      return FALSE;
+      return NULL;
     }
   if (!fill_temporary (&writer, mode, producer, user_data, error))
     {
       close (writer.fd);
       g_unlink (tmp);
-      return FALSE;
+      return NULL;
     }
   if (written != NULL && fstat (writer.fd, written) < 0)
     {
@@ -139,9 +138,23 @@ vcr_file_write_atomic_stream (const char *path,
       g_unlink (tmp);
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    "Cannot stat %s: %s", tmp, g_strerror (saved));
-      return FALSE;
+      return NULL;
     }
-  if (close (writer.fd) < 0 || g_rename (tmp, path) < 0)
+  if (close (writer.fd) < 0)
+    {
+      int saved = errno;
+      g_unlink (tmp);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "Cannot write %s: %s", tmp, g_strerror (saved));
+      return NULL;
+    }
+  return g_steal_pointer (&tmp);
+}
+
+gboolean
+vcr_file_replace (const char *tmp, const char *path, GError **error)
+{
+  if (g_rename (tmp, path) < 0)
     {
       int saved = errno;
       g_unlink (tmp);
@@ -150,6 +163,19 @@ vcr_file_write_atomic_stream (const char *path,
       return FALSE;
     }
   return fsync_dir (path, error);
+}
+
+gboolean
+vcr_file_write_atomic_stream (const char *path,
+                              int mode,
+                              VcrFileProducer producer,
+                              gpointer user_data,
+                              struct stat *written,
+                              GError **error)
+{
+  g_autofree char *tmp = create_temporary (path, mode, producer, user_data, written, error);
+
+  return tmp != NULL && vcr_file_replace (tmp, path, error);
 }
 
 typedef struct {
@@ -175,6 +201,18 @@ vcr_file_write_atomic (const char *path,
   Buffer buffer = { data, length };
 
   return vcr_file_write_atomic_stream (path, mode, produce_buffer, &buffer, NULL, error);
+}
+
+char *
+vcr_file_write_temporary (const char *path,
+                          const char *data,
+                          gsize length,
+                          int mode,
+                          GError **error)
+{
+  Buffer buffer = { data, length };
+
+  return create_temporary (path, mode, produce_buffer, &buffer, NULL, error);
 }
 
 void

@@ -49,6 +49,19 @@ gboolean vcr_file_write_atomic_stream (const char *path,
                                        struct stat *written,
                                        GError **error);
 
+/* vcr_file_write_atomic() in two steps, so that the slow one can run in
+ * a worker and the quick one where the order of events is decided: the
+ * data in a synced temporary file next to @path, whose name is returned
+ * (NULL with @error, and nothing left behind, on failure)... */
+char *vcr_file_write_temporary (const char *path,
+                                const char *data,
+                                gsize length,
+                                int mode,
+                                GError **error);
+/* ...then that file renamed over @path and the folder synced (@tmp is
+ * removed if the rename fails). */
+gboolean vcr_file_replace (const char *tmp, const char *path, GError **error);
+
 /* Renames a file that failed validation to PATH.corrupt-TIMESTAMP, so that
  * it is kept for inspection but never read again. Logs what it did. */
 void vcr_file_move_aside (const char *path, const char *reason);

@@ -33,6 +33,10 @@ typedef struct {
   VcrTree *running;         /* the running config: cached, or read alongside */
   GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
   GError *read_error;
+  VcrReferenceUpdate *references; /* the new reference copies, written alongside */
+  GError *apply_error;      /* the backend's apply failed */
+  GError *reference_error;  /* the reference copies could not be written */
+  guint writing;            /* the apply and the reference copies still being written */
   VcrTree *applied;         /* the running config without its replicated subtrees,
                              * then with the snapshot's: lent to the backend */
   char *written_stamp;      /* the backend's stamp of what it wrote */
@@ -62,6 +66,9 @@ receive_free (Receive *rx)
   g_clear_pointer (&rx->running_digests, g_hash_table_unref);
   g_clear_pointer (&rx->applied, vcr_tree_free);
   g_free (rx->written_stamp);
+  g_clear_pointer (&rx->references, vcr_reference_update_free);
+  g_clear_error (&rx->apply_error);
+  g_clear_error (&rx->reference_error);
   g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
   g_clear_pointer (&rx->trees, g_ptr_array_unref);
   g_clear_pointer (&rx->old, vcr_tree_free);
@@ -113,16 +120,19 @@ same_path_set (VcrReplicator *self, const VcrSnapshot *snapshot)
   return TRUE;
 }
 
-/* Records @snapshot as applied: reference copies and the applied epoch and
- * generation, written before the answer goes out. */
+/* Records @snapshot as applied: reference copies (already written to
+ * temporary files when @references is given) and the applied epoch and
+ * generation, saved before the answer goes out. */
 static gboolean
-record_applied (VcrReplicator *self, const VcrSnapshot *snapshot, GError **error)
+record_applied (VcrReplicator *self, const VcrSnapshot *snapshot,
+                VcrReferenceUpdate *references, GError **error)
 {
   VcrState *store = vcr_daemon_get_state_store (self->daemon);
 
   /* the reference takes over from the pending one here */
   vcr_daemon_set_pending_reference (self->daemon, NULL);
-  if (!vcr_state_set_references (store, snapshot, error))
+  if (references != NULL ? !vcr_state_commit_references (store, references, error)
+                         : !vcr_state_set_references (store, snapshot, error))
     return FALSE;
   vcr_state_set_applied (store, snapshot->epoch, snapshot->generation);
   return vcr_state_save (store, error);
@@ -135,7 +145,9 @@ applied_successfully (Receive *rx)
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) paths = vcr_replicator_replicate_paths (self);
 
-  if (!record_applied (self, rx->snapshot, &error))
+  if (rx->reference_error != NULL)
+    g_warning ("Applied, but cannot record it: %s", rx->reference_error->message);
+  else if (!record_applied (self, rx->snapshot, rx->references, &error))
     g_warning ("Applied, but cannot record it: %s", error->message);
   receive_phase (rx, "recorded");
   /* What was written is the running config now: the next snapshot (and
@@ -320,16 +332,18 @@ has_apply_command (VcrReplicator *self)
   return options->apply_command != NULL && *options->apply_command != '\0';
 }
 
+/* The config is applied and the reference copies are written, or one of
+ * them failed: on to the --apply-command, or to the answer. */
 static void
-backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
+write_done (Receive *rx)
 {
-  Receive *rx = user_data;
   const VcrDaemonOptions *options = vcr_daemon_get_options (rx->self->daemon);
-  g_autoptr(GError) error = NULL;
 
-  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, &rx->written_stamp, &error))
+  if (--rx->writing > 0)
+    return;
+  if (rx->apply_error != NULL)
     {
-      apply_failed (rx, error->message);
+      apply_failed (rx, rx->apply_error->message);
       return;
     }
   receive_phase (rx, "written");
@@ -337,6 +351,54 @@ backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
     run_apply_command (rx, options->apply_command);
   else
     applied_successfully (rx);
+}
+
+static void
+backend_apply_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+
+  vcr_backend_apply_finish (VCR_BACKEND (source), result, &rx->written_stamp, &rx->apply_error);
+  write_done (rx);
+}
+
+static void
+references_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (vcr_reference_update_write (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+references_written (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Receive *rx = user_data;
+
+  g_task_propagate_boolean (G_TASK (result), &rx->reference_error);
+  write_done (rx);
+}
+
+/* Writes the new config through the backend and, alongside, the new
+ * reference copies (put in place only once the config is applied). */
+static void
+write_snapshot (Receive *rx)
+{
+  VcrReplicator *self = rx->self;
+  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, references_written, rx);
+
+  rx->references = vcr_state_prepare_references (vcr_daemon_get_state_store (self->daemon),
+                                                 rx->snapshot);
+  rx->writing = 2;
+  g_task_set_task_data (task, rx->references, NULL);
+  g_task_run_in_thread (task, references_thread);
+  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), rx->applied,
+                           settings->paths, rx->stamp, has_apply_command (self), NULL,
+                           backend_apply_done, rx);
 }
 
 /* Nothing differs: answered "unchanged", nothing written. */
@@ -349,7 +411,7 @@ finish_unchanged (Receive *rx)
   /* The reference may still lag (a restart between the write and the
    * record), so record it. */
   self->applying = FALSE;
-  if (!record_applied (self, rx->snapshot, &record_error))
+  if (!record_applied (self, rx->snapshot, NULL, &record_error))
     g_warning ("Cannot record the snapshot: %s, ignoring", record_error->message);
   if (self->peers->len > 0)
     vcr_replicator_peer_succeeded (self, g_ptr_array_index (self->peers, 0));
@@ -439,9 +501,7 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
     }
   receive_phase (rx, "compared and grafted");
   vcr_daemon_set_pending_reference (self->daemon, rx->digests);
-  vcr_backend_apply_async (vcr_daemon_get_backend (self->daemon), rx->applied,
-                           settings->paths, rx->stamp, has_apply_command (self), NULL,
-                           backend_apply_done, rx);
+  write_snapshot (rx);
 }
 
 /* Both halves are back: the remaining rules of SPEC §7 in their order

@@ -655,26 +655,102 @@ vcr_state_get_reference_digest (VcrState *self, const char *path)
   return digest;
 }
 
-gboolean
-vcr_state_set_references (VcrState *self, const VcrSnapshot *snapshot, GError **error)
+typedef struct {
+  char *path;               /* the replicate path */
+  char *file;               /* its reference copy */
+  const char *text;         /* the snapshot's, borrowed */
+  char *digest;
+  char *tmp;                /* the copy written, not yet in place */
+} ReferenceCopy;
+
+struct _VcrReferenceUpdate {
+  GPtrArray *copies;        /* of ReferenceCopy* */
+};
+
+static void
+reference_copy_free (ReferenceCopy *copy)
 {
+  if (copy->tmp != NULL)
+    g_unlink (copy->tmp);
+  g_free (copy->path);
+  g_free (copy->file);
+  g_free (copy->digest);
+  g_free (copy->tmp);
+  g_free (copy);
+}
+
+void
+vcr_reference_update_free (VcrReferenceUpdate *update)
+{
+  g_ptr_array_unref (update->copies);
+  g_free (update);
+}
+
+VcrReferenceUpdate *
+vcr_state_prepare_references (VcrState *self, const VcrSnapshot *snapshot)
+{
+  VcrReferenceUpdate *update = g_new0 (VcrReferenceUpdate, 1);
+
+  update->copies = g_ptr_array_new_with_free_func ((GDestroyNotify) reference_copy_free);
   for (guint i = 0; i < snapshot->entries->len; i++)
     {
       const VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
-      g_autofree char *file = NULL;
+      ReferenceCopy *copy;
 
       if (g_strcmp0 (vcr_state_get_reference_digest (self, e->path), e->digest) == 0)
         continue;
-      file = reference_file (self, e->path);
-      if (!vcr_file_write_atomic (file, e->config, strlen (e->config), 0600, error))
+      copy = g_new0 (ReferenceCopy, 1);
+      copy->path = g_strdup (e->path);
+      copy->file = reference_file (self, e->path);
+      copy->text = e->config;
+      copy->digest = g_strdup (e->digest);
+      g_ptr_array_add (update->copies, copy);
+    }
+  return update;
+}
+
+gboolean
+vcr_reference_update_write (VcrReferenceUpdate *update, GError **error)
+{
+  for (guint i = 0; i < update->copies->len; i++)
+    {
+      ReferenceCopy *copy = g_ptr_array_index (update->copies, i);
+
+      copy->tmp = vcr_file_write_temporary (copy->file, copy->text, strlen (copy->text),
+                                            0600, error);
+      if (copy->tmp == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+vcr_state_commit_references (VcrState *self, VcrReferenceUpdate *update, GError **error)
+{
+  for (guint i = 0; i < update->copies->len; i++)
+    {
+      ReferenceCopy *copy = g_ptr_array_index (update->copies, i);
+      g_autofree char *tmp = g_steal_pointer (&copy->tmp);
+
+      g_return_val_if_fail (tmp != NULL, FALSE);
+      if (!vcr_file_replace (tmp, copy->file, error))
         {
           /* What is on disk is now a mix: read it again when asked. */
           g_hash_table_remove_all (self->references);
           return FALSE;
         }
-      g_hash_table_insert (self->references, g_strdup (e->path), g_strdup (e->digest));
+      g_hash_table_insert (self->references, g_strdup (copy->path), g_strdup (copy->digest));
     }
   return TRUE;
+}
+
+gboolean
+vcr_state_set_references (VcrState *self, const VcrSnapshot *snapshot, GError **error)
+{
+  g_autoptr(VcrReferenceUpdate) update = vcr_state_prepare_references (self, snapshot);
+
+  return vcr_reference_update_write (update, error) &&
+         vcr_state_commit_references (self, update, error);
 }
 
 void

@@ -97,6 +97,21 @@ const char *vcr_state_get_reference_digest (VcrState *self, const char *path);
  * digest is not written again. */
 gboolean vcr_state_set_references (VcrState *self, const VcrSnapshot *snapshot,
                                    GError **error);
+
+/* The same in three steps, so that the copies (megabytes) are written in a
+ * worker while the config is, and put in place only once it is applied:
+ * prepare (main thread: which copies differ), write (any thread: synced
+ * temporary files; touches no state; @snapshot must outlive it), commit
+ * (main thread: renames, then the digests are the reference). Freeing an
+ * update removes the temporary files it did not commit. */
+typedef struct _VcrReferenceUpdate VcrReferenceUpdate;
+VcrReferenceUpdate *vcr_state_prepare_references (VcrState *self,
+                                                  const VcrSnapshot *snapshot);
+gboolean vcr_reference_update_write (VcrReferenceUpdate *update, GError **error);
+gboolean vcr_state_commit_references (VcrState *self, VcrReferenceUpdate *update,
+                                      GError **error);
+void vcr_reference_update_free (VcrReferenceUpdate *update);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrReferenceUpdate, vcr_reference_update_free)
 /* Forgets every reference copy (files removed): used when the replicate
  * paths or the mode change. */
 void vcr_state_clear_references (VcrState *self);

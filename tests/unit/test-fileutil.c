@@ -133,6 +133,36 @@ test_stream (Fixture *fixture, gconstpointer data)
   g_assert_cmpint (written.st_mtim.tv_nsec, ==, now.st_mtim.tv_nsec);
 }
 
+/* In two steps: the target stays as it was until the temporary file is
+ * put in place; a failed rename removes the temporary file. */
+static void
+test_two_steps (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char text[] = "new contents\n";
+  g_autofree char *tmp = vcr_file_write_temporary (fixture->path, text, strlen (text),
+                                                   0600, &error);
+  g_autofree char *nowhere = NULL;
+  g_autofree char *tmp2 = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (tmp);
+  g_assert_true (g_str_has_prefix (tmp, fixture->path));
+  assert_file (fixture->path, original, strlen (original), 0640);
+  assert_file (tmp, text, strlen (text), 0600);
+  g_assert_true (vcr_file_replace (tmp, fixture->path, &error));
+  g_assert_no_error (error);
+  assert_file (fixture->path, text, strlen (text), 0600);
+  assert_only_target (fixture);
+
+  tmp2 = vcr_file_write_temporary (fixture->path, text, strlen (text), 0600, &error);
+  g_assert_no_error (error);
+  nowhere = g_build_filename (fixture->dir, "missing", "config.boot", NULL);
+  g_assert_false (vcr_file_replace (tmp2, nowhere, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  assert_only_target (fixture);
+}
+
 static void
 test_buffer (Fixture *fixture, gconstpointer data)
 {
@@ -189,6 +219,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/fileutil/atomic/stream", Fixture, NULL, fixture_set_up, test_stream,
+              fixture_tear_down);
+  g_test_add ("/fileutil/atomic/two-steps", Fixture, NULL, fixture_set_up, test_two_steps,
               fixture_tear_down);
   g_test_add ("/fileutil/atomic/buffer", Fixture, NULL, fixture_set_up, test_buffer,
               fixture_tear_down);
