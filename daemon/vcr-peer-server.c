@@ -12,6 +12,7 @@
 
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "vcr-auth.h"
 #include "vcr-error.h"
@@ -30,9 +31,79 @@ struct _VcrPeerServer {
 
 G_DEFINE_TYPE (VcrPeerServer, vcr_peer_server, G_TYPE_OBJECT)
 
+/* A request body, kept by us so that its size stays bounded. One of a
+ * megabyte or more (a snapshot), whose size Content-Length gave, gets
+ * pages of its own, back to the kernel as soon as it is parsed: from the
+ * malloc heap it would leave a hole the parsed snapshot does not fit, and
+ * a replica's peak memory would grow by its size on every push after the
+ * first. */
+typedef struct {
+  guint8 *data;
+  gsize len;
+  gsize cap;
+  gboolean mapped;
+} Body;
+
+#define BODY_MAP_MIN (1024 * 1024)
+
+static void
+body_clear (Body *body)
+{
+  if (body->mapped)
+    munmap (body->data, body->cap);
+  else
+    g_free (body->data);
+  *body = (Body) { NULL, 0, 0, FALSE };
+}
+
+/* Room for @expected bytes (0: unknown, grown as it comes). */
+static void
+body_init (Body *body, gsize expected)
+{
+  *body = (Body) { NULL, 0, 0, FALSE };
+  if (expected >= BODY_MAP_MIN)
+    {
+      void *pages = mmap (NULL, expected, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (pages != MAP_FAILED)
+        {
+          body->data = pages;
+          body->cap = expected;
+          body->mapped = TRUE;
+          return;
+        }
+    }
+  body->cap = MAX (expected, 1);
+  body->data = g_malloc (body->cap);
+}
+
+static void
+body_append (Body *body, const guint8 *data, gsize size)
+{
+  if (size > body->cap - body->len)
+    {
+      gsize cap = MAX (body->len + size, body->cap * 2);
+
+      if (body->mapped)
+        {
+          /* more than Content-Length said: libsoup does not let it happen */
+          guint8 *heap = g_malloc (cap);
+          memcpy (heap, body->data, body->len);
+          munmap (body->data, body->cap);
+          body->data = heap;
+          body->mapped = FALSE;
+        }
+      else
+        body->data = g_realloc (body->data, cap);
+      body->cap = cap;
+    }
+  memcpy (body->data + body->len, data, size);
+  body->len += size;
+}
+
 /* Per-message state, attached to the SoupServerMessage. */
 typedef struct {
-  GByteArray *body;
+  Body body;
   gboolean too_large;
   VcrPeerReply *reply;   /* while the handler holds the message */
 } RequestState;
@@ -52,7 +123,7 @@ request_state_free (gpointer data)
 {
   RequestState *state = data;
 
-  g_byte_array_unref (state->body);
+  body_clear (&state->body);
   g_free (state);
 }
 
@@ -210,14 +281,14 @@ got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
 
   if (state == NULL || state->too_large)
     return;
-  if (size > self->body_limit - state->body->len)
+  if (size > self->body_limit - state->body.len)
     {
       /* keep nothing more; the handler answers 413 */
       state->too_large = TRUE;
-      g_byte_array_set_size (state->body, 0);
+      body_clear (&state->body);
       return;
     }
-  g_byte_array_append (state->body, g_bytes_get_data (chunk, NULL), size);
+  body_append (&state->body, g_bytes_get_data (chunk, NULL), size);
 }
 
 static void
@@ -241,10 +312,9 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   /* we keep the body ourselves so that its size stays bounded; sized from
    * Content-Length (checked above), it is never copied while it grows */
   state = g_new0 (RequestState, 1);
-  if (soup_message_headers_get_encoding (req) == SOUP_ENCODING_CONTENT_LENGTH)
-    state->body = g_byte_array_sized_new ((guint) soup_message_headers_get_content_length (req));
-  else
-    state->body = g_byte_array_new ();
+  body_init (&state->body,
+             soup_message_headers_get_encoding (req) == SOUP_ENCODING_CONTENT_LENGTH
+               ? (gsize) soup_message_headers_get_content_length (req) : 0);
   g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
@@ -266,14 +336,14 @@ dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
                      "unsupported-media-type", "the body must be application/json");
       return;
     }
-  snapshot = vcr_snapshot_from_json ((const char *) state->body->data,
-                                     state->body->len, &error);
+  snapshot = vcr_snapshot_from_json ((const char *) state->body.data,
+                                     state->body.len, &error);
   /* The snapshot holds all it needs: the body (megabytes) goes now rather
    * than with the message, after the apply. */
-  g_debug ("POST /v1/snapshot: %u bytes checked and parsed in %.1f ms", state->body->len,
+  g_debug ("POST /v1/snapshot: %" G_GSIZE_FORMAT " bytes checked and parsed in %.1f ms",
+           state->body.len,
            (g_get_monotonic_time () - start) / 1000.0);
-  g_byte_array_unref (state->body);
-  state->body = g_byte_array_new ();
+  body_clear (&state->body);
   if (snapshot == NULL)
     {
       respond_error (msg, self->key, nonce, SOUP_STATUS_BAD_REQUEST,
@@ -320,7 +390,7 @@ route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
       dispatch_post_snapshot (self, msg, state, nonce);
       return;
     }
-  if (state->body->len > 0)
+  if (state->body.len > 0)
     {
       respond_error (msg, self->key, nonce, SOUP_STATUS_BAD_REQUEST,
                      "bad-request", "a GET request has no body");
@@ -354,7 +424,7 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   if (!vcr_auth_verify_request (self->key, self->nonces,
                                 soup_message_headers_get_one (req, "Authorization"),
                                 soup_server_message_get_method (msg), path,
-                                state->body->data, state->body->len, now,
+                                state->body.data, state->body.len, now,
                                 &auth, &error))
     {
       VcrAuthHeader busy;
