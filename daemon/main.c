@@ -11,9 +11,6 @@
 
 #include <glib-unix.h>
 #include <locale.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
@@ -21,6 +18,7 @@
 #include "vcr-bus-source.h"
 #include "vcr-daemon.h"
 #include "vcr-log.h"
+#include "vcr-memory.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -231,14 +229,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
 
   setlocale (LC_ALL, "");
-#ifdef __GLIBC__
-  /* One malloc arena for every thread. The snapshot texts are parsed in
-   * GLib's worker threads, and glibc never gives the top of a worker
-   * thread's arena back to the kernel, not even through malloc_trim(): a
-   * replica kept ~8 MB of freed snapshot tree for good. The threads seldom
-   * allocate at the same time, so sharing costs nothing measurable. */
-  mallopt (M_ARENA_MAX, 1);
-#endif
+  vcr_memory_init ();
   if (!parse_options (&argc, &argv, &options, &error))
     {
       g_printerr ("%s\n", error->message);
@@ -275,6 +266,7 @@ main (int argc, char **argv)
   if (app.bus != NULL)
     sd_bus_flush_close_unref (app.bus);
   g_object_unref (app.daemon);
+  vcr_memory_shutdown ();
   g_main_loop_unref (app.loop);
   return app.exit_code;
 }

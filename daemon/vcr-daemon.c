@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "vcr-daemon.h"
+#include "vcr-memory.h"
 #include "vcr-error.h"
 #include "vcr-path.h"
 #include "vcr-replicator.h"
@@ -623,6 +624,8 @@ finish_check (VcrDaemon *self, GTask *task)
 {
   const VcrTree *proposed = g_task_get_task_data (task);
   g_autoptr(GPtrArray) violations = find_violations (self, proposed);
+
+  vcr_memory_release_later ();   /* the proposed config is megabytes, freed soon */
 
   if (violations->len > 0)
     {

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "vcr-error.h"
+#include "vcr-memory.h"
 #include "vcr-path.h"
 #include "vcr-peer-client.h"
 #include "vcr-peer-server.h"
@@ -67,12 +68,7 @@ struct _VcrReplicator {
 
   gboolean applying;
   guint verify_source;
-  guint trim_source;        /* the memory release after a burst of work */
 };
-
-/* Gives the memory of a push or an apply back to the kernel once the
- * daemon has been quiet for a moment. */
-void vcr_replicator_release_memory_later (VcrReplicator *self);
 
 /* Reads the running config, then calls @done with it (transfer full: the
  * callee frees it) or with NULL and an error. */

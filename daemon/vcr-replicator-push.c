@@ -216,7 +216,7 @@ push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpoi
     g_debug ("Push: snapshot built and serialized in %.1f ms",
              (g_get_monotonic_time () - start) / 1000.0);
   }
-  vcr_replicator_release_memory_later (self);
+  vcr_memory_release_later ();
   self->push_outstanding = self->peers->len;
   /* A Push supersedes every retry: each replica gets the newest snapshot. */
   for (guint i = 0; i < self->peers->len; i++)

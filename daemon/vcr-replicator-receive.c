@@ -77,7 +77,7 @@ receive_free (Receive *rx)
   g_clear_error (&rx->parse_error);
   g_clear_error (&rx->read_error);
   g_clear_handle_id (&rx->timeout_source, g_source_remove);
-  vcr_replicator_release_memory_later (rx->self);
+  vcr_memory_release_later ();
   g_object_unref (rx->self);
   g_free (rx);
 }

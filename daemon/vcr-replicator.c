@@ -11,9 +11,6 @@
 #define G_LOG_DOMAIN "vcr-replicator"
 
 #include <string.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "vcr-replicator-private.h"
 
@@ -421,35 +418,6 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
   return TRUE;
 }
 
-/* ---- Memory ------------------------------------------------------------ */
-
-#define TRIM_DELAY_S 2
-
-static gboolean
-release_memory (gpointer user_data)
-{
-  VcrReplicator *self = user_data;
-
-  self->trim_source = 0;
-#ifdef __GLIBC__
-  /* A snapshot of 10,000 rules passes through megabytes of buffers and
-   * trees, some freed in worker threads' arenas. glibc keeps freed heap
-   * pages mapped, so without this a replica would stay at the peak of its
-   * biggest apply for good (80 MB after ten pushes of 5 MB). */
-  malloc_trim (0);
-#endif
-  return G_SOURCE_REMOVE;
-}
-
-void
-vcr_replicator_release_memory_later (VcrReplicator *self)
-{
-  /* Not after every push of a burst: pages given back are faulted in
-   * again by the next one. */
-  g_clear_handle_id (&self->trim_source, g_source_remove);
-  self->trim_source = g_timeout_add_seconds (TRIM_DELAY_S, release_memory, self);
-}
-
 /* Cancels what runs for the old settings; callers of a running Push or
  * Pull get an error rather than a result for settings that are gone. */
 static void
@@ -540,7 +508,6 @@ vcr_replicator_finalize (GObject *object)
 {
   VcrReplicator *self = VCR_REPLICATOR (object);
 
-  g_clear_handle_id (&self->trim_source, g_source_remove);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->push_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->push_results, g_ptr_array_unref);

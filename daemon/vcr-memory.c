@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The malloc settings and the delayed release (see vcr-memory.h). Only
+ * glibc is tuned; elsewhere both calls do nothing.
+ */
+#define G_LOG_DOMAIN "vcr-memory"
+
+#include "config.h"
+
+#include "vcr-memory.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#define RELEASE_DELAY_S 2
+/* Above any buffer the daemon allocates from malloc (a request body of a
+ * megabyte or more is mapped by the peer server itself). */
+#define HEAP_KEEP (64 * 1024 * 1024)
+
+static guint release_source;
+
+void
+vcr_memory_init (void)
+{
+#ifdef __GLIBC__
+  /* One arena for every thread: the snapshot texts are parsed in GLib's
+   * worker threads, and glibc never gives the top of a worker thread's
+   * arena back, not even through malloc_trim() (a replica kept ~8 MB of a
+   * freed snapshot tree). The threads seldom allocate at the same time. */
+  mallopt (M_ARENA_MAX, 1);
+  /* Big blocks from the heap, which is not trimmed on every free: mapping
+   * and trimming at each push or commit check faulted the same pages in
+   * again every time (CheckCommit of a 1.2 MB config took 4× as long). */
+  mallopt (M_MMAP_THRESHOLD, HEAP_KEEP);
+  mallopt (M_TRIM_THRESHOLD, HEAP_KEEP);
+#endif
+}
+
+static gboolean
+release_now (gpointer user_data)
+{
+  release_source = 0;
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
+void
+vcr_memory_release_later (void)
+{
+  g_clear_handle_id (&release_source, g_source_remove);
+  release_source = g_timeout_add_seconds (RELEASE_DELAY_S, release_now, NULL);
+}
+
+void
+vcr_memory_shutdown (void)
+{
+  g_clear_handle_id (&release_source, g_source_remove);
+}
