@@ -43,7 +43,7 @@ start_bus
 for i in $(seq 0 999); do echo "            path \"firewall name WAN$i\""; done > "$TMP/paths"
 { echo 'high-availability {'; settings "$TMP/paths"; echo '}'; } > "$TMP/config.boot"
 start_daemon
-sleep 1
+sleep 3
 echo "== idle daemon, 1,000 replicate paths"
 memory_figures
 echo "== IsPathManaged vs Ping (20,000 each)"
@@ -58,7 +58,7 @@ settings "$TMP/paths" > "$TMP/settings"
 sed -e "/^high-availability {/r $TMP/settings" "$BIG" > "$TMP/config.boot"
 chmod 644 "$TMP/config.boot"
 start_daemon
-sleep 1
+sleep 3   # the memory of the first read goes back 2 s after it
 echo "== idle daemon, firewall-big loaded"
 memory_figures
 echo "== CheckCommit of firewall-big"

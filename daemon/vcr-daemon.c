@@ -521,6 +521,7 @@ reload_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(VcrTree) tree = vcr_backend_read_finish (self->backend, result, &error);
   g_autoptr(VcrSettings) settings = NULL;
 
+  vcr_memory_release_later ();   /* what parsing the whole config took */
   if (tree == NULL)
     {
       g_warning ("Cannot read the config: %s; keeping the previous settings",
