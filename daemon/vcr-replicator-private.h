@@ -52,7 +52,8 @@ struct _VcrReplicator {
   VcrPeerClient *client;
   char *origin;
   GPtrArray *peers;         /* of Peer*, in the order of the settings */
-  VcrSnapshot *snapshot;    /* primary: the newest snapshot built */
+  VcrSnapshot *snapshot;    /* primary: the newest snapshot built (its texts
+                             * dropped once serialized: digests only) */
   GBytes *snapshot_json;    /* its serialization, made once for all replicas */
 
   GPtrArray *push_waiters;  /* of GTask*: one running Push, joined */

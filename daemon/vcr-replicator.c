@@ -304,7 +304,13 @@ vcr_replicator_snapshot_json (VcrReplicator *self)
     {
       gsize len = 0;
       char *json = vcr_snapshot_to_json (self->snapshot, &len);
+
       self->snapshot_json = g_bytes_new_take (json, len);
+      /* From now on only the JSON is sent, and only the digests are
+       * compared: the texts (megabytes) need not be kept twice. */
+      for (guint i = 0; i < self->snapshot->entries->len; i++)
+        g_clear_pointer (&((VcrSnapshotEntry *) g_ptr_array_index (self->snapshot->entries, i))->config,
+                         g_free);
     }
   return self->snapshot_json;
 }
