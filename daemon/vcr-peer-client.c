@@ -422,8 +422,12 @@ vcr_peer_client_class_init (VcrPeerClientClass *klass)
 static void
 vcr_peer_client_init (VcrPeerClient *self)
 {
+  /* libsoup allows 10 connections in all by default: a primary pushing to
+   * 16 replicas "concurrently" sent to 10 and queued the other 6 behind
+   * them. Each replica is a host of its own. */
   self->session = soup_session_new_with_options ("user-agent", PACKAGE_NAME "/" PACKAGE_VERSION,
                                                  "timeout", VCR_PEER_CLIENT_DEFAULT_TIMEOUT,
+                                                 "max-conns", VCR_PEER_CLIENT_MAX_CONNS,
                                                  NULL);
   /* peers are on the routers' own networks: never through a proxy */
   soup_session_set_proxy_resolver (self->session, NULL);

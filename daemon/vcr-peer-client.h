@@ -20,6 +20,8 @@
 G_BEGIN_DECLS
 
 #define VCR_PEER_CLIENT_DEFAULT_TIMEOUT 10   /* seconds: connect and each I/O */
+/* Connections open at once, over all peers (libsoup's default is 10). */
+#define VCR_PEER_CLIENT_MAX_CONNS 256
 
 #define VCR_TYPE_PEER_CLIENT (vcr_peer_client_get_type ())
 G_DECLARE_FINAL_TYPE (VcrPeerClient, vcr_peer_client, VCR, PEER_CLIENT, GObject)

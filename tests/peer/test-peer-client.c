@@ -347,6 +347,91 @@ test_client_response_too_big (void)
   run_raw ("good", 16, "response body over 16 bytes");
 }
 
+/* A replica that answers no snapshot until all N_PEERS have one in hand:
+ * only a client that really sends to every peer at once gets answers
+ * (libsoup's own default, 10 connections in all, would hang here). */
+#define N_PEERS 16
+
+typedef struct {
+  GPtrArray *held;          /* of VcrPeerReply*: the requests waiting */
+  guint answered;
+} Gate;
+
+static void
+gate_post (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data)
+{
+  Gate *gate = user_data;
+
+  vcr_snapshot_free (snapshot);
+  g_ptr_array_add (gate->held, reply);
+  if (gate->held->len < N_PEERS)
+    return;
+  for (guint i = 0; i < gate->held->len; i++)
+    {
+      gsize len;
+      char *json = vcr_post_result_to_json (TRUE, 1, &len);
+
+      vcr_peer_reply_json (g_ptr_array_index (gate->held, i), json, len);
+    }
+  g_ptr_array_set_size (gate->held, 0);
+}
+
+static const VcrPeerHandler gate_handler = { gate_post, fake_get_snapshot, fake_get_digests };
+
+static void
+count_answer (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Gate *gate = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (vcr_peer_client_post_snapshot_finish (VCR_PEER_CLIENT (source), result,
+                                                       NULL, NULL, &error));
+  g_assert_no_error (error);
+  gate->answered++;
+}
+
+static gboolean
+flag_timeout (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_client_many_peers_at_once (void)
+{
+  Gate gate = { g_ptr_array_new (), 0 };
+  g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(VcrPeerClient) client = vcr_peer_client_new (SECRET);
+  g_autoptr(VcrSnapshot) post = vcr_snapshot_new ("me", EPOCH, 1);
+  gboolean timed_out = FALSE;
+  guint timeout;
+
+  vcr_snapshot_add (post, "firewall name WAN", "firewall {\n}\n", NULL);
+  for (guint i = 0; i < N_PEERS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *address = NULL;
+      g_autofree char *host = NULL;
+      VcrPeerServer *server = vcr_peer_server_new (SECRET, &gate_handler, &gate);
+      guint16 port;
+
+      g_ptr_array_add (servers, server);
+      g_assert_true (vcr_peer_server_listen (server, "127.0.0.1", 0, &error));
+      g_assert_no_error (error);
+      address = vcr_peer_server_get_address (server);
+      parse_address (address, &host, &port);
+      vcr_peer_client_post_snapshot_async (client, host, port, post, NULL, count_answer, &gate);
+    }
+  timeout = g_timeout_add_seconds (5, flag_timeout, &timed_out);
+  while (gate.answered < N_PEERS && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (timeout);
+  g_assert_cmpuint (gate.answered, ==, N_PEERS);
+  g_ptr_array_unref (gate.held);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -364,5 +449,6 @@ main (int argc, char **argv)
   g_test_add_func ("/peer-client/tampered-signature", test_client_tampered_signature);
   g_test_add_func ("/peer-client/missing-signature", test_client_missing_signature);
   g_test_add_func ("/peer-client/response-too-big", test_client_response_too_big);
+  g_test_add_func ("/peer-client/many-peers-at-once", test_client_many_peers_at_once);
   return g_test_run ();
 }
