@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
 #include "vcr-tree-private.h"
 
 /* What one parse + render holds at its end, for the breakdown. */
@@ -105,21 +106,6 @@ median_ms (const char *text, gsize length, guint runs)
   t.cpu = cpus[runs / 2];
   t.min_cpu = cpus[0];
   return t;
-}
-
-/* A field of /proc/self/status ("VmRSS:", "VmHWM:"), in KiB, or -1. */
-static long
-status_kib (const char *field)
-{
-  g_autofree char *status = NULL;
-  const char *at;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  at = strstr (status, field);
-  if (at == NULL)
-    return -1;
-  return strtol (at + strlen (field), NULL, 10);
 }
 
 /* --once: read, parse and render one file in this fresh process. Prints

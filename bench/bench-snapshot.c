@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-util.h"
 #include "vcr-path.h"
 #include "vcr-snapshot.h"
 
@@ -87,21 +88,6 @@ snapshot_json (guint rules, gsize *length)
   snapshot = vcr_snapshot_new ("bench-primary", "0123456789abcdef0123456789abcdef", 1);
   vcr_snapshot_add (snapshot, "firewall name WAN", text, NULL);
   return vcr_snapshot_to_json (snapshot, length);
-}
-
-/* A field of /proc/self/status ("VmRSS:", "VmHWM:"), in KiB, or -1. */
-static long
-status_kib (const char *field)
-{
-  g_autofree char *status = NULL;
-  const char *at;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  at = strstr (status, field);
-  if (at == NULL)
-    return -1;
-  return strtol (at + strlen (field), NULL, 10);
 }
 
 static VcrSnapshot *

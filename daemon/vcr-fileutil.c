@@ -198,9 +198,9 @@ vcr_file_write_atomic (const char *path,
                        int mode,
                        GError **error)
 {
-  Buffer buffer = { data, length };
+  g_autofree char *tmp = vcr_file_write_temporary (path, data, length, mode, error);
 
-  return vcr_file_write_atomic_stream (path, mode, produce_buffer, &buffer, NULL, error);
+  return tmp != NULL && vcr_file_replace (tmp, path, error);
 }
 
 char *
