@@ -3,6 +3,13 @@
  * A replica taking a snapshot, pushed or pulled: the rules of SPEC §7 in
  * their order, the all-or-nothing apply through the backend, the
  * --apply-command and its undo, and the record of the new reference.
+ *
+ * The running config comes from the daemon's cache (what this replica last
+ * wrote or read, while the backend's stamp holds: its replicated subtrees
+ * as digests, the rest as a tree) or is read in a worker while another
+ * parses the snapshot's texts. The snapshot's trees go into the rest of the
+ * running config as they are, the backend writes it while a worker writes
+ * the new reference copies, and what was written becomes the cache.
  */
 #define G_LOG_DOMAIN "vcr-replicator"
 
@@ -14,34 +21,42 @@
 
 /* ---- Receive (replica): the rules of SPEC §7, then the apply ----------- */
 
-
 typedef struct {
   VcrReplicator *self;
   VcrSnapshot *snapshot;
-  GPtrArray *trees;         /* of VcrTree*, one per entry */
-  VcrTree *old;             /* the replicated subtrees before the apply */
-  char *stamp;              /* the backend's stamp before the running config was read */
-  GHashTable *digests;      /* path → digest being applied (the pending reference) */
-  guint timeout_source;     /* bounds the --apply-command */
-  gint64 mark;              /* monotonic µs at the last phase logged */
   Received done;
   gpointer data;
-  /* The texts are parsed in a worker while the running config is read in
-   * another: both must be back before the rules go on. */
-  guint waiting;
-  GError *parse_error;      /* the snapshot texts did not parse */
-  VcrTree *running;         /* the running config: cached, or read alongside */
-  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
-  GError *read_error;
-  VcrReferenceUpdate *references; /* the new reference copies, written alongside */
-  GError *apply_error;      /* the backend's apply failed */
-  GError *reference_error;  /* the reference copies could not be written */
-  guint writing;            /* the apply and the reference copies still being written */
-  VcrTree *applied;         /* the running config without its replicated subtrees,
-                             * then with the snapshot's: lent to the backend */
-  char *written_stamp;      /* the backend's stamp of what it wrote */
+  gint64 mark;              /* monotonic µs at the last phase logged */
   gboolean claimed;         /* this receive holds self->applying */
   gboolean stale;           /* an older generation of the applied epoch */
+
+  /* The texts are parsed in one worker while the running config is read in
+   * another (unless it was cached): both must be back before the rules go
+   * on (@waiting). */
+  guint waiting;
+  GPtrArray *trees;         /* of VcrTree*, one per entry */
+  GError *parse_error;      /* the snapshot texts did not parse */
+  char *stamp;              /* the backend's stamp before the running config was taken */
+  VcrTree *running;         /* the running config as read, or as cached
+                             * (then without its replicated subtrees) */
+  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
+  GError *read_error;
+
+  /* The apply: the config through the backend and the reference copies in
+   * a worker, side by side (@writing). */
+  VcrTree *applied;         /* the running config without its replicated subtrees,
+                             * then with the snapshot's: lent to the backend */
+  GHashTable *digests;      /* path → digest being applied (the pending reference) */
+  VcrReferenceUpdate *references; /* the new reference copies */
+  guint writing;
+  GError *apply_error;      /* the backend's apply failed */
+  GError *reference_error;  /* the reference copies could not be written */
+  char *written_stamp;      /* the backend's stamp of what it wrote */
+
+  /* The --apply-command, and what its failure puts back. */
+  VcrTree *old;             /* the replicated subtrees before the apply (not
+                             * kept when a byte-exact undo is at hand) */
+  guint timeout_source;     /* bounds the command */
 } Receive;
 
 /* With --verbose: how long the phase that just ended took. */
