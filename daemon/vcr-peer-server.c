@@ -63,6 +63,9 @@ body_init (Body *body, gsize expected)
   *body = (Body) { NULL, 0, 0, FALSE };
   if (expected >= BODY_MAP_MIN)
     {
+      /* Not MAP_POPULATE, though faulting the pages in one go is cheaper:
+       * the body is not authenticated yet, and a bare Content-Length must
+       * not make the daemon take 64 MiB at once. */
       void *pages = mmap (NULL, expected, PROT_READ | PROT_WRITE,
                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (pages != MAP_FAILED)
