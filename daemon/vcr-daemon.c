@@ -452,7 +452,10 @@ take_settings (VcrDaemon *self, VcrSettings *settings)
  * running config @tree (taken), read or written at @stamp (taken,
  * nullable): the digest of each replicated subtree (from @digests, taken,
  * nullable, or computed) and the rest of the tree, copied without those
- * subtrees, which can be megabytes a router need not keep in memory. */
+ * subtrees, which can be megabytes a router need not keep in memory. A
+ * tree given with @digests may already lack its subtrees: when @digests
+ * misses a replicate path (the settings changed meanwhile), nothing is
+ * cached rather than a digest computed from what is not there. */
 static void
 cache_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests)
 {
@@ -477,6 +480,12 @@ cache_running (VcrDaemon *self, VcrTree *tree, char *stamp, GHashTable *digests)
       const char *digest = known != NULL ? g_hash_table_lookup (known, path) : NULL;
       char *computed = NULL;
 
+      if (digest == NULL && known != NULL)
+        {
+          g_clear_pointer (&self->running_stamp, g_free);
+          g_clear_pointer (&self->running_digests, g_hash_table_unref);
+          return;
+        }
       if (digest == NULL)
         {
           g_autofree char *text = vcr_path_snapshot_text (whole, g_ptr_array_index (paths, i));
