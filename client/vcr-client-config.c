@@ -75,6 +75,20 @@ print_json (JsonBuilder *builder)
   printf ("%s\n", text);
 }
 
+/* The words of --path (none without it); FALSE after telling why. */
+static gboolean
+parse_path_option (const char *path_text, GStrv *words)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (path_text == NULL)
+    return TRUE;
+  *words = vcr_path_parse (path_text, &error);
+  if (*words == NULL)
+    g_printerr ("%s\n", error->message);
+  return *words != NULL;
+}
+
 /* Operators type `--path firewall name WAN`: say how to spell it. */
 static const char *
 path_hint (const char *path_text, gboolean extra_args)
@@ -134,15 +148,8 @@ config_show (int argc, char **argv, gboolean json)
       g_printerr ("Unknown format \"%s\"; use boot, json or commands\n", format_text);
       return VCR_EXIT_USAGE;
     }
-  if (path_text != NULL)
-    {
-      words = vcr_path_parse (path_text, &error);
-      if (words == NULL)
-        {
-          g_printerr ("%s\n", error->message);
-          return VCR_EXIT_USAGE;
-        }
-    }
+  if (!parse_path_option (path_text, &words))
+    return VCR_EXIT_USAGE;
 
   tree = load_tree (argv[1]);
   if (tree == NULL)
@@ -192,7 +199,6 @@ config_diff (int argc, char **argv, gboolean json)
       "Compare only the subtree at this path (words in one argument)", "WORDS" },
     { NULL }
   };
-  g_autoptr(GError) error = NULL;
   g_auto(GStrv) words = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(VcrTree) old_tree = NULL;
@@ -208,15 +214,8 @@ config_diff (int argc, char **argv, gboolean json)
                   path_hint (path_text, argc > 3));
       return VCR_EXIT_USAGE;
     }
-  if (path_text != NULL)
-    {
-      words = vcr_path_parse (path_text, &error);
-      if (words == NULL)
-        {
-          g_printerr ("%s\n", error->message);
-          return VCR_EXIT_USAGE;
-        }
-    }
+  if (!parse_path_option (path_text, &words))
+    return VCR_EXIT_USAGE;
   old_tree = load_tree (argv[1]);
   if (old_tree == NULL)
     return VCR_EXIT_INPUT;

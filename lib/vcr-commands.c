@@ -47,17 +47,8 @@ fail_at (GError **error, const char *origin, guint line, guint column,
   g_autofree char *message = NULL;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  message = vcr_error_message_valist (format, args);
   va_end (args);
-  /* Messages quote words, which may be any bytes; D-Bus and JSON carry
-   * only UTF-8. */
-  if (!g_utf8_validate (message, -1, NULL))
-    {
-      char *valid = g_utf8_make_valid (message, -1);
-
-      g_free (message);
-      message = valid;
-    }
   g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG, "%s:%u:%u: %s",
                origin, line, column, message);
   return FALSE;

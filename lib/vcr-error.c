@@ -46,3 +46,13 @@ vcr_error_from_dbus_name (const char *name, VcrError *code)
       }
   return FALSE;
 }
+
+char *
+vcr_error_message_valist (const char *format, va_list args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  if (g_utf8_validate (message, -1, NULL))
+    return g_steal_pointer (&message);
+  return g_utf8_make_valid (message, -1);
+}

@@ -33,4 +33,8 @@ const char *vcr_error_to_dbus_name (VcrError code);
 /* The code for a D-Bus error name; FALSE when the name is not ours. */
 gboolean vcr_error_from_dbus_name (const char *name, VcrError *code);
 
+/* g_strdup_vprintf(), made valid UTF-8: error messages quote words from
+ * configs, which may be any bytes, and D-Bus and JSON carry only UTF-8. */
+char *vcr_error_message_valist (const char *format, va_list args) G_GNUC_PRINTF (1, 0);
+
 G_END_DECLS

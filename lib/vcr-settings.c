@@ -83,17 +83,8 @@ refuse (GError **error, const char *format, ...)
   g_autofree char *message = NULL;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  message = vcr_error_message_valist (format, args);
   va_end (args);
-  /* Messages quote values from the config, which may be any bytes; D-Bus
-   * refuses to carry a string that is not UTF-8. */
-  if (!g_utf8_validate (message, -1, NULL))
-    {
-      char *valid = g_utf8_make_valid (message, -1);
-
-      g_free (message);
-      message = valid;
-    }
   g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_SETTINGS,
                "Invalid config-replication settings: %s", message);
   return FALSE;
