@@ -26,6 +26,9 @@ struct _VcrOut {
   /* Takes @length bytes that do not fit in buf. */
   void (*overflow) (VcrOut *out, const char *str, gsize length);
   GString *string;  /* GString form: the string buf belongs to */
+  /* The rendered tree's spliced nodes (VcrTree.spliced), set by
+   * vcr_render_boot_nodes(). */
+  GHashTable *spliced;
 };
 
 static inline void

@@ -13,6 +13,7 @@
 
 #include "vcr-error.h"
 #include "vcr-render-private.h"
+#include "vcr-splice.h"
 
 /* ---- output --------------------------------------------------------- */
 
@@ -106,6 +107,17 @@ append_indent (VcrOut *out, guint level)
 
 static void render_boot_node (VcrOut *out, const VcrNode *node, guint level);
 
+/* A spliced node: the snapshot text's own lines for it, which are what
+ * rendering its parsed tree here would write (vcr-splice.h). */
+static void
+render_boot_spliced (VcrOut *out, const VcrNode *node)
+{
+  const VcrSplice *splice = out->spliced != NULL ? g_hash_table_lookup (out->spliced, node) : NULL;
+
+  g_return_if_fail (splice != NULL);
+  out_len (out, splice->text + splice->start, splice->end - splice->start);
+}
+
 static void
 render_boot_comment (VcrOut *out, const VcrNode *node, guint level)
 {
@@ -131,6 +143,11 @@ render_boot_children (VcrOut *out, const VcrNode *node, guint level)
 static void
 render_boot_tag_child (VcrOut *out, const VcrNode *parent, const VcrNode *child, guint level)
 {
+  if (G_UNLIKELY (child->spliced))
+    {
+      render_boot_spliced (out, child);
+      return;
+    }
   render_boot_comment (out, child, level);
   append_indent (out, level);
   out_str (out, parent->name);
@@ -145,6 +162,11 @@ render_boot_tag_child (VcrOut *out, const VcrNode *parent, const VcrNode *child,
 static void
 render_boot_node (VcrOut *out, const VcrNode *node, guint level)
 {
+  if (G_UNLIKELY (node->spliced))
+    {
+      render_boot_spliced (out, node);
+      return;
+    }
   if (node->n_children > 0 && node->tag)
     {
       /* The tag node's own comment is not written (as in VyOS). */
@@ -320,6 +342,7 @@ render_commands_node (VcrOut *out, VcrOut *path, const VcrNode *node)
 void
 vcr_render_boot_nodes (VcrOut *out, const VcrTree *tree)
 {
+  out->spliced = tree->spliced;
   render_boot_children (out, tree->root, 0);
 }
 

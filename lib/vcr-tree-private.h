@@ -53,6 +53,9 @@ struct _VcrNode {
   guint values_exact : 1;
   guint children_exact : 1;
   guint merged : 2;         /* parser scratch, 0 outside vcr_tree_parse() */
+  /* A placeholder whose boot rendering is a snapshot text's lines
+   * (vcr-splice.h): the tree's spliced table has them. */
+  guint spliced : 1;
 };
 
 static inline const char *
@@ -71,6 +74,9 @@ struct _VcrTree {
   /* Trees whose subtrees this one uses in place (vcr_tree_graft_owned()):
    * joined path → VcrTree*, freed with this tree; nullable. */
   GHashTable *owned;
+  /* Spliced nodes (vcr_tree_graft_splice()): VcrNode* → VcrSplice*;
+   * nullable. */
+  GHashTable *spliced;
 };
 
 gpointer vcr_arena_alloc (VcrArena *arena, gsize size);
@@ -88,6 +94,14 @@ void vcr_node_set_comment_len (VcrArena *arena, VcrNode *node, const char *comme
 gboolean vcr_name_has_odd_digits (const char *name);
 void vcr_node_append_values (VcrArena *arena, VcrNode *node, const char *const *values, guint n);
 void vcr_node_append_children (VcrArena *arena, VcrNode *node, VcrNode *const *children, guint n);
+
+/* The child @name of @parent, created (non-tag, non-leaf, in order) when
+ * missing; @created (nullable) says which. */
+VcrNode *vcr_node_ensure_child (VcrTree *tree, VcrNode *parent, const char *name,
+                                gboolean *created);
+
+/* vcr_lexical_numeric_compare() of strings that are not NUL-terminated. */
+int vcr_lexical_numeric_compare_len (const char *a, gsize la, const char *b, gsize lb);
 
 /* Sorts @children stably in lexical-numeric order. */
 void vcr_sort_children (VcrNode **children, guint n_children);

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "vcr-splice.h"
 #include "vcr-tree-private.h"
 
 /* ---- arena ------------------------------------------------------------ */
@@ -180,8 +181,8 @@ read_digit_run (const char *s, gsize len, gsize *offset, gsize limit, gsize *cou
  * including its bookkeeping quirks (after digit runs of different lengths
  * the remaining lengths are adjusted by the shorter run only), so that the
  * child order is VyOS's even for odd names. */
-static int
-lexical_numeric_compare_len (const char *a, gsize la, const char *b, gsize lb)
+int
+vcr_lexical_numeric_compare_len (const char *a, gsize la, const char *b, gsize lb)
 {
   gsize len1 = la, len2 = lb, len = MIN (la, lb);
   gsize o1 = 0, o2 = 0, p1 = 0, p2 = 0, pos = 0;
@@ -250,7 +251,7 @@ vcr_lexical_numeric_compare (const char *a, const char *b)
     return 0;
   if (a[i] != '\0' && b[i] != '\0' && !is_digit ((guchar) a[i]) && !is_digit ((guchar) b[i]))
     return (guchar) a[i] < (guchar) b[i] ? -1 : 1;
-  return lexical_numeric_compare_len (a, strlen (a), b, strlen (b));
+  return vcr_lexical_numeric_compare_len (a, strlen (a), b, strlen (b));
 }
 
 gboolean
@@ -354,6 +355,7 @@ vcr_tree_free (VcrTree *tree)
   if (tree == NULL)
     return;
   g_clear_pointer (&tree->owned, g_hash_table_unref);
+  g_clear_pointer (&tree->spliced, g_hash_table_unref);
   vcr_arena_clear (&tree->arena);
   g_free (tree);
 }
@@ -479,7 +481,7 @@ node_find_index (const VcrNode *node, const char *name, gboolean *found)
     {
       guint mid = lo + (hi - lo) / 2;
       const char *other = node->children[mid]->name;
-      int cmp = lexical_numeric_compare_len (name, len, other, strlen (other));
+      int cmp = vcr_lexical_numeric_compare_len (name, len, other, strlen (other));
 
       if (cmp < 0)
         hi = mid;
@@ -496,7 +498,7 @@ node_find_index (const VcrNode *node, const char *name, gboolean *found)
           *found = TRUE;
           return i - 1;
         }
-      if (lexical_numeric_compare_len (name, len, other, strlen (other)) != 0)
+      if (vcr_lexical_numeric_compare_len (name, len, other, strlen (other)) != 0)
         break;
     }
   return lo;
@@ -613,14 +615,15 @@ node_remove_child (VcrNode *parent, guint index)
   parent->n_children--;
 }
 
-/* The child @name of @parent, created (non-tag, non-leaf) when missing. */
-static VcrNode *
-node_ensure_child (VcrTree *tree, VcrNode *parent, const char *name)
+VcrNode *
+vcr_node_ensure_child (VcrTree *tree, VcrNode *parent, const char *name, gboolean *created)
 {
   gboolean found;
   guint index = node_find_index (parent, name, &found);
   VcrNode *child;
 
+  if (created != NULL)
+    *created = !found;
   if (found)
     return parent->children[index];
   child = vcr_node_new (tree, vcr_arena_strdup (&tree->arena, name));
@@ -650,7 +653,7 @@ vcr_tree_ensure_path (VcrTree *tree, const char *const *words)
     return NULL;
   node = tree->root;
   for (gsize i = 0; i < n_words; i++)
-    node = node_ensure_child (tree, node, words[i]);
+    node = vcr_node_ensure_child (tree, node, words[i], NULL);
   return node;
 }
 
@@ -821,6 +824,25 @@ vcr_tree_copy_pruned (const VcrTree *tree, GPtrArray *paths)
   return copy;
 }
 
+/* A spliced node (vcr-splice.h) has no nodes to copy: its text is parsed
+ * (it parses: vcr_splice_check() accepted it) and grafted. Only when a
+ * config changed under a replica's apply. */
+static void
+graft_spliced (VcrTree *dst, const VcrTree *src, const char *const *words)
+{
+  const VcrSplice *splice = g_hash_table_lookup (src->spliced, vcr_tree_lookup (src, words));
+  g_autoptr(VcrTree) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  parsed = vcr_tree_parse (splice->text, splice->length, VCR_PARSE_DEFAULT, "spliced text", &error);
+  if (parsed == NULL)
+    {
+      g_critical ("A spliced text does not parse: %s", error->message);
+      return;
+    }
+  vcr_tree_graft (dst, parsed, words);
+}
+
 void
 vcr_tree_graft (VcrTree *dst, const VcrTree *src, const char *const *words)
 {
@@ -836,6 +858,11 @@ vcr_tree_graft (VcrTree *dst, const VcrTree *src, const char *const *words)
       vcr_tree_delete (dst, words);
       return;
     }
+  if (vcr_tree_lookup (src, words)->spliced)
+    {
+      graft_spliced (dst, src, words);
+      return;
+    }
   if (n_words == 0)
     {
       dst->root = node_deep_copy (dst, src->root);
@@ -849,7 +876,7 @@ vcr_tree_graft (VcrTree *dst, const VcrTree *src, const char *const *words)
       index = node_find_index (parent, words[i], &found);
       if (!found)
         {
-          VcrNode *created = node_ensure_child (dst, parent, words[i]);
+          VcrNode *created = vcr_node_ensure_child (dst, parent, words[i], NULL);
 
           created->tag = src_node->tag;
           created->leaf = src_node->leaf;
