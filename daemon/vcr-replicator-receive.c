@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "vcr-replicator-private.h"
+#include "vcr-splice.h"
 
 /* ---- Receive (replica): the rules of SPEC §7, then the apply ----------- */
 
@@ -34,7 +35,11 @@ typedef struct {
    * another (unless it was cached): both must be back before the rules go
    * on (@waiting). */
   guint waiting;
-  GPtrArray *trees;         /* of VcrTree*, one per entry */
+  gboolean splice;          /* texts may be spliced (vcr-splice.h): the
+                             * running config is cached, so no tree of them
+                             * is needed to compare */
+  GPtrArray *trees;         /* of VcrTree*, one per entry; NULL where spliced */
+  GArray *splices;          /* of VcrSplice, one per entry; text NULL where parsed */
   GError *parse_error;      /* the snapshot texts did not parse */
   char *stamp;              /* the backend's stamp before the running config was taken */
   VcrTree *running;         /* the running config as read, or as cached
@@ -86,6 +91,7 @@ receive_free (Receive *rx)
   g_clear_error (&rx->reference_error);
   g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
   g_clear_pointer (&rx->trees, g_ptr_array_unref);
+  g_clear_pointer (&rx->splices, g_array_unref);
   g_clear_pointer (&rx->old, vcr_tree_free);
   g_free (rx->stamp);
   g_clear_pointer (&rx->digests, g_hash_table_unref);
@@ -464,6 +470,27 @@ cached_running_matches (Receive *rx)
   return TRUE;
 }
 
+/* Puts entry @i of the snapshot into rx->applied at @words: its text
+ * spliced, or its tree. A text that was spliceable but does not fit the
+ * running config's shape (vcr_tree_graft_splice()) is parsed here. */
+static gboolean
+graft_entry (Receive *rx, guint i, char **words, GError **error)
+{
+  const VcrSplice *splice = rx->splices != NULL ? &g_array_index (rx->splices, VcrSplice, i) : NULL;
+  VcrTree *tree = g_steal_pointer (&g_ptr_array_index (rx->trees, i));
+
+  if (splice != NULL && splice->text != NULL)
+    {
+      if (vcr_tree_graft_splice (rx->applied, (const char *const *) words, splice))
+        return TRUE;
+      tree = vcr_snapshot_entry_parse (g_ptr_array_index (rx->snapshot->entries, i), error);
+      if (tree == NULL)
+        return FALSE;
+    }
+  vcr_tree_graft_owned (rx->applied, tree, (const char *const *) words);
+  return TRUE;
+}
+
 /* The texts are parsed, and the running config is read (@tree, or NULL and
  * @error) unless it was cached: compare, then apply. */
 static void
@@ -503,15 +530,19 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       g_clear_pointer (&rx->running, vcr_tree_free);
     }
   /* The rest of the running config (copied without the old subtrees)
-   * takes the snapshot's trees over as they are: what is written stays
-   * cached as the running config, and holds each subtree once. */
+   * takes the snapshot's texts as spliced nodes, or its trees over as they
+   * are: what is written holds each subtree once. */
   rx->digests = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
+      g_autoptr(GError) parse_error = NULL;
 
-      vcr_tree_graft_owned (rx->applied, g_steal_pointer (&g_ptr_array_index (rx->trees, i)),
-                            g_ptr_array_index (words, i));
+      if (!graft_entry (rx, i, g_ptr_array_index (words, i), &parse_error))
+        {
+          apply_failed (rx, parse_error->message);
+          return;
+        }
       g_hash_table_insert (rx->digests, e->path, e->digest);
     }
   receive_phase (rx, "compared and grafted");
@@ -569,9 +600,10 @@ receive_half_done (Receive *rx)
 static void
 parse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  const Receive *rx = task_data;
+  Receive *rx = task_data;
   GError *error = NULL;
-  GPtrArray *trees = vcr_snapshot_parse_trees (rx->snapshot, &error);
+  GPtrArray *trees = vcr_snapshot_parse_trees (rx->snapshot, rx->splice ? &rx->splices : NULL,
+                                               &error);
 
   if (trees == NULL)
     g_task_return_error (task, error);
@@ -585,7 +617,7 @@ parse_done (GObject *source, GAsyncResult *result, gpointer user_data)
   Receive *rx = user_data;
 
   rx->trees = g_task_propagate_pointer (G_TASK (result), &rx->parse_error);
-  receive_phase (rx, "snapshot texts parsed");
+  receive_phase (rx, rx->splice ? "snapshot texts checked" : "snapshot texts parsed");
   receive_half_done (rx);
 }
 
@@ -656,6 +688,7 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
            * an undo either: the file backend, the one that caches, undoes
            * byte for byte.) */
           rx->applied = g_steal_pointer (&rx->running);
+          rx->splice = TRUE;
           g_clear_pointer (&rx->running_digests, g_hash_table_unref);
           receive_phase (rx, "running config taken from the cache");
         }

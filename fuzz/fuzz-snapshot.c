@@ -13,6 +13,7 @@
 
 #include "vcr-error.h"
 #include "vcr-snapshot.h"
+#include "vcr-splice.h"
 #include "vcr-tree.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
@@ -50,6 +51,8 @@ check_snapshot (const char *body, gsize length)
   g_autoptr(VcrSnapshot) snapshot = vcr_snapshot_from_json (body, length, &error);
   g_autoptr(VcrSnapshot) again = NULL;
   g_autoptr(GPtrArray) trees = NULL;
+  g_autoptr(GPtrArray) spliced_trees = NULL;
+  g_autoptr(GArray) splices = NULL;
   g_autofree char *json = NULL;
   gsize json_length = 0;
 
@@ -82,9 +85,13 @@ check_snapshot (const char *body, gsize length)
       assert_refused (error, VCR_ERROR_PEER_FAILED);
       g_clear_error (&error);
     }
-  trees = vcr_snapshot_parse_trees (snapshot, &error);
+  trees = vcr_snapshot_parse_trees (snapshot, NULL, &error);
   if (trees == NULL)
     {
+      assert_refused (error, VCR_ERROR_INVALID_CONFIG);
+      /* a text refused when parsed is never spliced */
+      g_clear_error (&error);
+      g_assert_null (vcr_snapshot_parse_trees (snapshot, &splices, &error));
       assert_refused (error, VCR_ERROR_INVALID_CONFIG);
       return;
     }
@@ -92,6 +99,14 @@ check_snapshot (const char *body, gsize length)
   g_assert_cmpuint (trees->len, ==, snapshot->entries->len);
   for (guint i = 0; i < trees->len; i++)
     g_free (vcr_tree_render (g_ptr_array_index (trees, i), VCR_FORMAT_BOOT, NULL, NULL));
+  /* The receive path of a replica that has its config cached: some texts
+   * spliced, the others parsed, all of them taken. */
+  spliced_trees = vcr_snapshot_parse_trees (snapshot, &splices, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (splices->len, ==, trees->len);
+  for (guint i = 0; i < trees->len; i++)
+    g_assert_true ((g_array_index (splices, VcrSplice, i).text == NULL) ==
+                   (g_ptr_array_index (spliced_trees, i) != NULL));
 }
 
 static void

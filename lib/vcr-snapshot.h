@@ -62,9 +62,16 @@ gboolean vcr_snapshot_check_digests (const VcrSnapshot *snapshot,
 /* Parses every config text (it must be a plain boot rendering: no version
  * footer) and checks that it holds nothing outside its own path
  * (vcr_tree_is_within). Returns the trees in entry order (VcrTree*, freed
- * with the array), or NULL with VCR_ERROR_INVALID_CONFIG naming the path. */
+ * with the array), or NULL with VCR_ERROR_INVALID_CONFIG naming the path.
+ * With @splices, a text that vcr_splice_check() accepts is not parsed: its
+ * tree is NULL, and *@splices (a GArray of VcrSplice, one per entry, whose
+ * text is NULL for a parsed one) says where its lines are. */
 GPtrArray *vcr_snapshot_parse_trees (const VcrSnapshot *snapshot,
+                                     GArray **splices,
                                      GError **error);
+
+/* The tree of one entry's text, checked as vcr_snapshot_parse_trees() does. */
+struct _VcrTree *vcr_snapshot_entry_parse (const VcrSnapshotEntry *entry, GError **error);
 
 /* The digests document: mode "primary" or "replica"; epoch 32 lowercase hex,
  * or "" for a replica that has applied nothing yet; entries without config. */
