@@ -308,7 +308,7 @@ vcr_snapshot_free (VcrSnapshot *snapshot)
   g_free (snapshot->epoch);
   g_ptr_array_unref (snapshot->entries);
   if (snapshot->release != NULL)
-    snapshot->release (snapshot->document);
+    snapshot->release (snapshot->release_data);
   g_free (snapshot);
 }
 
@@ -488,18 +488,19 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
 
 VcrSnapshot *
 vcr_snapshot_from_json_in_place (char *data, gsize length, GDestroyNotify release,
-                                 GError **error)
+                                 gpointer release_data, GError **error)
 {
   VcrSnapshot *snapshot = snapshot_read (data, length, data, error);
 
   if (snapshot == NULL)
     {
       if (release != NULL)
-        release (data);
+        release (release_data);
       return NULL;
     }
   snapshot->document = data;
   snapshot->release = release;
+  snapshot->release_data = release_data;
   return snapshot;
 }
 

@@ -38,9 +38,10 @@ typedef struct {
   guint64 generation;    /* <= G_MAXINT64 */
   GPtrArray *entries;    /* VcrSnapshotEntry, in document order */
   /* read in place: the document the entries point into, and what frees
-   * it with the snapshot (NULL: the caller keeps it); else both NULL */
+   * it with the snapshot (release NULL: the caller keeps it); else NULL */
   char *document;
   GDestroyNotify release;
+  gpointer release_data;
 } VcrSnapshot;
 
 VcrSnapshot *vcr_snapshot_new (const char *origin,
@@ -67,12 +68,15 @@ VcrSnapshot *vcr_snapshot_from_json (const char *data,
 /* vcr_snapshot_from_json(), with the same checks and refusals, but without
  * copying the texts: the strings are decoded in place in @data (see
  * vcr_json_read_in_place(), @data is modified) and the entries point into
- * it. The snapshot takes @data: @release(@data) is called when it is
- * freed, or before this returns NULL. @release NULL leaves @data to the
- * caller, who keeps it alive as long as the snapshot. */
+ * it. The snapshot takes @data: @release(@release_data) is called when it
+ * is freed, or before this returns NULL (@release_data is most often @data
+ * itself; it is separate so that, say, a mapping's length can go with it).
+ * @release NULL leaves @data to the caller, who keeps it alive as long as
+ * the snapshot. */
 VcrSnapshot *vcr_snapshot_from_json_in_place (char *data,
                                               gsize length,
                                               GDestroyNotify release,
+                                              gpointer release_data,
                                               GError **error);
 
 /* Every digest equals the lowercase hex SHA-256 of its config text. */
