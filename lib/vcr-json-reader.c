@@ -658,10 +658,15 @@ static gboolean
 read_document (const char *what, const char *data, gsize length, char *in_place,
                VcrJsonValue *root, GError **error)
 {
-  Reader rd = { data, data + length, in_place, data, data, 0, NULL, FALSE };
+  Reader rd;
   g_auto(VcrJsonValue) value = { 0 };
 
   g_return_val_if_fail (root != NULL && root->kind == VCR_JSON_NULL, FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  /* an empty body may come as NULL: no arithmetic on a null pointer */
+  if (length == 0)
+    data = "", in_place = NULL;
+  rd = (Reader) { data, data + length, in_place, data, data, 0, NULL, FALSE };
   skip_ws (&rd);
   if (rd.p >= rd.end || *rd.p != '{')
     rd.problem = "the document is not a JSON object";

@@ -22,8 +22,8 @@ static const char *const documents[] = {
   "{\"mix\":\"12345678\\\"12345678\\\\1234567\\n\\u00e9 \xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80 end\"}",
   "{\"n\\u0061me\":1,\"name2\":-0,\"f\":1.5e-3,\"t\":true,\"x\":false,\"z\":null}",
   "{\"a\":{\"b\":{\"c\":[1,[2,{\"d\":\"\\\"deep\\\"\"}]]}},\"e\":[]}",
-  "{\"paths\":[{\"path\":\"firewall name WAN\",\"config\":\"firewall {\\n    name WAN {\\n"
-    "        description \\\"a \\\\\\\"q\\\\\\\"\\\"\\n    }\\n}\\n\",\"digest\":\"00\"}]}",
+  ("{\"paths\":[{\"path\":\"firewall name WAN\",\"config\":\"firewall {\\n    name WAN {\\n"
+   "        description \\\"a \\\\\\\"q\\\\\\\"\\\"\\n    }\\n}\\n\",\"digest\":\"00\"}]}"),
   "{\"\\u0001\\u001f\":\"\\u007f\",\"k\":\"\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"}",
   /* refusals of every kind */
   "",
