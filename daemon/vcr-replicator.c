@@ -309,8 +309,12 @@ vcr_replicator_snapshot_json (VcrReplicator *self)
       /* From now on only the JSON is sent, and only the digests are
        * compared: the texts (megabytes) need not be kept twice. */
       for (guint i = 0; i < self->snapshot->entries->len; i++)
-        g_clear_pointer (&((VcrSnapshotEntry *) g_ptr_array_index (self->snapshot->entries, i))->config,
-                         g_free);
+        {
+          VcrSnapshotEntry *entry = g_ptr_array_index (self->snapshot->entries, i);
+
+          g_clear_pointer (&entry->config, g_free);
+          entry->config_len = 0;
+        }
     }
   return self->snapshot_json;
 }

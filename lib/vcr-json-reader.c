@@ -12,6 +12,9 @@
  * escapes is one memcpy). UTF-8 is checked only where it can occur, in the
  * multi-byte runs of strings; the whole body is validated only to word a
  * refusal, because bad UTF-8 anywhere must win over a grammar problem.
+ * Read in place (vcr_json_read_in_place()), the second pass writes each
+ * string over its own escaped text instead: the same code, with the source
+ * as the destination, which works because decoding only ever shrinks.
  */
 #define G_LOG_DOMAIN "vcr-json"
 
@@ -24,6 +27,13 @@
 typedef struct {
   const char *p;
   const char *end;
+  /* the document when read in place (strings are decoded over their
+   * escaped text), else NULL (strings get buffers of their own) */
+  char *in_place;
+  const char *data;
+  /* the end of the last string read: every byte before it is valid UTF-8
+   * that the reader took, and in place, the bytes after it are not written */
+  const char *checked;
   guint depth;
   const char *problem;
   /* reported only once the whole document is read, so that a grammar
@@ -39,7 +49,8 @@ vcr_json_clear (VcrJsonValue *value)
   switch (value->kind)
     {
     case VCR_JSON_STRING:
-      g_free (value->string);
+      if (!value->borrowed)
+        g_free (value->string);
       break;
     case VCR_JSON_ARRAY:
       for (guint i = 0; i < value->n; i++)
@@ -49,7 +60,8 @@ vcr_json_clear (VcrJsonValue *value)
     case VCR_JSON_OBJECT:
       for (guint i = 0; i < value->n; i++)
         {
-          g_free (value->members[i].name);
+          if (!value->borrowed)
+            g_free (value->members[i].name);
           vcr_json_clear (&value->members[i].value);
         }
       g_free (value->members);
@@ -60,13 +72,23 @@ vcr_json_clear (VcrJsonValue *value)
   memset (value, 0, sizeof *value);
 }
 
+/* The clear functions of a half-read object's members: the names are
+ * the reader's own, or (read in place) point into the document. */
+static void
+member_clear_borrowed (gpointer data)
+{
+  VcrJsonMember *member = data;
+
+  vcr_json_clear (&member->value);
+}
+
 static void
 member_clear (gpointer data)
 {
   VcrJsonMember *member = data;
 
   g_free (member->name);
-  vcr_json_clear (&member->value);
+  member_clear_borrowed (member);
 }
 
 VcrJsonValue *
@@ -83,6 +105,7 @@ char *
 vcr_json_steal_string (VcrJsonValue *value)
 {
   g_return_val_if_fail (value->kind == VCR_JSON_STRING, NULL);
+  g_return_val_if_fail (!value->borrowed, NULL);
   value->kind = VCR_JSON_NULL;
   return g_steal_pointer (&value->string);
 }
@@ -156,7 +179,9 @@ skip_ascii (const char *p, const char *end)
  * advancing both. The string was checked by scan_string(): it holds no
  * control characters, and its bytes up to the closing quote are at least
  * as many as the output still to write (escapes only shrink), so whole
- * words can be read and stored while @out_end leaves room for eight. */
+ * words can be read while @out_end leaves room for eight. A word is stored
+ * whole only when all of it is text: in place (*@out at or before *@in),
+ * its bytes after a quote or backslash are source still to be read. */
 static inline void
 copy_unescaped (const char **in, char **out, const char *out_end)
 {
@@ -170,17 +195,16 @@ copy_unescaped (const char **in, char **out, const char *out_end)
 
       if (out_end - o >= 8)
         {
+          gsize text;
+
           memcpy (&w, p, sizeof w);
-          memcpy (o, &w, sizeof w);
           special = quote_or_backslash (w);
+          text = special == 0 ? sizeof w : first_flagged (special);
+          memcpy (o, &w, text);
+          p += text;
+          o += text;
           if (special == 0)
-            {
-              p += 8;
-              o += 8;
-              continue;
-            }
-          p += first_flagged (special);
-          o += first_flagged (special);
+            continue;
           break;
         }
 #endif
@@ -335,7 +359,9 @@ hex4 (const char *p)
 }
 
 /* Second pass: the string from @p (after its opening quote), checked by
- * scan_string(), into @out, which has room for exactly its decoded bytes. */
+ * scan_string(), into @out, which has room for exactly its decoded bytes.
+ * @out may be @p itself: each escape is read whole before its character
+ * is written, and the output never gets ahead of the input. */
 static void
 decode_escaped (const char *p, char *out, const char *out_end)
 {
@@ -372,6 +398,9 @@ decode_escaped (const char *p, char *out, const char *out_end)
   g_assert (out == out_end);
 }
 
+/* The string at rd->p, decoded into a buffer of its exact size, or in
+ * place: over its own text, NUL-terminated at the latest where its closing
+ * quote was (the decoded bytes are never more than the escaped ones). */
 static gboolean
 read_string (Reader *rd, char **out)
 {
@@ -382,12 +411,16 @@ read_string (Reader *rd, char **out)
 
   if (!scan_string (rd, &length, &escaped))
     return FALSE;
-  text = g_malloc (length + 1);
+  if (rd->in_place != NULL)
+    text = rd->in_place + (start - rd->data);
+  else
+    text = g_malloc (length + 1);
   if (escaped)
     decode_escaped (start, text, text + length);
-  else
+  else if (text != start)
     memcpy (text, start, length);
   text[length] = '\0';
+  rd->checked = rd->p;
   *out = text;
   return TRUE;
 }
@@ -542,6 +575,7 @@ read_container (Reader *rd, gboolean object, VcrJsonValue *out)
   rd->p++;
   skip_ws (rd);
   out->kind = object ? VCR_JSON_OBJECT : VCR_JSON_ARRAY;
+  out->borrowed = object && rd->in_place != NULL;
   if (rd->p < rd->end && *rd->p == close)
     {
       rd->p++;
@@ -549,7 +583,10 @@ read_container (Reader *rd, gboolean object, VcrJsonValue *out)
       return TRUE;
     }
   items = g_array_new (FALSE, TRUE, object ? sizeof (VcrJsonMember) : sizeof (VcrJsonValue));
-  g_array_set_clear_func (items, object ? member_clear : (GDestroyNotify) vcr_json_clear);
+  if (!object)
+    g_array_set_clear_func (items, (GDestroyNotify) vcr_json_clear);
+  else
+    g_array_set_clear_func (items, out->borrowed ? member_clear_borrowed : member_clear);
   for (;;)
     {
       gboolean ok;
@@ -601,6 +638,7 @@ read_value (Reader *rd, VcrJsonValue *out)
       if (!read_string (rd, &out->string))
         return FALSE;
       out->kind = VCR_JSON_STRING;
+      out->borrowed = rd->in_place != NULL;
       return TRUE;
     case 't':
       return read_literal (rd, "true", VCR_JSON_TRUE, out);
@@ -615,14 +653,20 @@ read_value (Reader *rd, VcrJsonValue *out)
     }
 }
 
-gboolean
-vcr_json_read (const char *what, const char *data, gsize length,
+/* Both reads: @in_place is @data or NULL. */
+static gboolean
+read_document (const char *what, const char *data, gsize length, char *in_place,
                VcrJsonValue *root, GError **error)
 {
-  Reader rd = { data, data + length, 0, NULL, FALSE };
+  Reader rd;
   g_auto(VcrJsonValue) value = { 0 };
 
   g_return_val_if_fail (root != NULL && root->kind == VCR_JSON_NULL, FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  /* an empty body may come as NULL: no arithmetic on a null pointer */
+  if (length == 0)
+    data = "", in_place = NULL;
+  rd = (Reader) { data, data + length, in_place, data, data, 0, NULL, FALSE };
   skip_ws (&rd);
   if (rd.p >= rd.end || *rd.p != '{')
     rd.problem = "the document is not a JSON object";
@@ -646,8 +690,10 @@ vcr_json_read (const char *what, const char *data, gsize length,
   /* A document read to its end has had every byte checked: outside
    * strings the grammar allows only ASCII, and strings check their
    * multi-byte characters. A refusal must name bad UTF-8 before any
-   * grammar problem, wherever each is, so the whole text is checked now. */
-  if (!g_utf8_validate_len (data, length, NULL))
+   * grammar problem, wherever each is, so the whole text is checked now:
+   * what is before rd.checked was read and found valid (and, in place,
+   * may have been written over: a decoded string ends in a NUL). */
+  if (!g_utf8_validate_len (rd.checked, (gsize) (rd.end - rd.checked), NULL))
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                    "%s: not UTF-8 text (or holds a NUL byte)", what);
@@ -657,4 +703,18 @@ vcr_json_read (const char *what, const char *data, gsize length,
                "%s: malformed JSON at byte %" G_GSIZE_FORMAT ": %s",
                what, (gsize) (rd.p - data), rd.problem);
   return FALSE;
+}
+
+gboolean
+vcr_json_read (const char *what, const char *data, gsize length,
+               VcrJsonValue *root, GError **error)
+{
+  return read_document (what, data, length, NULL, root, error);
+}
+
+gboolean
+vcr_json_read_in_place (const char *what, char *data, gsize length,
+                        VcrJsonValue *root, GError **error)
+{
+  return read_document (what, data, length, data, root, error);
 }

@@ -7,7 +7,8 @@
  * integers within gint64, nothing after the document, a bounded nesting
  * depth, no duplicate member names) and builds a small tree whose strings
  * are decoded once, into buffers of their exact size, so a caller can take
- * them without another copy.
+ * them without another copy, or, read in place, over their own escaped
+ * text in the caller's writable document, so that nothing is copied.
  */
 #pragma once
 
@@ -32,10 +33,14 @@ typedef enum {
 typedef struct _VcrJsonMember VcrJsonMember;
 typedef struct _VcrJsonValue VcrJsonValue;
 
-/* One value. Containers own their items, strings their bytes. */
+/* One value. Containers own their items, strings their bytes unless
+ * @borrowed. */
 struct _VcrJsonValue {
   VcrJsonKind kind;
   guint n;                    /* items of an array, members of an object */
+  /* read in place: the string (VCR_JSON_STRING) or the member names
+   * (VCR_JSON_OBJECT) point into the document and are not freed */
+  gboolean borrowed;
   union {
     gint64 integer;           /* VCR_JSON_INTEGER */
     char *string;             /* VCR_JSON_STRING: NUL-terminated, no NUL inside */
@@ -61,6 +66,19 @@ gboolean vcr_json_read (const char *what,
                         VcrJsonValue *root,
                         GError **error);
 
+/* vcr_json_read(), with the same result and the same refusals, but every
+ * string value and member name is decoded over its own escaped text in
+ * @data (it is never longer) and points there, NUL-terminated at the
+ * latest where its closing quote was: @root borrows them (vcr_json_clear()
+ * does not free them; vcr_json_steal_string() refuses them), so @data must
+ * outlive @root. @data is modified either way; after a failure its content
+ * is unspecified. Nothing past @length is read or written. */
+gboolean vcr_json_read_in_place (const char *what,
+                                 char *data,
+                                 gsize length,
+                                 VcrJsonValue *root,
+                                 GError **error);
+
 /* Frees what @value holds and makes it a null. */
 void vcr_json_clear (VcrJsonValue *value);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VcrJsonValue, vcr_json_clear)
@@ -69,7 +87,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (VcrJsonValue, vcr_json_clear)
 VcrJsonValue *vcr_json_get_member (const VcrJsonValue *object, const char *name);
 
 /* Takes the bytes of the string @value (the caller frees them); @value
- * becomes a null. */
+ * becomes a null. Not for a string read in place. */
 char *vcr_json_steal_string (VcrJsonValue *value);
 
 G_END_DECLS

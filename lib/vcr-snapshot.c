@@ -6,7 +6,9 @@
  * duplicate member names and builds a small tree in one pass; the schema
  * checks below refuse missing, extra or mistyped members and bad field
  * syntax, and a snapshot's strings are moved out of that tree into its
- * entries without another copy.
+ * entries without another copy. Read in place, the tree's strings point
+ * into the document, and so do the entries': the snapshot keeps the
+ * document instead of a second copy of its texts.
  */
 #define G_LOG_DOMAIN "vcr-snapshot"
 
@@ -87,11 +89,16 @@ get_generation (const VcrJsonValue *o, const char *where, guint64 *out,
   return TRUE;
 }
 
-/* Takes the string member @name of @o, checked by get_string(). */
+/* Takes the string member @name of @o, checked by get_string(): its own
+ * bytes, or read in place, a pointer into the document. */
 static char *
 steal_string (VcrJsonValue *o, const char *name)
 {
-  return vcr_json_steal_string (vcr_json_get_member (o, name));
+  VcrJsonValue *value = vcr_json_get_member (o, name);
+
+  if (value->borrowed)
+    return value->string;
+  return vcr_json_steal_string (value);
 }
 
 static gboolean
@@ -207,7 +214,8 @@ entry_free (gpointer data)
   g_free (entry);
 }
 
-/* Takes all three strings; @config NULL in a digests document. */
+/* Takes all three strings (or, in a snapshot read in place, points to
+ * them); @config NULL in a digests document. */
 static VcrSnapshotEntry *
 entry_new_take (char *path, char *config, char *digest)
 {
@@ -215,6 +223,7 @@ entry_new_take (char *path, char *config, char *digest)
 
   entry->path = path;
   entry->config = config;
+  entry->config_len = config != NULL ? strlen (config) : 0;
   entry->digest = digest;
   return entry;
 }
@@ -298,6 +307,8 @@ vcr_snapshot_free (VcrSnapshot *snapshot)
   g_free (snapshot->origin);
   g_free (snapshot->epoch);
   g_ptr_array_unref (snapshot->entries);
+  if (snapshot->release != NULL)
+    snapshot->release (snapshot->release_data);
   g_free (snapshot);
 }
 
@@ -306,6 +317,8 @@ vcr_snapshot_add (VcrSnapshot *snapshot, const char *path, const char *config,
                   const char *digest)
 {
   g_return_if_fail (path != NULL && config != NULL);
+  /* its entries' strings are not freed with it */
+  g_return_if_fail (snapshot->document == NULL);
   g_ptr_array_add (snapshot->entries, entry_new (path, config, digest));
 }
 
@@ -414,8 +427,11 @@ check_origin (const char *origin, GError **error)
   return TRUE;
 }
 
-VcrSnapshot *
-vcr_snapshot_from_json (const char *data, gsize length, GError **error)
+/* Both reads of a snapshot: in place when @in_place (which is @data) is
+ * set, and then the entries point into it (the caller makes the snapshot
+ * keep it). */
+static VcrSnapshot *
+snapshot_read (const char *data, gsize length, char *in_place, GError **error)
 {
   static const char *const names[] = {
     "protocol", "origin", "epoch", "generation", "paths", NULL,
@@ -427,7 +443,9 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
   const char *origin, *epoch;
   guint64 generation;
 
-  if (!vcr_json_read ("snapshot", data, length, &root, error) ||
+  if (!(in_place != NULL
+          ? vcr_json_read_in_place ("snapshot", in_place, length, &root, error)
+          : vcr_json_read ("snapshot", data, length, &root, error)) ||
       !check_members (&root, "snapshot", names, error))
     return NULL;
   protocol = vcr_json_get_member (&root, "protocol");
@@ -447,6 +465,8 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
     return NULL;
 
   snapshot = vcr_snapshot_new (origin, epoch, generation);
+  if (in_place != NULL)
+    g_ptr_array_set_free_func (snapshot->entries, g_free);
   for (guint i = 0; i < items->n; i++)
     {
       VcrJsonValue *o = &items->items[i];
@@ -460,6 +480,30 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
   return g_steal_pointer (&snapshot);
 }
 
+VcrSnapshot *
+vcr_snapshot_from_json (const char *data, gsize length, GError **error)
+{
+  return snapshot_read (data, length, NULL, error);
+}
+
+VcrSnapshot *
+vcr_snapshot_from_json_in_place (char *data, gsize length, GDestroyNotify release,
+                                 gpointer release_data, GError **error)
+{
+  VcrSnapshot *snapshot = snapshot_read (data, length, data, error);
+
+  if (snapshot == NULL)
+    {
+      if (release != NULL)
+        release (release_data);
+      return NULL;
+    }
+  snapshot->document = data;
+  snapshot->release = release;
+  snapshot->release_data = release_data;
+  return snapshot;
+}
+
 gboolean
 vcr_snapshot_check_digests (const VcrSnapshot *snapshot, GError **error)
 {
@@ -467,7 +511,7 @@ vcr_snapshot_check_digests (const VcrSnapshot *snapshot, GError **error)
     {
       const VcrSnapshotEntry *entry = g_ptr_array_index (snapshot->entries, i);
       g_autofree char *digest = vcr_auth_sha256_hex ((const guint8 *) entry->config,
-                                                  strlen (entry->config));
+                                                  entry->config_len);
 
       if (strcmp (digest, entry->digest) != 0)
         {

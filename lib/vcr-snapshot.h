@@ -22,10 +22,14 @@ G_BEGIN_DECLS
 /* The largest request or response body a peer takes (SPEC §7: 64 MiB). */
 #define VCR_PEER_DEFAULT_BODY_LIMIT (64 * 1024 * 1024)
 
+/* The strings are the entry's own, except in a snapshot read in place
+ * (VcrSnapshot.document set): then they point into that document and must
+ * be neither freed nor replaced. */
 typedef struct {
-  char *path;     /* canonical: words joined by single spaces */
-  char *config;   /* the snapshot text; NULL in a digests document */
-  char *digest;   /* 64 lowercase hex */
+  char *path;         /* canonical: words joined by single spaces */
+  char *config;       /* the snapshot text; NULL in a digests document */
+  char *digest;       /* 64 lowercase hex */
+  gsize config_len;   /* bytes of @config (no NUL inside); 0 without one */
 } VcrSnapshotEntry;
 
 typedef struct {
@@ -33,6 +37,11 @@ typedef struct {
   char *epoch;           /* 32 lowercase hex */
   guint64 generation;    /* <= G_MAXINT64 */
   GPtrArray *entries;    /* VcrSnapshotEntry, in document order */
+  /* read in place: the document the entries point into, and what frees
+   * it with the snapshot (release NULL: the caller keeps it); else NULL */
+  char *document;
+  GDestroyNotify release;
+  gpointer release_data;
 } VcrSnapshot;
 
 VcrSnapshot *vcr_snapshot_new (const char *origin,
@@ -41,7 +50,8 @@ VcrSnapshot *vcr_snapshot_new (const char *origin,
 void vcr_snapshot_free (VcrSnapshot *snapshot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSnapshot, vcr_snapshot_free)
 
-/* Appends a path; @digest NULL computes it from @config. */
+/* Appends a path; @digest NULL computes it from @config. Not on a snapshot
+ * read in place. */
 void vcr_snapshot_add (VcrSnapshot *snapshot,
                        const char *path,
                        const char *config,
@@ -54,6 +64,20 @@ char *vcr_snapshot_to_json (const VcrSnapshot *snapshot, gsize *length);
 VcrSnapshot *vcr_snapshot_from_json (const char *data,
                                      gsize length,
                                      GError **error);
+
+/* vcr_snapshot_from_json(), with the same checks and refusals, but without
+ * copying the texts: the strings are decoded in place in @data (see
+ * vcr_json_read_in_place(), @data is modified) and the entries point into
+ * it. The snapshot takes @data: @release(@release_data) is called when it
+ * is freed, or before this returns NULL (@release_data is most often @data
+ * itself; it is separate so that, say, a mapping's length can go with it).
+ * @release NULL leaves @data to the caller, who keeps it alive as long as
+ * the snapshot. */
+VcrSnapshot *vcr_snapshot_from_json_in_place (char *data,
+                                              gsize length,
+                                              GDestroyNotify release,
+                                              gpointer release_data,
+                                              GError **error);
 
 /* Every digest equals the lowercase hex SHA-256 of its config text. */
 gboolean vcr_snapshot_check_digests (const VcrSnapshot *snapshot,

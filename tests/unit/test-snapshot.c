@@ -2,7 +2,8 @@
 /*
  * Peer protocol documents: build → parse round trips, the digest check, and
  * every kind of malformed document refused with a message naming the
- * problem.
+ * problem. Every snapshot document here is also read in place
+ * (parse_both()), which must give an equal snapshot or the same message.
  */
 #include <string.h>
 
@@ -12,6 +13,71 @@
 #define EPOCH "0123456789abcdef0123456789abcdef"
 #define D_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define FW_TEXT "firewall {\n}\n"
+
+static guint released;
+
+static void
+release_counted (gpointer data)
+{
+  released++;
+  g_free (data);
+}
+
+/* The in-place snapshot @b (read from @data, @length bytes) equals @a,
+ * and its entries point into @data. */
+static void
+assert_in_place_equal (const VcrSnapshot *a, const VcrSnapshot *b, const char *data,
+                       gsize length)
+{
+  g_assert_cmpstr (a->origin, ==, b->origin);
+  g_assert_cmpstr (a->epoch, ==, b->epoch);
+  g_assert_cmpuint (a->generation, ==, b->generation);
+  g_assert_cmpuint (a->entries->len, ==, b->entries->len);
+  for (guint i = 0; i < a->entries->len; i++)
+    {
+      const VcrSnapshotEntry *x = g_ptr_array_index (a->entries, i);
+      const VcrSnapshotEntry *y = g_ptr_array_index (b->entries, i);
+
+      g_assert_cmpstr (x->path, ==, y->path);
+      g_assert_cmpstr (x->digest, ==, y->digest);
+      g_assert_cmpuint (x->config_len, ==, strlen (x->config));
+      g_assert_cmpuint (y->config_len, ==, x->config_len);
+      g_assert_true (memcmp (x->config, y->config, x->config_len + 1) == 0);
+      g_assert_true (y->config >= data && y->config + y->config_len < data + length);
+      g_assert_true (y->path > data && y->digest > data && y->digest < data + length);
+    }
+}
+
+/* vcr_snapshot_from_json(), checked against the read in place of a copy
+ * of @doc of exactly @length bytes: an equal snapshot or the same
+ * message, and the copy released once (with the snapshot, or before a
+ * refusal returns). */
+static VcrSnapshot *
+parse_both (const char *doc, gsize length, GError **error)
+{
+  g_autoptr(GError) copy_error = NULL;
+  g_autoptr(GError) in_place_error = NULL;
+  VcrSnapshot *copied = vcr_snapshot_from_json (doc, length, &copy_error);
+  char *data = g_memdup2 (doc, length);
+  guint before = released;
+  VcrSnapshot *in_place = vcr_snapshot_from_json_in_place (data, length, release_counted,
+                                                           data, &in_place_error);
+
+  if (copied == NULL)
+    {
+      g_assert_null (in_place);
+      g_assert_cmpuint (released, ==, before + 1);
+      g_assert_cmpstr (in_place_error->message, ==, copy_error->message);
+      g_propagate_error (error, g_steal_pointer (&copy_error));
+      return NULL;
+    }
+  g_assert_no_error (in_place_error);
+  assert_in_place_equal (copied, in_place, data, length);
+  g_assert_cmpuint (released, ==, before);
+  vcr_snapshot_free (in_place);
+  g_assert_cmpuint (released, ==, before + 1);
+  return copied;
+}
 
 static void
 test_snapshot_roundtrip (void)
@@ -27,7 +93,7 @@ test_snapshot_roundtrip (void)
   vcr_snapshot_add (s, "interfaces openvpn", "", NULL);
   json = vcr_snapshot_to_json (s, &len);
   g_assert_cmpuint (len, ==, strlen (json));
-  back = vcr_snapshot_from_json (json, len, &error);
+  back = parse_both (json, len, &error);
   g_assert_no_error (error);
   g_assert_nonnull (back);
   g_assert_cmpstr (back->origin, ==, "vyos-1");
@@ -72,7 +138,7 @@ test_snapshot_good_forms (void)
   for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(VcrSnapshot) s = vcr_snapshot_from_json (good[i], strlen (good[i]), &error);
+      g_autoptr(VcrSnapshot) s = parse_both (good[i], strlen (good[i]), &error);
 
       g_test_message ("good[%" G_GSIZE_FORMAT "]: %s", i, good[i]);
       g_assert_no_error (error);
@@ -151,7 +217,7 @@ test_snapshot_malformed (void)
       g_autoptr(VcrSnapshot) s = NULL;
 
       g_test_message ("bad[%" G_GSIZE_FORMAT "]: %s", i, bad[i].doc);
-      s = vcr_snapshot_from_json (bad[i].doc, strlen (bad[i].doc), &error);
+      s = parse_both (bad[i].doc, strlen (bad[i].doc), &error);
       g_assert_null (s);
       g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
       g_test_message ("  -> %s", error->message);
@@ -209,7 +275,7 @@ test_snapshot_messages (void)
       g_autoptr(VcrSnapshot) s = NULL;
 
       g_test_message ("cases[%" G_GSIZE_FORMAT "]: %s", i, cases[i].doc);
-      s = vcr_snapshot_from_json (cases[i].doc, strlen (cases[i].doc), &error);
+      s = parse_both (cases[i].doc, strlen (cases[i].doc), &error);
       g_assert_null (s);
       g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
       g_assert_cmpstr (error->message, ==, cases[i].message);
@@ -220,7 +286,7 @@ static void
 assert_snapshot_refused (const char *doc, const char *message)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VcrSnapshot) s = vcr_snapshot_from_json (doc, strlen (doc), &error);
+  g_autoptr(VcrSnapshot) s = parse_both (doc, strlen (doc), &error);
 
   g_test_message ("%s", doc);
   g_assert_null (s);
@@ -267,7 +333,7 @@ test_snapshot_escapes (void)
     "\"<\\n\\t\\\"\\\\\\/\\b\\f\\r\\u00e9\\u00E9\\u0041\\u20ac\\ud83d\\ude00>\"}]}";
   const char *expected = "<\n\t\"\\/\b\f\r\xc3\xa9\xc3\xa9" "A\xe2\x82\xac\xf0\x9f\x98\x80>";
   g_autoptr(GError) error = NULL;
-  g_autoptr(VcrSnapshot) s = vcr_snapshot_from_json (doc, strlen (doc), &error);
+  g_autoptr(VcrSnapshot) s = parse_both (doc, strlen (doc), &error);
   const VcrSnapshotEntry *entry;
 
   g_assert_no_error (error);
@@ -295,7 +361,7 @@ test_snapshot_big_roundtrip (void)
                             "\x01\x1f é ✓ \xf0\x9f\x98\x80 /%u\"\n    }\n", i, i * 7);
   vcr_snapshot_add (s, "firewall name WAN", text->str, NULL);
   json = vcr_snapshot_to_json (s, &len);
-  back = vcr_snapshot_from_json (json, len, &error);
+  back = parse_both (json, len, &error);
   g_assert_no_error (error);
   entry = vcr_snapshot_lookup (back, "firewall name WAN");
   g_assert_nonnull (entry);
@@ -311,8 +377,8 @@ static void
 test_snapshot_integers (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(VcrSnapshot) s = vcr_snapshot_from_json (GEN ("9223372036854775807"),
-                                                     strlen (GEN ("9223372036854775807")), &error);
+  g_autoptr(VcrSnapshot) s = parse_both (GEN ("9223372036854775807"),
+                                         strlen (GEN ("9223372036854775807")), &error);
   const char *max = "{\"result\":\"applied\",\"generation\":9223372036854775807}";
   const char *one = "{\"result\":\"applied\",\"generation\":1.0}";
   gboolean applied;
@@ -331,7 +397,7 @@ test_snapshot_integers (void)
   assert_snapshot_refused (GEN ("1e0"), "snapshot.generation: not a non-negative integer");
   assert_snapshot_refused (GEN ("-0.0"), "snapshot.generation: not a non-negative integer");
   g_clear_pointer (&s, vcr_snapshot_free);
-  s = vcr_snapshot_from_json (GEN ("-0"), strlen (GEN ("-0")), &error);
+  s = parse_both (GEN ("-0"), strlen (GEN ("-0")), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (s->generation, ==, 0);
 
@@ -349,7 +415,7 @@ test_snapshot_embedded_nul (void)
   /* a NUL byte inside the body must not cut the document short */
   const char doc[] = GOOD "\0garbage";
   g_autoptr(GError) error = NULL;
-  g_autoptr(VcrSnapshot) s = vcr_snapshot_from_json (doc, sizeof doc - 1, &error);
+  g_autoptr(VcrSnapshot) s = parse_both (doc, sizeof doc - 1, &error);
 
   g_assert_null (s);
   g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
