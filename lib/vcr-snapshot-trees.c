@@ -20,7 +20,7 @@ vcr_snapshot_entry_parse (const VcrSnapshotEntry *entry, GError **error)
 {
   g_autofree char *origin = g_strdup_printf ("snapshot \"%s\"", entry->path);
   g_auto(GStrv) words = g_strsplit (entry->path, " ", -1);
-  g_autoptr(VcrTree) tree = vcr_tree_parse (entry->config, strlen (entry->config),
+  g_autoptr(VcrTree) tree = vcr_tree_parse (entry->config, entry->config_len,
                                             VCR_PARSE_DEFAULT, origin, error);
 
   if (tree == NULL)
@@ -47,8 +47,8 @@ entry_splices (const VcrSnapshotEntry *entry, VcrSplice *splice)
 {
   g_auto(GStrv) words = g_strsplit (entry->path, " ", -1);
 
-  return *entry->config != '\0' &&
-         vcr_splice_check (entry->config, strlen (entry->config), (const char *const *) words,
+  return entry->config_len > 0 &&
+         vcr_splice_check (entry->config, entry->config_len, (const char *const *) words,
                            splice);
 }
 
