@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The malloc settings and the delayed release (see vcr-memory.h). Only
- * glibc is tuned; elsewhere both calls do nothing.
+ * The malloc settings, the spare mapping and the delayed release (see
+ * vcr-memory.h). Only glibc's malloc is tuned; elsewhere that part does
+ * nothing.
  */
 #define G_LOG_DOMAIN "vcr-memory"
 
 #include "config.h"
 
 #include "vcr-memory.h"
+
+#include <sys/mman.h>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -19,6 +22,10 @@
 #define HEAP_KEEP (64 * 1024 * 1024)
 
 static guint release_source;
+/* The spare mapping (vcr_memory_unmap()). */
+static GMutex spare_lock;
+static gpointer spare;
+static gsize spare_size;
 
 void
 vcr_memory_init (void)
@@ -37,10 +44,64 @@ vcr_memory_init (void)
 #endif
 }
 
+static void
+drop_spare (void)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&spare_lock);
+
+  if (spare != NULL)
+    munmap (spare, spare_size);
+  spare = NULL;
+  spare_size = 0;
+}
+
+gpointer
+vcr_memory_map (gsize size, gsize *mapped)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&spare_lock);
+  gpointer pages;
+
+  /* Twice as big at most: a spare of 64 MiB is not worth keeping resident
+   * for a request of 1 MiB. */
+  if (spare != NULL && spare_size >= size && spare_size / 2 <= size)
+    {
+      pages = g_steal_pointer (&spare);
+      *mapped = spare_size;
+      spare_size = 0;
+      return pages;
+    }
+  pages = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED)
+    return NULL;
+  *mapped = size;
+  return pages;
+}
+
+void
+vcr_memory_unmap (gpointer pages, gsize mapped)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  if (pages == NULL)
+    return;
+  locker = g_mutex_locker_new (&spare_lock);
+  /* The bigger one stays the spare. */
+  if (spare != NULL && spare_size >= mapped)
+    {
+      munmap (pages, mapped);
+      return;
+    }
+  if (spare != NULL)
+    munmap (spare, spare_size);
+  spare = pages;
+  spare_size = mapped;
+}
+
 static gboolean
 release_now (gpointer user_data)
 {
   release_source = 0;
+  drop_spare ();
 #ifdef __GLIBC__
   malloc_trim (0);
 #endif
@@ -58,4 +119,5 @@ void
 vcr_memory_shutdown (void)
 {
   g_clear_handle_id (&release_source, g_source_remove);
+  drop_spare ();
 }

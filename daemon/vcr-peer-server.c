@@ -16,6 +16,7 @@
 
 #include "vcr-auth.h"
 #include "vcr-error.h"
+#include "vcr-memory.h"
 
 struct _VcrPeerServer {
   GObject parent_instance;
@@ -51,7 +52,7 @@ static void
 body_clear (Body *body)
 {
   if (body->mapped)
-    munmap (body->data, body->cap);
+    vcr_memory_unmap (body->data, body->cap);
   else
     g_free (body->data);
   *body = (Body) { NULL, 0, 0, FALSE };
@@ -67,12 +68,9 @@ body_init (Body *body, gsize expected)
       /* Not MAP_POPULATE, though faulting the pages in one go is cheaper:
        * the body is not authenticated yet, and a bare Content-Length must
        * not make the daemon take 64 MiB at once. */
-      void *pages = mmap (NULL, expected, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (pages != MAP_FAILED)
+      body->data = vcr_memory_map (expected, &body->cap);
+      if (body->data != NULL)
         {
-          body->data = pages;
-          body->cap = expected;
           body->mapped = TRUE;
           return;
         }
@@ -113,7 +111,7 @@ body_append (Body *body, const guint8 *data, gsize size)
           /* more than Content-Length said: libsoup does not let it happen */
           guint8 *heap = g_malloc (cap);
           memcpy (heap, body->data, body->len);
-          munmap (body->data, body->cap);
+          vcr_memory_unmap (body->data, body->cap);
           body->data = heap;
           body->mapped = FALSE;
         }
