@@ -8,7 +8,10 @@
 # against the snapshot's size: on its first push (its config small before)
 # and on a steady one (it already holds the 10,000 rules, VmHWM reset
 # through /proc/PID/clear_refs, after an idle moment), over the timed
-# pushes in a row, and its RSS once idle after the pushes.
+# pushes in a row, and its RSS once idle after the pushes. And the CPU time
+# the daemons use per push: with every replica on this one machine, the
+# 16-replica push cannot take less wall time than all of it spread over
+# the cores.
 # Every daemon has its own private bus and a loopback address (127.0.0.x,
 # port 7790), as in tools/demo (tests/system/routers.sh). Each timed push
 # follows a one-rule change on the primary, so every replica really writes
@@ -44,6 +47,10 @@ die () { echo "bench-push: $*" >&2; routers_dump_logs; exit 1; }
 median () { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 hwm_kb () { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# CPU time (user + system) a process has used, in clock ticks.
+cpu_ticks () { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Clock ticks over $2 pushes, as ms per push.
+ms_per_push () { awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t * 1000 / hz / n }'; }
 
 # "firewall name WAN" with $1 rules, several leaves each; rule 1 carries the
 # marker that bench-push bumps before every timed push.
@@ -155,6 +162,8 @@ SERVER_PID=$!
 wait_until 100 curl -s -o /dev/null "http://$BASE_ADDR:$BASE_PORT/" || die "the trivial server did not start"
 : > "$WORK/push1.ms"; : > "$WORK/curl.ms"; : > "$WORK/parse.ms"
 echo 5 > "/proc/$REPLICA_PID/clear_refs"
+PRIMARY_CPU0=$(cpu_ticks "${ROUTER_DAEMON_PID[primary]}")
+REPLICA_CPU0=$(cpu_ticks "$REPLICA_PID")
 for i in $(seq 1 "$RUNS"); do
   p=$(on_primary "$HELPER" push 1 "$WORK/primary/config.boot" "$WORK/replica/config.boot" \
       | awk '/^median/ { print $2 }')
@@ -167,6 +176,9 @@ for i in $(seq 1 "$RUNS"); do
   echo "$p" >> "$WORK/push1.ms"; echo "$c" >> "$WORK/curl.ms"; echo "$q" >> "$WORK/parse.ms"
 done
 HWM_BURST=$(hwm_kb "$REPLICA_PID")
+# Over the rounds (the baselines run in other processes).
+PRIMARY_CPU1=$(ms_per_push $(( $(cpu_ticks "${ROUTER_DAEMON_PID[primary]}") - PRIMARY_CPU0 )) "$RUNS")
+REPLICA_CPU1=$(ms_per_push $(( $(cpu_ticks "$REPLICA_PID") - REPLICA_CPU0 )) "$RUNS")
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
 PUSH1=$(median < "$WORK/push1.ms")
 CURL_MS=$(median < "$WORK/curl.ms")
@@ -213,8 +225,17 @@ for r in "${replicas[@]}"; do
 done
 wait_synced "${replicas[@]}"
 echo "== $RUNS timed pushes, $N_REPLICAS replicas"
+PRIMARY_CPU0=$(cpu_ticks "${ROUTER_DAEMON_PID[primary]}")
+REPLICAS_CPU0=0
+for r in "${replicas[@]}"; do REPLICAS_CPU0=$((REPLICAS_CPU0 + $(cpu_ticks "${ROUTER_DAEMON_PID[$r]}"))); done
 on_primary "$HELPER" push "$RUNS" "$WORK/primary/config.boot" "$WORK/r$N_REPLICAS/config.boot" \
   | tee "$WORK/push16.out" || die "push failed"
+REPLICAS_CPU=0
+for r in "${replicas[@]}"; do REPLICAS_CPU=$((REPLICAS_CPU + $(cpu_ticks "${ROUTER_DAEMON_PID[$r]}"))); done
+PRIMARY_CPU16=$(ms_per_push $(( $(cpu_ticks "${ROUTER_DAEMON_PID[primary]}") - PRIMARY_CPU0 )) "$RUNS")
+REPLICAS_CPU16=$(ms_per_push $((REPLICAS_CPU - REPLICAS_CPU0)) "$RUNS")
+# What the daemons' CPU time alone takes on this machine's cores.
+CPU_FLOOR16=$(awk -v a="$PRIMARY_CPU16" -v b="$REPLICAS_CPU16" -v n="$(nproc)" 'BEGIN { printf "%.0f", (a + b) / n }')
 PUSH16=$(awk '/^median/ { print $2 }' "$WORK/push16.out")
 FAILED16=$(awk '/^failed/ { print $2 }' "$WORK/push16.out")
 
@@ -238,3 +259,8 @@ printf '%-44s %9d kB %9d kB %8s %s\n' "  growth of VmHWM over the first apply" \
 echo "replica before the first apply: VmHWM $HWM_BEFORE kB, VmRSS $RSS_BEFORE kB; idle after $((RUNS + 1)) pushes: VmRSS $RSS_IDLE kB; snapshot $SNAP_BYTES bytes"
 echo "baseline parts: curl POST $CURL_MS ms, parse $PARSE_MS ms"
 echo "$N_REPLICAS replicas: ${FAILED16:-?} of $RUNS pushes failed (not timed); $(nproc) cores run all $((N_REPLICAS + 1)) daemons"
+echo "CPU per push (user + system): 1 replica: primary $PRIMARY_CPU1 ms, replica $REPLICA_CPU1 ms;" \
+  "$N_REPLICAS replicas: primary $PRIMARY_CPU16 ms, replicas $REPLICAS_CPU16 ms in all" \
+  "($(awk -v a="$REPLICAS_CPU16" -v n="$N_REPLICAS" 'BEGIN { printf "%.0f", a / n }') ms each)," \
+  "that is at least $CPU_FLOOR16 ms of wall time on $(nproc) cores" \
+  "($(ratio "$CPU_FLOOR16" "$PUSH1")x the 1-replica push) before any waiting"
