@@ -44,23 +44,30 @@ vcr_memory_init (void)
 #endif
 }
 
+/* Call with spare_lock held. */
 static void
-drop_spare (void)
+drop_spare_locked (void)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&spare_lock);
-
   if (spare != NULL)
     munmap (spare, spare_size);
   spare = NULL;
   spare_size = 0;
 }
 
+static void
+drop_spare (void)
+{
+  g_mutex_lock (&spare_lock);
+  drop_spare_locked ();
+  g_mutex_unlock (&spare_lock);
+}
+
 gpointer
 vcr_memory_map (gsize size, gsize *mapped)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&spare_lock);
-  gpointer pages;
+  gpointer pages = NULL;
 
+  g_mutex_lock (&spare_lock);
   /* Twice as big at most: a spare of 64 MiB is not worth keeping resident
    * for a request of 1 MiB. */
   if (spare != NULL && spare_size >= size && spare_size / 2 <= size)
@@ -68,8 +75,10 @@ vcr_memory_map (gsize size, gsize *mapped)
       pages = g_steal_pointer (&spare);
       *mapped = spare_size;
       spare_size = 0;
-      return pages;
     }
+  g_mutex_unlock (&spare_lock);
+  if (pages != NULL)
+    return pages;
   pages = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (pages == MAP_FAILED)
     return NULL;
@@ -80,21 +89,19 @@ vcr_memory_map (gsize size, gsize *mapped)
 void
 vcr_memory_unmap (gpointer pages, gsize mapped)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
-
   if (pages == NULL)
     return;
-  locker = g_mutex_locker_new (&spare_lock);
+  g_mutex_lock (&spare_lock);
   /* The bigger one stays the spare. */
   if (spare != NULL && spare_size >= mapped)
+    munmap (pages, mapped);
+  else
     {
-      munmap (pages, mapped);
-      return;
+      drop_spare_locked ();
+      spare = pages;
+      spare_size = mapped;
     }
-  if (spare != NULL)
-    munmap (spare, spare_size);
-  spare = pages;
-  spare_size = mapped;
+  g_mutex_unlock (&spare_lock);
 }
 
 static gboolean

@@ -330,7 +330,6 @@ load_real_configs (void)
     {
       g_autofree char *file = g_build_filename (dir_name, name, NULL);
       g_autofree char *contents = NULL;
-      g_autoptr(VcrTree) tree = NULL;
 
       if (g_str_has_suffix (name, ".json") || g_str_has_suffix (name, ".boot"))
         continue;
