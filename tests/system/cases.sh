@@ -5,7 +5,8 @@
 # case_NAME for `run-case.sh NAME`; each fails with a message naming what it
 # saw.
 
-# 1. A change on the primary + push reaches the replica; a replicated path
+# 1. A change on the primary + push reaches the replica (its texts spliced
+# into the config it has cached, lib/vcr-splice.h); a replicated path
 # deleted on the primary disappears there; the replica's local config and
 # its version footer stay as they were, including a local edit made between
 # the pushes in place (same inode, same size), which the replica's cached
@@ -21,6 +22,9 @@ case_push_applies_deletes () {
   [[ "$OUT" == "r1: ok, generation 2: applied" ]] || fail "push: $OUT"
   has_port r1 2222 || fail "the change did not reach r1"
   [ "$(wan_text r1)" = "$(wan_text primary)" ] || fail "r1's firewall name WAN differs"
+  # r1 holds its config cached: the texts went in spliced, not parsed
+  grep -q "snapshot texts checked" "$(dirname "$(cfg r1)")/daemon.log" ||
+    fail "r1 parsed the snapshot's texts instead of splicing them"
 
   offset=$(grep -bo 'host-name "r1"' "$(cfg r1)" | cut -d: -f1)
   [ -n "$offset" ] || fail "test set-up: r1 has no host-name"
