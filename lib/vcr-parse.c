@@ -33,8 +33,6 @@
 #include "vcr-error.h"
 #include "vcr-tree-private.h"
 
-#define FOOTER_MARK_NEW "// Warning: Do not remove the following line."
-#define FOOTER_MARK_OLD "/* Warning: Do not remove the following line. */"
 
 typedef enum {
   TOK_IDENT,

@@ -30,8 +30,6 @@
  * lies above the path. Or this: the block is the path's node or under it. */
 #define INSIDE G_MAXUINT
 
-#define FOOTER_MARK_NEW "// Warning: Do not remove the following line."
-#define FOOTER_MARK_OLD "/* Warning: Do not remove the following line. */"
 
 typedef enum {
   LINE_NONE,        /* no item yet at this level */

@@ -18,6 +18,11 @@ G_BEGIN_DECLS
  * real VyOS config is less than 20 levels deep. */
 #define VCR_TREE_MAX_DEPTH 1000
 
+/* vyos-1x component_version.py: the version footer starts at the first
+ * line holding one of these (vcr_tree_parse() splits it off). */
+#define FOOTER_MARK_NEW "// Warning: Do not remove the following line."
+#define FOOTER_MARK_OLD "/* Warning: Do not remove the following line. */"
+
 typedef struct _VcrArenaBlock VcrArenaBlock;
 
 /* A bump allocator: everything of one tree lives in a few big blocks and is
