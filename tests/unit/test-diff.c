@@ -155,40 +155,10 @@ test_diff_under (void)
   assert_diff_applies (empty, new_tree, wan);
 }
 
-static GPtrArray *
-load_real_configs (void)
-{
-  const char *data = g_getenv ("VCR_SHARED_DATA");
-  g_autofree char *dir_name = NULL;
-  g_autoptr(GDir) dir = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  GPtrArray *trees = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_tree_free);
-  const char *name;
-
-  g_assert_nonnull (data);
-  dir_name = g_build_filename (data, "vyos-configs", "configs", NULL);
-  dir = g_dir_open (dir_name, 0, NULL);
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (!g_str_has_suffix (name, ".json") && !g_str_has_suffix (name, ".boot"))
-      g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  for (guint i = 0; i < names->len; i++)
-    {
-      g_autofree char *file = g_build_filename (dir_name, g_ptr_array_index (names, i), NULL);
-      g_autofree char *contents = NULL;
-
-      g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
-      g_ptr_array_add (trees, vcr_test_parse_default (contents));
-    }
-  g_assert_cmpuint (trees->len, >, 20);
-  return trees;
-}
-
 static void
 test_diff_real_configs (void)
 {
-  g_autoptr(GPtrArray) trees = load_real_configs ();
+  g_autoptr(GPtrArray) trees = vcr_test_load_real_configs ();
   g_autoptr(VcrTree) empty = vcr_tree_new ();
 
   for (guint i = 0; i < trees->len; i++)
@@ -259,7 +229,7 @@ random_edit (const VcrTree *tree, GRand *rand)
 static void
 test_diff_random_edits (void)
 {
-  g_autoptr(GPtrArray) trees = load_real_configs ();
+  g_autoptr(GPtrArray) trees = vcr_test_load_real_configs ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (7790);
   guint n_checked = 0;
 

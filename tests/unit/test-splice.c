@@ -313,33 +313,6 @@ test_splice_refuses_other_shape (void)
   g_assert_cmpstr (after, ==, before);
 }
 
-static GPtrArray *
-load_real_configs (void)
-{
-  const char *data = g_getenv ("VCR_SHARED_DATA");
-  g_autofree char *dir_name = NULL;
-  g_autoptr(GDir) dir = NULL;
-  GPtrArray *trees = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_tree_free);
-  const char *name;
-
-  g_assert_nonnull (data);
-  dir_name = g_build_filename (data, "vyos-configs", "configs", NULL);
-  dir = g_dir_open (dir_name, 0, NULL);
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (dir_name, name, NULL);
-      g_autofree char *contents = NULL;
-
-      if (g_str_has_suffix (name, ".json") || g_str_has_suffix (name, ".boot"))
-        continue;
-      g_assert_true (g_file_get_contents (file, &contents, NULL, NULL));
-      g_ptr_array_add (trees, vcr_test_parse_default (contents));
-    }
-  g_assert_cmpuint (trees->len, >, 20);
-  return trees;
-}
-
 typedef struct {
   const VcrTree *tree;
   guint paths;
@@ -385,7 +358,7 @@ walk (Walk *w, const VcrNode *node, GPtrArray *words, guint depth)
 static void
 test_splice_real_configs (void)
 {
-  g_autoptr(GPtrArray) trees = load_real_configs ();
+  g_autoptr(GPtrArray) trees = vcr_test_load_real_configs ();
   guint paths = 0, accepted = 0;
 
   for (guint i = 0; i < trees->len; i++)
