@@ -8,7 +8,11 @@
  * the first parse (peak reset through /proc/self/clear_refs), so it counts
  * the transient buffers and the result, not the input (what the result
  * alone holds is printed too, from mallinfo2); time is the median
- * of RUNS parses (default 21). Figures only; nothing is asserted.
+ * of RUNS parses (default 21). Then the median times of what a replica
+ * does next with the texts: check the digests, and either check that the
+ * text can be spliced (vcr-splice.h: what a replica with its config cached
+ * does) or parse it into a tree (what it did before). Figures only; nothing
+ * is asserted.
  *
  *   bench-snapshot [RULES] [RUNS]
  */
@@ -22,6 +26,7 @@
 #include "bench-util.h"
 #include "vcr-path.h"
 #include "vcr-snapshot.h"
+#include "vcr-splice.h"
 
 static int
 compare_doubles (const void *a, const void *b)
@@ -139,6 +144,54 @@ measure_memory (const char *json, gsize length, gsize *kept)
   return hwm - rss_before;
 }
 
+typedef void (*Step) (const VcrSnapshot *snapshot);
+
+static void
+step_digests (const VcrSnapshot *snapshot)
+{
+  if (!vcr_snapshot_check_digests (snapshot, NULL))
+    exit (1);
+}
+
+static void
+step_splice (const VcrSnapshot *snapshot)
+{
+  g_autoptr(GArray) splices = NULL;
+  g_autoptr(GPtrArray) trees = vcr_snapshot_parse_trees (snapshot, &splices, NULL);
+
+  if (trees == NULL || g_array_index (splices, VcrSplice, 0).text == NULL)
+    {
+      g_printerr ("the snapshot text was not spliced\n");
+      exit (1);
+    }
+}
+
+static void
+step_parse (const VcrSnapshot *snapshot)
+{
+  g_autoptr(GPtrArray) trees = vcr_snapshot_parse_trees (snapshot, NULL, NULL);
+
+  if (trees == NULL)
+    exit (1);
+}
+
+static void
+time_step (const char *what, Step step, const VcrSnapshot *snapshot, guint runs)
+{
+  g_autofree double *walls = g_new (double, runs);
+
+  for (guint i = 0; i < runs; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+
+      step (snapshot);
+      walls[i] = (g_get_monotonic_time () - start) / 1000.0;
+    }
+  qsort (walls, runs, sizeof (double), compare_doubles);
+  printf ("%s: median %.2f ms of %u runs (min %.2f, max %.2f)\n",
+          what, walls[runs / 2], runs, walls[0], walls[runs - 1]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -179,5 +232,15 @@ main (int argc, char **argv)
   printf ("vcr_snapshot_from_json: median %.2f ms of %u runs (min %.2f, max %.2f), "
           "%.0f MB/s\n", walls[runs / 2], runs, walls[0], walls[runs - 1],
           length / 1e6 / (walls[runs / 2] / 1e3));
+
+  {
+    g_autoptr(VcrSnapshot) snapshot = parse_or_die (json, length);
+
+    time_step ("vcr_snapshot_check_digests", step_digests, snapshot, runs);
+    time_step ("splice check of the text (vcr_snapshot_parse_trees with splices)",
+               step_splice, snapshot, runs);
+    time_step ("parse of the text into a tree (vcr_snapshot_parse_trees)",
+               step_parse, snapshot, runs);
+  }
   return 0;
 }

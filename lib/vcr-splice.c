@@ -84,17 +84,26 @@ word_is_plain (const char *word, gsize len)
     {
       guchar c = word[i];
 
-      if (c <= ' ' || c == 127 || c == '{' || c == '}' || c == '"' || c == '\'' || c == '\\')
-        return FALSE;
       if (c >= '0' && c <= '9')
         {
           if ((run == 1 && word[i - 1] == '0') || ++run >= 10)
             return FALSE;
+          continue;
         }
-      else
-        run = 0;
+      run = 0;
+      if (c <= ' ' || c == 127 || c == '{' || c == '}' || c == '"' || c == '\'' || c == '\\')
+        return FALSE;
     }
   return TRUE;
+}
+
+/* The bytes a quoted value may hold and still render as they are
+ * (vcr_render_needs_escape()), but for '/', which is looked at more
+ * closely: it may start a footer mark. */
+static gboolean
+value_byte_is_plain (guchar c)
+{
+  return c >= 32 && c != '"' && c != '\\' && c != 127 && c != '/';
 }
 
 /* A quoted value that renders without escapes and holds no footer mark. */
@@ -105,9 +114,9 @@ value_is_plain (const char *value, gsize len)
 
   for (const char *p = value; p < end; p++)
     {
-      if (vcr_render_needs_escape ((guchar) *p))
-        return FALSE;
-      if (*p == '/' && starts_footer (p, end))
+      if (G_LIKELY (value_byte_is_plain (*p)))
+        continue;
+      if (*p != '/' || starts_footer (p, end))
         return FALSE;
     }
   return TRUE;
@@ -149,9 +158,34 @@ read_item (const char *s, gsize len, Line *line)
   return word_is_plain (line->tag, line->tag_len);
 }
 
+static gboolean
+all_digits (const char *word, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isdigit (word[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* vcr_lexical_numeric_compare_len() of two plain words (word_is_plain()),
+ * with the common cases first: where the words first differ both hold a
+ * non-digit (the digit runs before are the same), or one is the start of
+ * the other (the shorter comes first, digit run or not), or both are
+ * numbers (no leading zeros: the shorter is the smaller). */
 static int
 compare_words (const char *a, gsize la, const char *b, gsize lb)
 {
+  gsize n = MIN (la, lb);
+  gsize i = 0;
+
+  while (i < n && a[i] == b[i])
+    i++;
+  if (i == n)
+    return la == lb ? 0 : (la < lb ? -1 : 1);
+  if (!g_ascii_isdigit (a[i]) && !g_ascii_isdigit (b[i]))
+    return (guchar) a[i] < (guchar) b[i] ? -1 : 1;
+  if (all_digits (a, la) && all_digits (b, lb))
+    return la != lb ? (la < lb ? -1 : 1) : ((guchar) a[i] < (guchar) b[i] ? -1 : 1);
   return vcr_lexical_numeric_compare_len (a, la, b, lb);
 }
 
@@ -238,13 +272,14 @@ place_item (Checker *c, const Line *line, gsize offset, guint *opens)
 static gboolean
 check_line (Checker *c, const char *s, gsize len, gsize offset)
 {
-  gsize indent = 0;
+  /* Four spaces per level: compared at once, not counted one by one. */
+  static const char spaces[4 * MAX_LEVELS + 1] = { [0 ... 4 * MAX_LEVELS - 1] = ' ' };
+  gsize indent = 4 * (gsize) c->level;
   Line line;
   guint opens;
 
-  while (indent < len && s[indent] == ' ')
-    indent++;
-  if (len - indent == 1 && s[indent] == '}' && c->level > 0 && indent == 4 * (gsize) (c->level - 1))
+  if (c->level > 0 && len == indent - 3 && s[len - 1] == '}' &&
+      memcmp (s, spaces, len - 1) == 0)
     {
       /* The end of the block above the path that holds its lines. */
       if (c->reached && c->level == c->path_level && c->splice->end == 0)
@@ -252,7 +287,9 @@ check_line (Checker *c, const char *s, gsize len, gsize offset)
       c->level--;
       return TRUE;
     }
-  if (indent != 4 * (gsize) c->level || !read_item (s + indent, len - indent, &line) ||
+  if (len <= indent || memcmp (s, spaces, indent) != 0 || s[indent] == ' ')
+    return FALSE;
+  if (!read_item (s + indent, len - indent, &line) ||
       !in_order (&c->last[c->level], &line) || !place_item (c, &line, offset, &opens))
     return FALSE;
   c->last[c->level] = line;

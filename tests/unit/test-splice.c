@@ -281,6 +281,62 @@ test_splice_refuses_nul (void)
   g_assert_true (vcr_splice_check ("a {\n    b \"xy\"\n}\n", sizeof text - 2, words, &splice));
 }
 
+/* A digit run with a leading zero ("01", "a007"); the words here are too
+ * short for the other odd kind, runs of ten digits. */
+static gboolean
+has_leading_zero (const char *word)
+{
+  for (const char *p = word; *p != '\0'; p++)
+    if (*p == '0' && g_ascii_isdigit (p[1]) && (p == word || !g_ascii_isdigit (p[-1])))
+      return TRUE;
+  return FALSE;
+}
+
+/* Two leaves are taken in the parser's order only, for every pair of short
+ * words made of digits, letters and punctuation (the order of names with
+ * leading zeros or long digit runs is not plain: never taken). */
+static void
+test_splice_order (void)
+{
+  static const char alphabet[] = "0129ab-.";
+  const char *words[] = { "x", NULL };
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint taken = 0;
+
+  /* every word of 1 to 3 characters */
+  for (guint len = 1; len <= 3; len++)
+    {
+      guint total = 1;
+
+      for (guint i = 0; i < len; i++)
+        total *= strlen (alphabet);
+      for (guint n = 0; n < total; n++)
+        {
+          char word[4] = { 0 };
+
+          for (guint i = 0, k = n; i < len; i++, k /= strlen (alphabet))
+            word[i] = alphabet[k % strlen (alphabet)];
+          g_ptr_array_add (names, g_strdup (word));
+        }
+    }
+  for (guint i = 0; i < names->len; i++)
+    for (guint j = 0; j < names->len; j += 7)
+      {
+        const char *a = names->pdata[i], *b = names->pdata[j];
+        g_autofree char *text = g_strdup_printf ("x {\n    %s\n    %s\n}\n", a, b);
+        gboolean plain = !has_leading_zero (a) && !has_leading_zero (b);
+        VcrSplice splice;
+        gboolean ok = vcr_splice_check (text, strlen (text), words, &splice);
+
+        if (!plain)
+          g_assert_false (ok);
+        else
+          g_assert_cmpint (ok, ==, vcr_lexical_numeric_compare (a, b) < 0);
+        taken += ok;
+      }
+  g_assert_cmpuint (taken, >, 10000);
+}
+
 /* 129 levels: deeper than the check goes, though the parser takes it. */
 static void
 test_splice_refuses_deep (void)
@@ -382,6 +438,7 @@ main (int argc, char **argv)
   g_test_add_func ("/splice/accepts", test_splice_accepts);
   g_test_add_func ("/splice/shapes", test_splice_shapes);
   g_test_add_func ("/splice/refuses", test_splice_refuses);
+  g_test_add_func ("/splice/order", test_splice_order);
   g_test_add_func ("/splice/refuses-nul", test_splice_refuses_nul);
   g_test_add_func ("/splice/refuses-deep", test_splice_refuses_deep);
   g_test_add_func ("/splice/refuses-other-shape", test_splice_refuses_other_shape);
