@@ -481,9 +481,14 @@ graft_entry (Receive *rx, guint i, char **words, GError **error)
 
   if (splice != NULL && splice->text != NULL)
     {
+      const VcrSnapshotEntry *entry = g_ptr_array_index (rx->snapshot->entries, i);
+
       if (vcr_tree_graft_splice (rx->applied, (const char *const *) words, splice))
         return TRUE;
-      tree = vcr_snapshot_entry_parse (g_ptr_array_index (rx->snapshot->entries, i), error);
+      g_debug ("Generation %" G_GUINT64_FORMAT ": the text of \"%s\" does not fit this "
+               "config's shape (a tag node in one, not in the other): parsed",
+               rx->snapshot->generation, entry->path);
+      tree = vcr_snapshot_entry_parse (entry, error);
       if (tree == NULL)
         return FALSE;
     }
