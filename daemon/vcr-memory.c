@@ -91,6 +91,16 @@ vcr_memory_unmap (gpointer pages, gsize mapped)
 {
   if (pages == NULL)
     return;
+  /* The release that drops the spare is a main-loop timer: only the main
+   * loop's thread keeps one. */
+  if (!g_main_context_is_owner (NULL))
+    {
+      munmap (pages, mapped);
+      return;
+    }
+  /* Whatever brought the body (a request refused for its signature
+   * too), the spare goes back a moment later. */
+  vcr_memory_release_later ();
   g_mutex_lock (&spare_lock);
   /* The bigger one stays the spare. */
   if (spare != NULL && spare_size >= mapped)

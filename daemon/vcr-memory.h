@@ -28,8 +28,10 @@ void vcr_memory_release_later (void);
  * least @size). NULL when the kernel refuses. */
 gpointer vcr_memory_map (gsize size, gsize *mapped);
 
-/* Gives back a buffer from vcr_memory_map(): kept as the spare until the
- * next release (vcr_memory_release_later()), then unmapped. */
+/* Gives back a buffer from vcr_memory_map(). On the main loop's thread it
+ * is kept as the spare and a release is scheduled
+ * (vcr_memory_release_later()), which unmaps it; elsewhere it is unmapped
+ * at once. */
 void vcr_memory_unmap (gpointer pages, gsize mapped);
 
 /* Drops a pending release (at exit) and the spare. */

@@ -10,6 +10,13 @@
 
 #define MIB (1024 * 1024)
 
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 test_memory_spare_reused (void)
 {
@@ -55,11 +62,47 @@ test_memory_spare_not_too_big (void)
   vcr_memory_shutdown ();
 }
 
-static gboolean
-quit_loop (gpointer loop)
+/* A spare nobody asked to release (a big body refused before any push)
+ * is unmapped a moment later all the same. */
+static void
+test_memory_spare_released_unasked (void)
 {
-  g_main_loop_quit (loop);
-  return G_SOURCE_REMOVE;
+  gsize mapped = 0;
+  guint8 *pages = vcr_memory_map (2 * MIB, &mapped);
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint8 *again;
+
+  memset (pages, 0xa5, mapped);
+  vcr_memory_unmap (pages, mapped);
+  g_timeout_add_seconds (3, quit_loop, loop);
+  g_main_loop_run (loop);
+  again = vcr_memory_map (2 * MIB, &mapped);
+  g_assert_cmpuint (again[0], ==, 0);
+  vcr_memory_unmap (again, mapped);
+  vcr_memory_shutdown ();
+}
+
+/* Off the main loop's thread nothing is kept. */
+static gpointer
+unmap_in_thread (gpointer data)
+{
+  vcr_memory_unmap (data, 2 * MIB);
+  return NULL;
+}
+
+static void
+test_memory_no_spare_off_thread (void)
+{
+  gsize mapped = 0;
+  guint8 *pages = vcr_memory_map (2 * MIB, &mapped);
+  guint8 *again;
+
+  memset (pages, 0xa5, mapped);
+  g_thread_join (g_thread_new ("unmap", unmap_in_thread, pages));
+  again = vcr_memory_map (2 * MIB, &mapped);
+  g_assert_cmpuint (again[0], ==, 0);
+  vcr_memory_unmap (again, mapped);
+  vcr_memory_shutdown ();
 }
 
 /* The release a moment after the last push unmaps the spare. */
@@ -87,8 +130,12 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* as the daemon's main thread, which runs the default main context */
+  g_main_context_acquire (NULL);
   g_test_add_func ("/memory/spare-reused", test_memory_spare_reused);
   g_test_add_func ("/memory/spare-not-too-big", test_memory_spare_not_too_big);
   g_test_add_func ("/memory/spare-released", test_memory_spare_released);
+  g_test_add_func ("/memory/spare-released-unasked", test_memory_spare_released_unasked);
+  g_test_add_func ("/memory/no-spare-off-thread", test_memory_no_spare_off_thread);
   return g_test_run ();
 }
