@@ -100,20 +100,28 @@ get_digests_read_done (VcrReplicator *self, VcrTree *running, const GError *erro
     }
   if (settings->mode == VCR_MODE_PRIMARY)
     {
+      /* The snapshot has the digests (and the generation they make). */
       g_autoptr(VcrSnapshot) snapshot = vcr_replicator_build_snapshot (self, tree);
+
       digests = vcr_digests_new ("primary", snapshot->epoch, snapshot->generation);
+      for (guint i = 0; i < snapshot->entries->len; i++)
+        {
+          const VcrSnapshotEntry *entry = g_ptr_array_index (snapshot->entries, i);
+          vcr_digests_add (digests, entry->path, entry->digest);
+        }
     }
   else
     {
       const char *epoch = vcr_state_get_applied_epoch (store);
+
       digests = vcr_digests_new ("replica", epoch != NULL ? epoch : "",
                                  vcr_state_get_applied_generation (store));
-    }
-  for (guint i = 0; i < settings->paths->len; i++)
-    {
-      g_autofree char *text = vcr_path_snapshot_text (tree, g_ptr_array_index (settings->paths, i));
-      g_autofree char *digest = vcr_digest (text, strlen (text));
-      vcr_digests_add (digests, g_ptr_array_index (paths, i), digest);
+      for (guint i = 0; i < settings->paths->len; i++)
+        {
+          g_autofree char *text = vcr_path_snapshot_text (tree, g_ptr_array_index (settings->paths, i));
+          g_autofree char *digest = vcr_digest (text, strlen (text));
+          vcr_digests_add (digests, g_ptr_array_index (paths, i), digest);
+        }
     }
   json = vcr_digests_to_json (digests, &length);
   vcr_peer_reply_json (reply, json, length);
