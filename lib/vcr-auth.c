@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-#include "vcr-sha256.h"
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
 
 G_DEFINE_QUARK (vcr-auth-error-quark, vcr_auth_error)
 
@@ -26,12 +27,11 @@ hmac_sha256 (const guint8 *key, gsize key_len,
              const guint8 *msg, gsize msg_len,
              guint8 out[SHA256_LEN])
 {
-  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, key, key_len);
-  gsize len = SHA256_LEN;
+  struct hmac_sha256_ctx ctx;
 
-  g_hmac_update (hmac, msg, msg_len);
-  g_hmac_get_digest (hmac, out, &len);
-  g_assert (len == SHA256_LEN);
+  hmac_sha256_set_key (&ctx, key_len, key);
+  hmac_sha256_update (&ctx, msg_len, msg);
+  hmac_sha256_digest (&ctx, SHA256_LEN, out);
 }
 
 VcrAuthKey *
@@ -81,7 +81,14 @@ vcr_auth_hex (const guint8 *data, gsize length)
 char *
 vcr_auth_sha256_hex (const guint8 *data, gsize length)
 {
-  return vcr_sha256_hex (data, length);
+  struct sha256_ctx ctx;
+  guint8 digest[SHA256_DIGEST_SIZE];
+
+  /* nettle runs on the CPU's SHA extensions where it has them */
+  sha256_init (&ctx);
+  sha256_update (&ctx, length, data);
+  sha256_digest (&ctx, sizeof digest, digest);
+  return vcr_auth_hex (digest, sizeof digest);
 }
 
 gboolean

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "vcr-error.h"
-#include "vcr-sha256.h"
+#include "vcr-auth.h"
 #include "vcr-tree-view.h"
 
 /* The white space that separates words, as the VyOS shell splits them. */
@@ -159,7 +159,7 @@ vcr_digest (const char *data, gsize length)
 {
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  return vcr_sha256_hex (data, length);
+  return vcr_auth_sha256_hex ((const guint8 *) data, length);
 }
 
 /* An ancestor in a snapshot is bare: no values, no comment, one child. */
