@@ -5,6 +5,7 @@
  * member is checked for presence, type and form, nothing extra is taken,
  * and the announced text lengths must account for the payload exactly.
  */
+#define _GNU_SOURCE   /* memmem() */
 #define G_LOG_DOMAIN "vcr-frame"
 
 #include "vcr-frame.h"
@@ -309,9 +310,23 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
 
   if (!split (payload, length, &json, &json_len, error))
     return NULL;
+  if (!g_utf8_validate_len (json, json_len, NULL))
+    {
+      refuse (error, "snapshot: document is not UTF-8");
+      return NULL;
+    }
+  /* json-glib's strings end at a NUL: "a\u0000b" would read as "a" */
+  if (memmem (json, json_len, "\\u0000", 6) != NULL)
+    {
+      refuse (error, "snapshot: document holds \\u0000");
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, json, json_len, &json_error))
     {
-      refuse (error, "snapshot: not JSON: %s", json_error->message);
+      /* json-glib quotes the input in its message */
+      g_autofree char *why = g_utf8_make_valid (json_error->message, -1);
+
+      refuse (error, "snapshot: not JSON: %s", why);
       return NULL;
     }
   root = json_parser_get_root (parser);

@@ -360,15 +360,18 @@ vcr_seal_open_in_place (const VcrSealKeys *keys,
 {
   g_autofree char *ad = NULL;
   guint8 content_key[VCR_SEAL_KEY_BYTES];
-  const guint8 *lock_iv = frame + VCR_SEAL_MAGIC_BYTES;
-  const guint8 *sealed_key = lock_iv + VCR_SEAL_IV_BYTES;
-  guint8 *payload = frame + VCR_SEAL_LOCK_BYTES;
+  const guint8 *lock_iv, *sealed_key;
+  guint8 *payload;
   gsize length;
   gboolean ok;
 
+  /* (@frame may be NULL when empty: no pointer arithmetic before this) */
   if (frame_length < VCR_SEAL_FRAME_OVERHEAD
       || memcmp (frame, VCR_SEAL_MAGIC, VCR_SEAL_MAGIC_BYTES) != 0)
     return refuse (error, "not a protocol v2 frame");
+  lock_iv = frame + VCR_SEAL_MAGIC_BYTES;
+  sealed_key = lock_iv + VCR_SEAL_IV_BYTES;
+  payload = frame + VCR_SEAL_LOCK_BYTES;
   ad = vcr_seal_binding_string (direction, binding);
   ok = gcm_open (direction_key (keys, direction), lock_iv, ad, strlen (ad),
                  sealed_key, VCR_SEAL_KEY_BYTES, content_key,

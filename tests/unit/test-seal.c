@@ -435,6 +435,8 @@ test_payload_refusals (void)
     { "{\"protocol\":2,\"origin\":\"p\",\"epoch\":\"" EPOCH "\",\"generation\":\"1\",\"paths\":[]}", "", 0, "generation" },
     { "{\"protocol\":2,\"origin\":\"p\",\"epoch\":\"" EPOCH "\",\"generation\":1,\"paths\":{}}", "", 0, "not an array" },
     { "[1]", "", 0, "not a JSON object" },
+    { DOC ("{\"path\":\"a\\u0000b\",\"digest\":\"" DIGEST "\",\"length\":0}"), "\0", 1, "u0000" },
+    { DOC ("{\"path\":\"a\xff\",\"digest\":\"" DIGEST "\",\"length\":0}"), "\0", 1, "not UTF-8" },
     { "{\"protocol\":2", "", 0, "not JSON" },
   };
 
