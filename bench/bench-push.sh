@@ -9,9 +9,11 @@
 # and on a steady one (it already holds the 10,000 rules, VmHWM reset
 # through /proc/PID/clear_refs, after an idle moment), over the timed
 # pushes in a row, and its RSS once idle after the pushes. And the CPU time
-# the daemons use per push: with every replica on this one machine, the
-# 16-replica push cannot take less wall time than all of it spread over
-# the cores.
+# the daemons use per push: the primary's own fan-out cost (its CPU per
+# push with 16 replicas against 1: the snapshot is built, serialized and
+# hashed once, each further replica is only a send), and, with every
+# replica on this one machine, the 16-replica push's wall time against
+# the floor that all daemons' CPU time spread over the cores sets.
 # Every daemon has its own private bus and a loopback address (127.0.0.x,
 # port 7790), as in tools/demo (tests/system/routers.sh). Each timed push
 # follows a one-rule change on the primary, so every replica really writes
@@ -245,8 +247,12 @@ echo "== summary ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg);
 printf '%-44s %12s %12s %8s %s\n' figure value reference ratio target
 printf '%-44s %9.1f ms %9.1f ms %8s %s\n' "push, 1 replica vs curl POST + parse" \
   "$PUSH1" "$BASELINE" "$(ratio "$PUSH1" "$BASELINE")" "<= 3"
+printf '%-44s %9.1f ms %9.1f ms %8s %s\n' "primary CPU per push, $N_REPLICAS replicas vs 1" \
+  "$PRIMARY_CPU16" "$PRIMARY_CPU1" "$(ratio "$PRIMARY_CPU16" "$PRIMARY_CPU1")" "<= 2"
+printf '%-44s %9.1f ms %9.1f ms %8s %s\n' "push, $N_REPLICAS replicas, wall vs CPU floor" \
+  "$PUSH16" "$CPU_FLOOR16" "$(ratio "$PUSH16" "$CPU_FLOOR16")" "<= 1.25"
 printf '%-44s %9.1f ms %9.1f ms %8s %s\n' "push, $N_REPLICAS replicas vs 1 replica" \
-  "$PUSH16" "$PUSH1" "$(ratio "$PUSH16" "$PUSH1")" "<= 3"
+  "$PUSH16" "$PUSH1" "$(ratio "$PUSH16" "$PUSH1")" ""
 printf '%-44s %9d kB %9d kB %8s %s\n' "replica VmHWM, first push vs snapshot size" \
   "$HWM_AFTER" "$((SNAP_BYTES / 1024))" "$(ratio "$HWM_AFTER" "$((SNAP_BYTES / 1024))")" "<= 4"
 printf '%-44s %9d kB %9d kB %8s %s\n' "replica VmHWM, steady push vs snapshot size" \
