@@ -39,10 +39,19 @@ vcr_mode_to_string (VcrMode mode)
 }
 
 static void
+override_free (VcrOverride *override)
+{
+  g_strfreev (override->path);
+  g_strfreev (override->values);
+  g_free (override);
+}
+
+static void
 peer_settings_free (VcrPeerSettings *peer)
 {
   g_free (peer->name);
   g_free (peer->address);
+  g_clear_pointer (&peer->overrides, g_ptr_array_unref);
   g_free (peer);
 }
 
@@ -54,6 +63,7 @@ vcr_settings_free (VcrSettings *settings)
   if (settings == NULL)
     return;
   g_ptr_array_unref (settings->paths);
+  g_ptr_array_unref (settings->excludes);
   g_ptr_array_unref (settings->peers);
   if (settings->secret != NULL)
     memset (settings->secret, 0, strlen (settings->secret));
@@ -70,6 +80,7 @@ settings_new (void)
 
   settings->mode = VCR_MODE_DISABLED;
   settings->paths = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  settings->excludes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   settings->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_settings_free);
   settings->warnings = g_ptr_array_new_with_free_func (g_free);
   settings->port = VCR_DEFAULT_PEER_PORT;
@@ -231,11 +242,17 @@ is_replica_name (const char *name)
 
 /* ---- peers ------------------------------------------------------------ */
 
+/* (in "replicate paths" below) */
+static int compare_paths (gconstpointer a, gconstpointer b);
+static GStrv parse_path (const char *what, const char *text, GError **error);
+
 /* `address …; port …` under @node (a `replica NAME` or the `primary`). */
 static VcrPeerSettings *
 read_peer (const VcrNode *node, const char *name, const char *where, GError **error)
 {
-  static const char *const known[] = { "address", "port", NULL };
+  static const char *const known_replica[] = { "address", "override", "port", NULL };
+  static const char *const known_primary[] = { "address", "port", NULL };
+  const char *const *known = strcmp (where, "primary") == 0 ? known_primary : known_replica;
   g_autoptr(VcrPeerSettings) peer = g_new0 (VcrPeerSettings, 1);
   g_autofree char *address_where = g_strdup_printf ("%s address", where);
   g_autofree char *port_where = g_strdup_printf ("%s port", where);
@@ -256,10 +273,74 @@ read_peer (const VcrNode *node, const char *name, const char *where, GError **er
     return NULL;
   peer->name = g_strdup (name);
   peer->address = g_strdup (address);
+  peer->overrides = g_ptr_array_new_with_free_func ((GDestroyNotify) override_free);
   peer->port = VCR_DEFAULT_PEER_PORT;
   if (!parse_port (port_where, port, &peer->port, error))
     return NULL;
   return g_steal_pointer (&peer);
+}
+
+static int
+compare_overrides (gconstpointer a, gconstpointer b)
+{
+  const VcrOverride *x = *(const VcrOverride *const *) a;
+  const VcrOverride *y = *(const VcrOverride *const *) b;
+
+  return compare_paths (&x->path, &y->path);
+}
+
+/* `replica NAME override "PATH" { value "V" … }`: a leaf strictly under a
+ * replicate path and not excluded, with at least one value. */
+static gboolean
+read_overrides (VcrSettings *settings, VcrPeerSettings *peer, const VcrNode *node,
+                const char *where, GError **error)
+{
+  static const char *const known[] = { "value", NULL };
+  VcrNode *overrides = vcr_node_lookup (node, "override");
+  g_autofree char *what = g_strdup_printf ("%s override", where);
+
+  if (overrides == NULL)
+    return TRUE;
+  if (vcr_node_get_n_values (overrides) > 0 || vcr_node_get_n_children (overrides) == 0)
+    return refuse (error, "\"%s\" takes a leaf's path and a value "
+                   "(set " SETTINGS_PATH " %s \"PATH\" value VALUE)", what, what);
+  for (guint i = 0; i < vcr_node_get_n_children (overrides); i++)
+    {
+      VcrNode *o = vcr_node_get_child (overrides, i);
+      const char *text = vcr_node_get_name (o);
+      g_autofree char *o_where = g_strdup_printf ("%s %s", what, text);
+      g_auto(GStrv) words = parse_path (what, text, error);
+      const char *const *under, *const *excluded;
+      VcrNode *value;
+      VcrOverride *override;
+
+      if (words == NULL || !check_known_children (o, o_where, known, error))
+        return FALSE;
+      value = vcr_node_lookup (o, "value");
+      if (value == NULL || vcr_node_get_n_values (value) == 0)
+        return refuse (error, "\"%s\" has no value", o_where);
+      if (vcr_node_get_n_children (value) > 0)
+        return refuse (error, "\"%s value\" takes values, not a block", o_where);
+      under = vcr_settings_find_replicate_path (settings, (const char *const *) words);
+      if (under == NULL || g_strv_equal ((const char *const *) words, under))
+        return refuse (error, "override \"%s\" of replica %s does not lie under a "
+                       "replicate path (it names a leaf inside one)", text, peer->name);
+      excluded = vcr_settings_find_exclude (settings, (const char *const *) words);
+      if (excluded != NULL)
+        {
+          g_autofree char *excluded_text = vcr_path_to_string (excluded);
+          return refuse (error, "override \"%s\" of replica %s lies under exclusion "
+                         "\"%s\", which is never sent", text, peer->name, excluded_text);
+        }
+      override = g_new0 (VcrOverride, 1);
+      override->path = g_steal_pointer (&words);
+      override->values = g_new0 (char *, vcr_node_get_n_values (value) + 1);
+      for (guint v = 0; v < vcr_node_get_n_values (value); v++)
+        override->values[v] = g_strdup (vcr_node_get_value (value, v));
+      g_ptr_array_add (peer->overrides, override);
+    }
+  g_ptr_array_sort (peer->overrides, compare_overrides);
+  return TRUE;
 }
 
 static gboolean
@@ -282,6 +363,8 @@ read_replicas (VcrSettings *settings, const VcrNode *replicas, GError **error)
       if (peer == NULL)
         return FALSE;
       g_ptr_array_add (settings->peers, peer);
+      if (!read_overrides (settings, peer, node, where, error))
+        return FALSE;
     }
   if (settings->peers->len == 0)
     return refuse (error, "mode is primary but no replica is set "
@@ -385,10 +468,79 @@ check_paths_apart (const GPtrArray *paths, GError **error)
   return TRUE;
 }
 
+/* The words of a path setting (@what: "replicate path", …). Every
+ * snapshot names its paths, and a replica takes only canonical ones:
+ * refuse here what no replica would accept. */
+static GStrv
+parse_path (const char *what, const char *text, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) words = vcr_path_parse (text, &local_error);
+  g_autofree char *canonical = NULL;
+
+  if (words == NULL)
+    {
+      refuse (error, "%s \"%s\" is empty", what, text);
+      return NULL;
+    }
+  canonical = vcr_path_to_string ((const char *const *) words);
+  if (!g_utf8_validate (canonical, -1, NULL) ||
+      !vcr_snapshot_path_is_canonical (canonical))
+    {
+      refuse (error, "%s \"%s\" holds a control or white-space "
+              "character or is not UTF-8", what, text);
+      return NULL;
+    }
+  return g_steal_pointer (&words);
+}
+
+/* `replicate exclude`: each strictly under a replicate path, none inside
+ * another. */
+static gboolean
+read_excludes (VcrSettings *settings, const VcrNode *replicate, GError **error)
+{
+  VcrNode *leaf = vcr_node_lookup (replicate, "exclude");
+
+  if (leaf == NULL)
+    return TRUE;
+  if (vcr_node_get_n_children (leaf) > 0)
+    return refuse (error, "\"replicate exclude\" takes values, not a block");
+  for (guint i = 0; i < vcr_node_get_n_values (leaf); i++)
+    {
+      const char *text = vcr_node_get_value (leaf, i);
+      g_auto(GStrv) words = parse_path ("replicate exclude", text, error);
+      const char *const *under;
+
+      if (words == NULL)
+        return FALSE;
+      under = vcr_settings_find_replicate_path (settings, (const char *const *) words);
+      if (under == NULL || g_strv_equal ((const char *const *) words, under))
+        return refuse (error, "exclusion \"%s\" does not lie under a replicate path "
+                       "(an exclusion names a part of one)", text);
+      for (guint j = 0; j < settings->excludes->len; j++)
+        {
+          const char *const *other = g_ptr_array_index (settings->excludes, j);
+          g_autofree char *other_text = vcr_path_to_string (other);
+
+          if (g_strv_equal ((const char *const *) words, other))
+            return refuse (error, "exclusion \"%s\" is given twice", text);
+          if (vcr_path_is_under ((const char *const *) words, other))
+            return refuse (error, "exclusion \"%s\" lies under exclusion \"%s\"",
+                           text, other_text);
+          if (vcr_path_is_under (other, (const char *const *) words))
+            return refuse (error, "exclusion \"%s\" lies under exclusion \"%s\"",
+                           other_text, text);
+        }
+      g_ptr_array_add (settings->excludes, g_steal_pointer (&words));
+    }
+  g_ptr_array_sort (settings->excludes, compare_paths);
+  return TRUE;
+}
+
 static gboolean
 read_paths (VcrSettings *settings, const VcrNode *top, GError **error)
 {
-  static const char *const known[] = { "path", NULL };
+  static const char *const known[] = { "exclude", "path", NULL };
   VcrNode *replicate = vcr_node_lookup (top, "replicate");
   VcrNode *leaf;
 
@@ -406,27 +558,16 @@ read_paths (VcrSettings *settings, const VcrNode *top, GError **error)
 
   for (guint i = 0; i < vcr_node_get_n_values (leaf); i++)
     {
-      const char *text = vcr_node_get_value (leaf, i);
-      g_autoptr(GError) local_error = NULL;
-      GStrv words = vcr_path_parse (text, &local_error);
-
-      g_autofree char *canonical = NULL;
+      GStrv words = parse_path ("replicate path", vcr_node_get_value (leaf, i), error);
 
       if (words == NULL)
-        return refuse (error, "replicate path \"%s\" is empty", text);
+        return FALSE;
       g_ptr_array_add (settings->paths, words);
-      /* Every snapshot names its paths, and a replica takes only canonical
-       * ones: refuse here what no replica would accept. */
-      canonical = vcr_path_to_string ((const char *const *) words);
-      if (!g_utf8_validate (canonical, -1, NULL) ||
-          !vcr_snapshot_path_is_canonical (canonical))
-        return refuse (error, "replicate path \"%s\" holds a control or white-space "
-                       "character or is not UTF-8", text);
     }
   if (!check_paths_apart (settings->paths, error))
     return FALSE;
   g_ptr_array_sort (settings->paths, compare_paths);
-  return TRUE;
+  return read_excludes (settings, replicate, error);
 }
 
 /* ---- the whole ------------------------------------------------------- */
@@ -523,6 +664,38 @@ vcr_settings_from_tree (const VcrTree *tree, GError **error)
       !read_listen (settings, top, error))
     return NULL;
   return g_steal_pointer (&settings);
+}
+
+const char *const *
+vcr_settings_find_exclude (const VcrSettings *settings, const char *const *words)
+{
+  g_return_val_if_fail (settings != NULL, NULL);
+  g_return_val_if_fail (words != NULL, NULL);
+
+  for (guint i = 0; i < settings->excludes->len; i++)
+    {
+      const char *const *exclude = g_ptr_array_index (settings->excludes, i);
+
+      if (vcr_path_is_under (words, exclude))
+        return exclude;
+    }
+  return NULL;
+}
+
+GPtrArray *
+vcr_settings_excludes_under (const VcrSettings *settings, const char *const *path)
+{
+  GPtrArray *under = g_ptr_array_new ();
+
+  g_return_val_if_fail (settings != NULL, under);
+  for (guint i = 0; i < settings->excludes->len; i++)
+    {
+      const char *const *exclude = g_ptr_array_index (settings->excludes, i);
+
+      if (vcr_path_is_under (exclude, path))
+        g_ptr_array_add (under, (gpointer) exclude);
+    }
+  return under;
 }
 
 const char *const *

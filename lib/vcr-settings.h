@@ -21,15 +21,26 @@ typedef enum {
 
 const char *vcr_mode_to_string (VcrMode mode);   /* "disabled", "primary", "replica" */
 
+/* `replica NAME override "PATH" value "V"`: on the primary, the value(s)
+ * that replica receives for one leaf under a replicate path. */
+typedef struct {
+  GStrv path;       /* the leaf's words */
+  GStrv values;     /* at least one, in the order given */
+} VcrOverride;
+
 typedef struct {
   char *name;       /* the replica's NAME, or "primary" on a replica */
   char *address;    /* IPv4, IPv6 or host name, as written */
   guint16 port;     /* VCR_DEFAULT_PEER_PORT when not set */
+  GPtrArray *overrides;  /* of VcrOverride*, sorted by path; empty but on
+                            a primary's replicas */
 } VcrPeerSettings;
 
 typedef struct {
   VcrMode mode;
   GPtrArray *paths;      /* of GStrv: the replicate paths' words, sorted */
+  GPtrArray *excludes;   /* of GStrv: `replicate exclude` paths, each
+                            strictly under a replicate path, sorted */
   GPtrArray *peers;      /* of VcrPeerSettings*: the replicas (primary) or
                             the one primary (replica); empty when disabled */
   char *secret;          /* pre-shared secret */
@@ -46,6 +57,15 @@ VcrSettings *vcr_settings_from_tree (const VcrTree *tree, GError **error);
 
 void vcr_settings_free (VcrSettings *settings);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSettings, vcr_settings_free)
+
+/* The exclusion that @words is under (or equal to), or NULL. */
+const char *const *vcr_settings_find_exclude (const VcrSettings *settings,
+                                              const char *const *words);
+
+/* The exclusions under replicate path @path (of const char *const *, the
+ * settings' own), in order; an empty array when there are none. */
+GPtrArray *vcr_settings_excludes_under (const VcrSettings *settings,
+                                        const char *const *path);
 
 /* The replicate path that @words is under, or NULL. */
 const char *const *vcr_settings_find_replicate_path (const VcrSettings *settings,

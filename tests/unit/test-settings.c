@@ -177,6 +177,13 @@ typedef struct {
 
 #define PATH1(p) "        replicate {\n            path \"" p "\"\n        }\n"
 #define PATH2(p, q) "        replicate {\n            path \"" p "\"\n            path \"" q "\"\n        }\n"
+#define EXCL(e) "        replicate {\n            path \"interfaces openvpn\"\n" \
+                "            exclude \"" e "\"\n        }\n"
+#define EXCL2(e, f) "        replicate {\n            path \"interfaces openvpn\"\n" \
+                    "            exclude \"" e "\"\n            exclude \"" f "\"\n        }\n"
+#define OVERRIDE(path, value) "        replica R1 {\n            address 192.0.2.2\n" \
+                              "            override \"" path "\" {\n" \
+                              "                value \"" value "\"\n            }\n        }\n"
 #define REPLICA(addr, port) "        replica R1 {\n            address \"" addr "\"\n" \
                             "            port \"" port "\"\n        }\n"
 
@@ -268,6 +275,39 @@ static const RefusalCase refusals[] = {
     "holds a control or white-space character or is not UTF-8" },
   { "mode-not-utf8", "        mode \"prim\377ary\"\n", PATHS, REPLICAS, AUTH, "",
     "\" is unknown" },
+  /* exclusions and overrides */
+  { "exclude-outside", MODE_P, EXCL ("system host-name"), REPLICAS, AUTH, "",
+    "exclusion \"system host-name\" does not lie under a replicate path" },
+  { "exclude-whole-path", MODE_P, EXCL ("interfaces openvpn"), REPLICAS, AUTH, "",
+    "exclusion \"interfaces openvpn\" does not lie under a replicate path" },
+  { "exclude-twice", MODE_P, EXCL2 ("interfaces openvpn vtun0", "interfaces  openvpn vtun0"),
+    REPLICAS, AUTH, "", "exclusion \"interfaces  openvpn vtun0\" is given twice" },
+  { "exclude-nested", MODE_P,
+    EXCL2 ("interfaces openvpn vtun0 local-host", "interfaces openvpn vtun0"), REPLICAS, AUTH, "",
+    "exclusion \"interfaces openvpn vtun0 local-host\" lies under exclusion \"interfaces openvpn vtun0\"" },
+  { "exclude-empty", MODE_P, EXCL (" "), REPLICAS, AUTH, "", "replicate exclude \" \" is empty" },
+  { "exclude-block", MODE_P,
+    "        replicate {\n            path \"interfaces openvpn\"\n"
+    "            exclude {\n                x\n            }\n        }\n", REPLICAS, AUTH, "",
+    "\"replicate exclude\" takes values, not a block" },
+  { "override-outside", MODE_P, PATHS, OVERRIDE ("system host-name", "r2"), AUTH, "",
+    "override \"system host-name\" of replica R1 does not lie under a replicate path" },
+  { "override-excluded", MODE_P, EXCL ("interfaces openvpn vtun0"),
+    OVERRIDE ("interfaces openvpn vtun0 local-host", "10.0.0.2"), AUTH, "",
+    "override \"interfaces openvpn vtun0 local-host\" of replica R1 lies under exclusion "
+    "\"interfaces openvpn vtun0\"" },
+  { "override-no-value", MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"firewall name WAN default-action\" {\n            }\n        }\n",
+    AUTH, "", "\"replica R1 override firewall name WAN default-action\" has no value" },
+  { "override-unknown", MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"firewall name WAN default-action\" {\n                values drop\n"
+    "            }\n        }\n",
+    AUTH, "", "unknown setting \"replica R1 override firewall name WAN default-action values\"" },
+  { "override-bare", MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n            override x\n        }\n",
+    AUTH, "", "\"replica R1 override\" takes a leaf's path and a value" },
 };
 
 static void
@@ -324,10 +364,59 @@ test_settings_good_values (void)
     }
 }
 
+/* Exclusions under a replicate path, overrides of leaves for one replica;
+ * a replica names no overrides (it has no "replica" nodes). */
+static void
+test_settings_excludes_overrides (void)
+{
+  g_autofree char *text = primary_config (
+    MODE_P,
+    "        replicate {\n"
+    "            exclude \"interfaces openvpn vtun0 local-host\"\n"
+    "            exclude \"firewall name WAN rule 10 description\"\n"
+    "            path \"interfaces openvpn\"\n"
+    "            path \"firewall name WAN\"\n"
+    "        }\n",
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"interfaces openvpn vtun0 remote-host\" {\n"
+    "                value 10.0.0.1\n                value 10.0.0.9\n            }\n"
+    "            override \"firewall name WAN default-action\" {\n"
+    "                value accept\n            }\n"
+    "        }\n"
+    "        replica R2 {\n            address 192.0.2.3\n        }\n",
+    AUTH, "");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSettings) settings = read_settings (text, &error);
+  const char *inside[] = { "interfaces", "openvpn", "vtun0", "local-host", "x", NULL };
+  const char *beside[] = { "interfaces", "openvpn", "vtun0", "remote-host", NULL };
+  const char *wan[] = { "firewall", "name", "WAN", NULL };
+  g_autoptr(GPtrArray) under_wan = NULL;
+  VcrPeerSettings *r1, *r2;
+  VcrOverride *o;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (settings->excludes->len, ==, 2);
+  /* sorted: firewall before interfaces */
+  g_assert_cmpstr (((char **) g_ptr_array_index (settings->excludes, 0))[0], ==, "firewall");
+  g_assert_nonnull (vcr_settings_find_exclude (settings, inside));
+  g_assert_null (vcr_settings_find_exclude (settings, beside));
+  under_wan = vcr_settings_excludes_under (settings, wan);
+  g_assert_cmpuint (under_wan->len, ==, 1);
+  r1 = g_ptr_array_index (settings->peers, 0);
+  r2 = g_ptr_array_index (settings->peers, 1);
+  g_assert_cmpuint (r1->overrides->len, ==, 2);
+  g_assert_cmpuint (r2->overrides->len, ==, 0);
+  o = g_ptr_array_index (r1->overrides, 1);
+  g_assert_cmpstr (o->path[3], ==, "remote-host");
+  g_assert_cmpuint (g_strv_length (o->values), ==, 2);
+  g_assert_cmpstr (o->values[1], ==, "10.0.0.9");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/settings/excludes-overrides", test_settings_excludes_overrides);
   g_test_add_func ("/settings/primary", test_settings_primary);
   g_test_add_func ("/settings/replica", test_settings_replica);
   g_test_add_func ("/settings/disabled", test_settings_disabled);

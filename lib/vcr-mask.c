@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Exclusions and overrides applied to a replicate path's subtree. The
+ * common case, a path with neither, renders through a view of the
+ * subtree without copying it; only a path with an exclusion or an
+ * override under it pays for a copy.
+ */
+#define G_LOG_DOMAIN "vcr-mask"
+
+#include "vcr-mask.h"
+
+#include <string.h>
+
+#include "vcr-path.h"
+#include "vcr-tree-edit.h"
+
+static gboolean
+is_empty (GPtrArray *array)
+{
+  return array == NULL || array->len == 0;
+}
+
+/* A copy of the subtree at @path with the exclusions removed and the
+ * overrides set. */
+static VcrTree *
+masked_copy (const VcrTree *tree, const char *const *path,
+             GPtrArray *excludes, GPtrArray *overrides)
+{
+  VcrTree *copy = vcr_tree_new ();
+
+  vcr_tree_graft (copy, tree, path);
+  for (guint i = 0; excludes != NULL && i < excludes->len; i++)
+    {
+      const char *const *exclude = g_ptr_array_index (excludes, i);
+
+      g_return_val_if_fail (vcr_path_is_under (exclude, path), copy);
+      vcr_tree_delete (copy, exclude);
+    }
+  for (guint i = 0; overrides != NULL && i < overrides->len; i++)
+    {
+      const VcrOverride *o = g_ptr_array_index (overrides, i);
+      VcrNode *leaf;
+
+      g_return_val_if_fail (vcr_path_is_under ((const char *const *) o->path, path), copy);
+      leaf = vcr_tree_ensure_path (copy, (const char *const *) o->path);
+      vcr_node_set_leaf (leaf, TRUE);
+      while (vcr_node_get_n_values (leaf) > 0)
+        vcr_node_remove_value (leaf, 0);
+      for (guint v = 0; o->values[v] != NULL; v++)
+        vcr_node_append_value (copy, leaf, o->values[v]);
+    }
+  return copy;
+}
+
+char *
+vcr_mask_snapshot_text (const VcrTree *tree, const char *const *path,
+                        GPtrArray *excludes, GPtrArray *overrides)
+{
+  g_autoptr(VcrTree) copy = NULL;
+
+  g_return_val_if_fail (tree != NULL && path != NULL, NULL);
+  if (is_empty (excludes) && is_empty (overrides))
+    return vcr_path_snapshot_text (tree, path);
+  copy = masked_copy (tree, path, excludes, overrides);
+  return vcr_path_snapshot_text (copy, path);
+}
+
+GPtrArray *
+vcr_mask_overrides_under (const VcrPeerSettings *peer, const char *const *path)
+{
+  GPtrArray *under = g_ptr_array_new ();
+
+  for (guint i = 0; peer != NULL && peer->overrides != NULL && i < peer->overrides->len; i++)
+    {
+      VcrOverride *o = g_ptr_array_index (peer->overrides, i);
+
+      if (vcr_path_is_under ((const char *const *) o->path, path))
+        g_ptr_array_add (under, o);
+    }
+  return under;
+}
+
+void
+vcr_mask_keep_local (VcrTree *incoming, const VcrTree *running, GPtrArray *excludes)
+{
+  g_return_if_fail (incoming != NULL && running != NULL);
+  for (guint i = 0; excludes != NULL && i < excludes->len; i++)
+    vcr_tree_graft (incoming, running, g_ptr_array_index (excludes, i));
+}
+
+gboolean
+vcr_mask_subtree_equal (const VcrTree *a, const VcrTree *b, const char *const *path,
+                        GPtrArray *excludes)
+{
+  g_autofree char *text_a = NULL;
+  g_autofree char *text_b = NULL;
+
+  if (is_empty (excludes))
+    return vcr_tree_subtree_equal (a, b, path);
+  text_a = vcr_mask_snapshot_text (a, path, excludes, NULL);
+  text_b = vcr_mask_snapshot_text (b, path, excludes, NULL);
+  return strcmp (text_a, text_b) == 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What of a replicate path replication carries (docs/behaviour.md,
+ * "Exclusions and overrides"): the subtree without its excluded parts
+ * (`replicate exclude`), on a primary with one replica's overrides
+ * applied (`replica NAME override`). Both sides compute snapshot texts and
+ * digests from this, so a router's own values under an exclusion never
+ * make it differ; a replica puts its own excluded subtrees back into what
+ * it receives.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "vcr-settings.h"
+#include "vcr-tree.h"
+
+G_BEGIN_DECLS
+
+/* The snapshot text of @path in @tree (vcr_path_snapshot_text()'s form:
+ * bare ancestors, boot rendering) with the subtrees at @excludes (of
+ * const char *const *, each under @path; NULL or empty: none) removed and
+ * @overrides (of VcrOverride*, under @path; NULL: none) set: each
+ * override's leaf holds exactly its values, created with its ancestors
+ * when absent. Without excludes and overrides it is exactly
+ * vcr_path_snapshot_text(). "" when nothing is left. */
+char *vcr_mask_snapshot_text (const VcrTree *tree,
+                              const char *const *path,
+                              GPtrArray *excludes,
+                              GPtrArray *overrides);
+
+/* The overrides of @peer (nullable) that lie under @path, in order (the
+ * settings' own); an empty array when none. */
+GPtrArray *vcr_mask_overrides_under (const VcrPeerSettings *peer,
+                                     const char *const *path);
+
+/* After @incoming's subtree at @path was set from a snapshot: makes each
+ * subtree at @excludes in @incoming a copy of the one in @running (or
+ * removes it when @running has none), so a replica keeps its own values
+ * there. */
+void vcr_mask_keep_local (VcrTree *incoming,
+                          const VcrTree *running,
+                          GPtrArray *excludes);
+
+/* TRUE when @a and @b agree at @path once the subtrees at @excludes are
+ * left out: what CheckCommit and the commit guard compare. */
+gboolean vcr_mask_subtree_equal (const VcrTree *a,
+                                 const VcrTree *b,
+                                 const char *const *path,
+                                 GPtrArray *excludes);
+
+G_END_DECLS

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Exclusions and overrides (lib/vcr-mask.c): what a replicate path's
+ * snapshot text leaves out and sets, that two routers differing only
+ * under an exclusion agree, and that a replica which puts a masked
+ * snapshot into its config keeps its own excluded values and then
+ * computes the primary's text.
+ */
+#include <string.h>
+
+#include "vcr-mask.h"
+#include "vcr-path.h"
+#include "vcr-test-util.h"
+
+#define OVPN(local, extra) \
+  "interfaces {\n" \
+  "    openvpn vtun0 {\n" \
+  "        local-host " local "\n" \
+  "        mode site-to-site\n" \
+  extra \
+  "        remote-host 203.0.113.7\n" \
+  "    }\n" \
+  "}\n"
+
+static const char *const ovpn[] = { "interfaces", "openvpn", NULL };
+static const char *const local_host[] = { "interfaces", "openvpn", "vtun0", "local-host", NULL };
+static const char *const remote_host[] = { "interfaces", "openvpn", "vtun0", "remote-host", NULL };
+
+static GPtrArray *
+excludes_local_host (void)
+{
+  GPtrArray *excludes = g_ptr_array_new ();
+
+  g_ptr_array_add (excludes, (gpointer) local_host);
+  return excludes;
+}
+
+static void
+test_mask_none_is_plain (void)
+{
+  g_autoptr(VcrTree) tree = vcr_test_parse_default (OVPN ("198.51.100.1", ""));
+  g_autofree char *plain = vcr_path_snapshot_text (tree, ovpn);
+  g_autofree char *masked = vcr_mask_snapshot_text (tree, ovpn, NULL, NULL);
+  g_autoptr(GPtrArray) empty = g_ptr_array_new ();
+  g_autofree char *masked_empty = vcr_mask_snapshot_text (tree, ovpn, empty, empty);
+
+  g_assert_cmpstr (masked, ==, plain);
+  g_assert_cmpstr (masked_empty, ==, plain);
+}
+
+static void
+test_mask_exclude (void)
+{
+  g_autoptr(VcrTree) a = vcr_test_parse_default (OVPN ("198.51.100.1", ""));
+  g_autoptr(VcrTree) b = vcr_test_parse_default (OVPN ("198.51.100.2", ""));
+  g_autoptr(VcrTree) c = vcr_test_parse_default (OVPN ("198.51.100.1", "        persistent-tunnel\n"));
+  g_autoptr(GPtrArray) excludes = excludes_local_host ();
+  g_autofree char *text_a = vcr_mask_snapshot_text (a, ovpn, excludes, NULL);
+  g_autofree char *text_b = vcr_mask_snapshot_text (b, ovpn, excludes, NULL);
+
+  g_assert_null (strstr (text_a, "local-host"));
+  g_assert_nonnull (strstr (text_a, "remote-host \"203.0.113.7\""));
+  g_assert_cmpstr (text_a, ==, text_b);
+  g_assert_true (vcr_mask_subtree_equal (a, b, ovpn, excludes));
+  g_assert_false (vcr_tree_subtree_equal (a, b, ovpn));
+  /* a change beside the exclusion still counts */
+  g_assert_false (vcr_mask_subtree_equal (a, c, ovpn, excludes));
+}
+
+static void
+test_mask_override (void)
+{
+  g_autoptr(VcrTree) tree = vcr_test_parse_default (OVPN ("198.51.100.1", ""));
+  const char *remote_values[] = { "203.0.113.8", "203.0.113.9", NULL };
+  const char *port_values[] = { "1195", NULL };
+  const char *const local_port[] = { "interfaces", "openvpn", "vtun0", "local-port", NULL };
+  VcrOverride remote = { (GStrv) remote_host, (GStrv) remote_values };
+  VcrOverride port = { (GStrv) local_port, (GStrv) port_values };
+  g_autoptr(GPtrArray) overrides = g_ptr_array_new ();
+  g_autofree char *text = NULL;
+  g_autoptr(VcrTree) reread = NULL;
+  g_autofree char *before = vcr_path_snapshot_text (tree, ovpn);
+
+  g_ptr_array_add (overrides, &port);
+  g_ptr_array_add (overrides, &remote);
+  text = vcr_mask_snapshot_text (tree, ovpn, NULL, overrides);
+  g_assert_null (strstr (text, "203.0.113.7"));
+  g_assert_nonnull (strstr (text, "remote-host \"203.0.113.8\"\n"));
+  g_assert_nonnull (strstr (text, "remote-host \"203.0.113.9\"\n"));
+  /* an absent leaf is created */
+  g_assert_nonnull (strstr (text, "local-port \"1195\"\n"));
+  /* the source tree is untouched */
+  {
+    g_autofree char *after = vcr_path_snapshot_text (tree, ovpn);
+    g_assert_cmpstr (after, ==, before);
+  }
+  /* what a replica receives parses as a snapshot text of the path */
+  reread = vcr_test_parse (text, VCR_PARSE_DEFAULT);
+  g_assert_true (vcr_tree_is_within (reread, ovpn));
+}
+
+/* The primary sends its masked text; the replica grafts it into its own
+ * config, keeps its own local-host, and then computes the same text. */
+static void
+test_mask_keep_local_round_trip (void)
+{
+  g_autoptr(VcrTree) primary = vcr_test_parse_default (OVPN ("198.51.100.1", "        persistent-tunnel\n"));
+  g_autoptr(VcrTree) replica = vcr_test_parse_default (OVPN ("198.51.100.2", "")
+                                                       "system {\n    host-name r2\n}\n");
+  g_autoptr(VcrTree) bare = vcr_test_parse_default ("interfaces {\n    openvpn vtun0 {\n"
+                                                    "        mode site-to-site\n    }\n}\n");
+  g_autoptr(GPtrArray) excludes = excludes_local_host ();
+  g_autofree char *sent = vcr_mask_snapshot_text (primary, ovpn, excludes, NULL);
+  g_autoptr(VcrTree) snapshot = vcr_test_parse (sent, VCR_PARSE_DEFAULT);
+  g_autoptr(VcrTree) incoming = vcr_tree_copy (replica);
+  g_autofree char *computed = NULL;
+  g_autofree char *rendered = NULL;
+
+  vcr_tree_graft (incoming, snapshot, ovpn);
+  vcr_mask_keep_local (incoming, replica, excludes);
+  computed = vcr_mask_snapshot_text (incoming, ovpn, excludes, NULL);
+  g_assert_cmpstr (computed, ==, sent);
+  rendered = vcr_test_render (incoming, VCR_FORMAT_BOOT);
+  g_assert_nonnull (strstr (rendered, "local-host \"198.51.100.2\""));
+  g_assert_nonnull (strstr (rendered, "persistent-tunnel"));
+  g_assert_nonnull (strstr (rendered, "host-name \"r2\""));
+
+  /* a replica without its own value keeps none, even if the text had one */
+  {
+    g_autoptr(VcrTree) with_local = vcr_test_parse_default (OVPN ("198.51.100.1", ""));
+    g_autoptr(VcrTree) target = vcr_tree_copy (bare);
+
+    vcr_tree_graft (target, with_local, ovpn);
+    vcr_mask_keep_local (target, bare, excludes);
+    g_assert_null (vcr_tree_lookup (target, local_host));
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mask/none-is-plain", test_mask_none_is_plain);
+  g_test_add_func ("/mask/exclude", test_mask_exclude);
+  g_test_add_func ("/mask/override", test_mask_override);
+  g_test_add_func ("/mask/keep-local-round-trip", test_mask_keep_local_round_trip);
+  return g_test_run ();
+}
