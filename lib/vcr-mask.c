@@ -101,3 +101,36 @@ vcr_mask_subtree_equal (const VcrTree *a, const VcrTree *b, const char *const *p
   text_b = vcr_mask_snapshot_text (b, path, excludes, NULL);
   return strcmp (text_a, text_b) == 0;
 }
+
+void
+vcr_path_text_free (VcrPathText *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->path);
+  g_free (entry->text);
+  g_free (entry->digest);
+  g_free (entry);
+}
+
+GPtrArray *
+vcr_mask_path_texts (const VcrTree *tree, const VcrSettings *settings,
+                     const VcrPeerSettings *peer)
+{
+  GPtrArray *texts = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_path_text_free);
+
+  for (guint i = 0; i < settings->paths->len; i++)
+    {
+      const char *const *path = g_ptr_array_index (settings->paths, i);
+      g_autoptr(GPtrArray) excludes = vcr_settings_excludes_under (settings, path);
+      g_autoptr(GPtrArray) overrides = vcr_mask_overrides_under (peer, path);
+      VcrPathText *entry = g_new0 (VcrPathText, 1);
+
+      entry->path = vcr_path_to_string (path);
+      entry->text = vcr_mask_snapshot_text (tree, path, excludes, overrides);
+      entry->length = strlen (entry->text);
+      entry->digest = vcr_digest (entry->text, entry->length);
+      g_ptr_array_add (texts, entry);
+    }
+  return texts;
+}

@@ -49,4 +49,25 @@ gboolean vcr_mask_subtree_equal (const VcrTree *a,
                                  const char *const *path,
                                  GPtrArray *excludes);
 
+/* One replicate path's snapshot text, as replication carries it, and the
+ * digest of that text. */
+typedef struct {
+  char *path;     /* canonical: words joined by single spaces */
+  char *text;
+  gsize length;
+  char *digest;   /* 64 lowercase hex SHA-256 of @text */
+} VcrPathText;
+
+void vcr_path_text_free (VcrPathText *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrPathText, vcr_path_text_free)
+
+/* For each replicate path of @settings, in their order: the masked text
+ * of @tree (its exclusions left out and, with @peer, that replica's
+ * overrides set) and its digest. The one place that renders and hashes
+ * what is replicated: snapshots, digests, verify and CheckCommit all come
+ * from here. */
+GPtrArray *vcr_mask_path_texts (const VcrTree *tree,
+                                const VcrSettings *settings,
+                                const VcrPeerSettings *peer);
+
 G_END_DECLS

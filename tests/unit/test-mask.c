@@ -136,6 +136,48 @@ test_mask_keep_local_round_trip (void)
   }
 }
 
+/* Every replicate path in the settings' order, masked per replica. */
+static void
+test_mask_path_texts (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrTree) tree = vcr_test_parse_default (
+    "high-availability {\n    config-replication {\n"
+    "        authentication {\n            pre-shared-secret \"0123456789abcdef-long\"\n        }\n"
+    "        mode primary\n"
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"interfaces openvpn vtun0 remote-host\" {\n"
+    "                value 203.0.113.99\n            }\n        }\n"
+    "        replica R2 {\n            address 192.0.2.3\n        }\n"
+    "        replicate {\n            exclude \"interfaces openvpn vtun0 local-host\"\n"
+    "            path \"interfaces openvpn\"\n            path \"firewall name WAN\"\n        }\n"
+    "    }\n}\n"
+    OVPN ("198.51.100.1", ""));
+  g_autoptr(VcrSettings) settings = vcr_settings_from_tree (tree, &error);
+  g_autoptr(GPtrArray) r1 = NULL;
+  g_autoptr(GPtrArray) r2 = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  const VcrPathText *fw, *vpn1, *vpn2;
+
+  g_assert_no_error (error);
+  r1 = vcr_mask_path_texts (tree, settings, g_ptr_array_index (settings->peers, 0));
+  r2 = vcr_mask_path_texts (tree, settings, g_ptr_array_index (settings->peers, 1));
+  none = vcr_mask_path_texts (tree, settings, NULL);
+  g_assert_cmpuint (r1->len, ==, 2);
+  fw = g_ptr_array_index (r1, 0);
+  g_assert_cmpstr (fw->path, ==, "firewall name WAN");
+  g_assert_cmpstr (fw->text, ==, "");
+  g_assert_cmpstr (fw->digest, ==, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  vpn1 = g_ptr_array_index (r1, 1);
+  vpn2 = g_ptr_array_index (r2, 1);
+  g_assert_cmpuint (vpn1->length, ==, strlen (vpn1->text));
+  g_assert_nonnull (strstr (vpn1->text, "203.0.113.99"));
+  g_assert_null (strstr (vpn1->text, "local-host"));
+  g_assert_null (strstr (vpn2->text, "203.0.113.99"));
+  g_assert_cmpstr (vpn1->digest, !=, vpn2->digest);
+  g_assert_cmpstr (((VcrPathText *) g_ptr_array_index (none, 1))->digest, ==, vpn2->digest);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -144,5 +186,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mask/exclude", test_mask_exclude);
   g_test_add_func ("/mask/override", test_mask_override);
   g_test_add_func ("/mask/keep-local-round-trip", test_mask_keep_local_round_trip);
+  g_test_add_func ("/mask/path-texts", test_mask_path_texts);
   return g_test_run ();
 }
