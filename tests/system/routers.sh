@@ -62,6 +62,7 @@ router_bus_start () {
 
 # Starts router $1's daemon on its config.boot ($dir/config.boot, written by
 # the caller); further arguments go to the daemon. Waits for its bus name.
+# ROUTER_WRAPPER (e.g. "faketime -f +600s") runs the daemon under a command.
 router_start () {
   local name=$1 dir="$WORK/$1" ns_var="ROUTER_NETNS_$1"
   shift
@@ -71,7 +72,7 @@ router_start () {
   [ -n "${ROUTER_BUS_PID[$name]:-}" ] || router_bus_start "$name" || return 1
   # shellcheck disable=SC2086
   DBUS_SYSTEM_BUS_ADDRESS=$(router_bus "$name") \
-    "${prefix[@]}" ${VALGRIND:-} "$VCR_DAEMON" --config "$dir/config.boot" \
+    "${prefix[@]}" ${ROUTER_WRAPPER:-} ${VALGRIND:-} "$VCR_DAEMON" --config "$dir/config.boot" \
     --state-dir "$dir/state" --verbose "$@" >> "$dir/daemon.log" 2>&1 &
   ROUTER_DAEMON_PID[$name]=$!
   if ! wait_until 100 vcr_on "$name" status; then
