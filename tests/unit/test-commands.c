@@ -313,6 +313,6 @@ main (int argc, char **argv)
   g_test_add_func ("/commands/hints", test_commands_hints);
   g_test_add_func ("/commands/hints-leaf-gets-child", test_commands_hints_leaf_gets_child);
   g_test_add_func ("/commands/errors", test_commands_errors);
-  g_test_add_func ("/commands/config-tests", test_commands_config_tests);
+  vcr_test_add_shared_func ("/commands/config-tests", test_commands_config_tests);
   return g_test_run ();
 }

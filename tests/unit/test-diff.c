@@ -319,8 +319,8 @@ main (int argc, char **argv)
   g_test_add_func ("/diff/basic", test_diff_basic);
   g_test_add_func ("/diff/comments-and-flags", test_diff_comments_and_flags);
   g_test_add_func ("/diff/under", test_diff_under);
-  g_test_add_func ("/diff/real-configs", test_diff_real_configs);
-  g_test_add_func ("/diff/random-edits", test_diff_random_edits);
-  g_test_add_func ("/diff/synthetic", test_diff_synthetic);
+  vcr_test_add_shared_func ("/diff/real-configs", test_diff_real_configs);
+  vcr_test_add_shared_func ("/diff/random-edits", test_diff_random_edits);
+  vcr_test_add_shared_func ("/diff/synthetic", test_diff_synthetic);
   return g_test_run ();
 }

@@ -310,7 +310,7 @@ main (int argc, char **argv)
   g_test_add_func ("/path/snapshot", test_path_snapshot);
   g_test_add_func ("/path/snapshot-independent", test_path_snapshot_independent);
   g_test_add_func ("/path/within", test_path_within);
-  g_test_add_func ("/path/real-configs", test_path_real_configs);
-  g_test_add_func ("/path/snapshot-view", test_path_snapshot_view);
+  vcr_test_add_shared_func ("/path/real-configs", test_path_real_configs);
+  vcr_test_add_shared_func ("/path/snapshot-view", test_path_snapshot_view);
   return g_test_run ();
 }

@@ -442,6 +442,6 @@ main (int argc, char **argv)
   g_test_add_func ("/splice/refuses-nul", test_splice_refuses_nul);
   g_test_add_func ("/splice/refuses-deep", test_splice_refuses_deep);
   g_test_add_func ("/splice/refuses-other-shape", test_splice_refuses_other_shape);
-  g_test_add_func ("/splice/real-configs", test_splice_real_configs);
+  vcr_test_add_shared_func ("/splice/real-configs", test_splice_real_configs);
   return g_test_run ();
 }

@@ -804,7 +804,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tree/pipeline/footer", test_pipeline_footer);
   g_test_add_func ("/tree/pipeline/backslash", test_pipeline_backslash);
   g_test_add_func ("/tree/parse/show-config", test_show_config);
-  g_test_add_func ("/tree/pipeline/synthetic", test_pipeline_synthetic);
+  vcr_test_add_shared_func ("/tree/pipeline/synthetic", test_pipeline_synthetic);
   g_test_add_func ("/tree/render/json", test_render_json);
   g_test_add_func ("/tree/render/commands", test_render_commands);
   g_test_add_func ("/tree/render/boot-shapes", test_render_boot_shapes);

@@ -39,6 +39,16 @@ vcr_test_parse_default (const char *text)
   return vcr_test_parse (text, VCR_PARSE_DEFAULT);
 }
 
+/* Registers a test that reads the shared data (VCR_SHARED_DATA, set when
+ * the build has -Dshared_dir): without it the test is not registered at
+ * all (meson and tools/run-tests say which are left out). */
+static inline void
+vcr_test_add_shared_func (const char *testpath, GTestFunc test_func)
+{
+  if (g_getenv ("VCR_SHARED_DATA") != NULL)
+    g_test_add_func (testpath, test_func);
+}
+
 /* Every real config of the shared data (vyos-configs/configs, without the
  * rendered .boot and .json files), parsed, in file name order. */
 static inline GPtrArray *
