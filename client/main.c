@@ -18,21 +18,42 @@ typedef struct {
   const char *name;
   int (*handler) (int argc, char **argv, gboolean json);
   const char *summary;
+  const char *usage;   /* for COMMAND --help; NULL: the verb prints its own */
 } VcrVerb;
 
 static const VcrVerb verbs[] = {
-  { "status", vcr_client_status, "Mode, paths, state, generation and peers" },
-  { "is-managed", vcr_client_is_managed, "Whether a path is managed: is-managed WORD…" },
+  { "status", vcr_client_status, "Mode, paths, state, generation and peers",
+    "status\n\nPrints the daemon's mode, replicate paths, state, generation and each\n"
+    "peer's state; --json gives the properties as one object. Exit 0." },
+  { "is-managed", vcr_client_is_managed, "Whether a path is managed: is-managed WORD…",
+    "is-managed WORD…\n\nAsks whether the config path WORD… lies under a replicate path on\n"
+    "a replica (words as separate arguments, or one quoted argument).\n"
+    "Exit 0 managed, 1 not managed." },
   { "check-commit", vcr_client_check_commit,
-    "Whether a proposed config may be committed: check-commit FILE" },
-  { "push", vcr_client_push, "Primary: send the snapshot to every replica" },
-  { "pull", vcr_client_pull, "Replica: fetch and apply the primary's snapshot" },
-  { "reload", vcr_client_reload, "Read the replication settings again" },
-  { "verify", vcr_client_verify, "Compare digests with every peer" },
-  { "history", vcr_client_history, "Recent events, newest first: history [-n N]" },
-  { "monitor", vcr_client_monitor, "Print the daemon's signals until interrupted" },
+    "Whether a proposed config may be committed: check-commit FILE",
+    "check-commit FILE\n\nSends the proposed config FILE (\"-\": standard input) to the daemon,\n"
+    "which refuses it when it changes a managed path. Exit 0 allowed,\n"
+    "1 refused (one Error: line per path), 4 unreadable or unparsable." },
+  { "push", vcr_client_push, "Primary: send the snapshot to every replica",
+    "push\n\nPrimary: sends the current snapshot to every replica now and prints\n"
+    "each replica's result. Exit 0 when every replica took it, 1 otherwise." },
+  { "pull", vcr_client_pull, "Replica: fetch and apply the primary's snapshot",
+    "pull\n\nReplica: fetches the primary's snapshot and applies it.\n"
+    "Exit 0 applied or unchanged, 1 failed." },
+  { "reload", vcr_client_reload, "Read the replication settings again",
+    "reload\n\nMakes the daemon read its settings from the router config again.\n"
+    "Exit 0, or 1 when the settings are invalid (the old ones stay)." },
+  { "verify", vcr_client_verify, "Compare digests with every peer",
+    "verify\n\nCompares the replicated paths' digests with every peer.\n"
+    "Exit 0 in sync, 1 when a peer differs or cannot be reached." },
+  { "history", vcr_client_history, "Recent events, newest first: history [-n N]",
+    "history [-n N]\n\nPrints the daemon's recent events (pushes, pulls, applies, refused\n"
+    "commits, reloads), newest first; -n N: at most N of them. Exit 0." },
+  { "monitor", vcr_client_monitor, "Print the daemon's signals until interrupted",
+    "monitor\n\nPrints the daemon's signals (one line each, or one JSON object each\n"
+    "with --json) until interrupted." },
   { "config", vcr_client_config,
-    "Offline: show, diff or check a config file (no daemon needed)" },
+    "Offline: show, diff or check a config file (no daemon needed)", NULL },
 };
 
 static void
@@ -125,6 +146,13 @@ main (int argc, char **argv)
       g_printerr ("Unknown command \"%s\"\n\n", (const char *) g_ptr_array_index (rest, 0));
       print_usage (stderr);
       return VCR_EXIT_USAGE;
+    }
+  if (verb->usage != NULL && rest->len == 2 &&
+      (strcmp (g_ptr_array_index (rest, 1), "--help") == 0 ||
+       strcmp (g_ptr_array_index (rest, 1), "-h") == 0))
+    {
+      printf ("Usage: vyos-config-replication [--json] %s\n", verb->usage);
+      return VCR_EXIT_OK;
     }
   g_ptr_array_add (rest, NULL);
   return verb->handler ((int) rest->len - 1, (char **) rest->pdata, json);

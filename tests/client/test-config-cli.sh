@@ -71,6 +71,10 @@ help)
   run 0 config show --help; out_has "--format"
   run 0 config diff --help; out_has "--path"
   run 0 config check --help; out_has "FILE"
+  # every command named by --help answers COMMAND --help
+  for verb in status is-managed check-commit push pull reload verify history monitor; do
+    run 0 "$verb" --help; out_has "Usage: vyos-config-replication [--json] $verb"
+  done
   ;;
 version)
   run 0 --version; out_has "vyos-config-replication "
