@@ -15,6 +15,7 @@ fail () { echo "FAIL: $*" >&2; exit 1; }
 export PYTHONPATH=$HERE/python
 export VCR_TEST_CONFIG=$TMP/config.json
 export VCR_RUN_DIR=$TMP/run/vyos-config-replication
+export VCR_HOOK_STATE_DIR=$TMP/run/vyos-config-replication-hook
 export VCR_POST_HOOKS_DIR=$TMP/run/scripts/commit/post-hooks.d
 export VCR_POST_HOOK=/usr/libexec/vyos-config-replication/commit-post-hook
 export VCR_CFG_TEMPLATES=$TMP/templates
@@ -61,7 +62,8 @@ assert a == b, (a, b)
 EOT
   [ "$(readlink "$VCR_POST_HOOKS_DIR/50-vyos-config-replication")" = "$VCR_POST_HOOK" ] \
     || fail "post-commit hook not linked"
-  [ -e "$VCR_RUN_DIR/reload-pending" ] || fail "no reload-pending marker"
+  [ -e "$VCR_HOOK_STATE_DIR/reload-pending" ] || fail "no reload-pending marker"
+  [ "$(stat -c %a "$VCR_HOOK_STATE_DIR")" = 770 ] || fail "hook state dir mode"
   [ "$(cat "$TMP/systemctl.calls")" = "$(printf 'is-active --quiet vyos-config-replicationd.service\nenable --now vyos-config-replicationd.service')" ] \
     || fail "systemctl: $(cat "$TMP/systemctl.calls")"
   # Running already: reloaded.
@@ -79,6 +81,7 @@ case_deleted () {
   [ "$RC" -eq 0 ] || fail "exit $RC: $OUT $ERR"
   [ ! -e "$VCR_POST_HOOKS_DIR/50-vyos-config-replication" ] || fail "hook still linked"
   [ ! -e "$VCR_RUN_DIR/settings.boot" ] || fail "settings still there"
+  [ ! -e "$VCR_HOOK_STATE_DIR/reload-pending" ] || fail "reload marker still there"
   [ "$(cat "$TMP/systemctl.calls")" = "disable --now vyos-config-replicationd.service" ] \
     || fail "systemctl: $(cat "$TMP/systemctl.calls")"
 }

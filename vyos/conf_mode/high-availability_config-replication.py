@@ -17,12 +17,15 @@
 # The daemon and the commit guard read the settings from the *active*
 # config, which VyOS updates only after this script succeeds: the reload
 # asked for here is therefore done again by the post-commit hook, once the
-# commit is written (the marker file reload-pending).
+# commit is written (the marker reload-pending in a folder of group
+# vyattacfg, so that the hook, which runs as the committing user, can
+# remove it).
 #
 # Paths can be redirected for tests by environment (VCR_CLIENT,
-# VCR_SYSTEMCTL, VCR_RUN_DIR, VCR_POST_HOOKS_DIR, VCR_POST_HOOK,
-# VCR_CFG_TEMPLATES).
+# VCR_SYSTEMCTL, VCR_RUN_DIR, VCR_HOOK_STATE_DIR, VCR_POST_HOOKS_DIR,
+# VCR_POST_HOOK, VCR_CFG_TEMPLATES).
 
+import grp
 import os
 import re
 import subprocess
@@ -45,6 +48,7 @@ def env(name, default):
 CLIENT = env('VCR_CLIENT', '/usr/bin/vyos-config-replication')
 SYSTEMCTL = env('VCR_SYSTEMCTL', '/bin/systemctl')
 RUN_DIR = env('VCR_RUN_DIR', '/run/vyos-config-replication')
+HOOK_STATE_DIR = env('VCR_HOOK_STATE_DIR', '/run/vyos-config-replication-hook')
 POST_HOOKS_DIR = env('VCR_POST_HOOKS_DIR', '/run/scripts/commit/post-hooks.d')
 POST_HOOK = env('VCR_POST_HOOK', '/usr/libexec/vyos-config-replication/commit-post-hook')
 CFG_TEMPLATES = env('VCR_CFG_TEMPLATES', '/opt/vyatta/share/vyatta-cfg/templates')
@@ -156,14 +160,20 @@ def generate(c):
     hook = os.path.join(POST_HOOKS_DIR, HOOK_NAME)
     if c is None:
         for path in (hook, os.path.join(RUN_DIR, 'settings.boot'),
-                     os.path.join(RUN_DIR, 'reload-pending')):
+                     os.path.join(HOOK_STATE_DIR, 'reload-pending')):
             if os.path.lexists(path):
                 os.unlink(path)
         return None
     os.makedirs(RUN_DIR, mode=0o700, exist_ok=True)
     os.chmod(RUN_DIR, 0o700)
     write_private(os.path.join(RUN_DIR, 'settings.boot'), c['text'])
-    write_private(os.path.join(RUN_DIR, 'reload-pending'), '')
+    os.makedirs(HOOK_STATE_DIR, mode=0o770, exist_ok=True)
+    try:
+        os.chown(HOOK_STATE_DIR, -1, grp.getgrnam('vyattacfg').gr_gid)
+    except (KeyError, PermissionError):
+        pass   # no such group off VyOS (tests)
+    os.chmod(HOOK_STATE_DIR, 0o770)
+    write_private(os.path.join(HOOK_STATE_DIR, 'reload-pending'), '')
     # The hook pushes on a primary and does the pending reload on both.
     os.makedirs(POST_HOOKS_DIR, exist_ok=True)
     if os.path.lexists(hook):
