@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the vyos backend (vcr-backend-vyos.c) has beyond VcrBackend: its
+ * retry policy when VyOS's commit lock is held, which tests shorten.
+ */
+#pragma once
+
+#include "vcr-backend.h"
+
+G_BEGIN_DECLS
+
+/* After a held lock the apply is tried again after @first_delay_ms,
+ * doubling up to 8 s, at most @max_attempts times in all (defaults: 500 ms
+ * and 8). */
+void vcr_backend_vyos_set_retry (VcrBackend *backend, guint first_delay_ms, guint max_attempts);
+
+G_END_DECLS

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The vyos backend (daemon/vcr-backend-vyos.c) against stand-ins for
+ * VyOS's tools: fake-cli-shell-api prints the "active" config,
+ * fake-cfg-cmd-wrapper records the command stream of the configuration
+ * session and can hold the commit lock or fail the commit. Checked: the
+ * exact commands and their order, the quoting of awkward values, one
+ * session per apply, the guard's token, retries on a held lock, nothing
+ * saved after a failure, and that one changed rule of 10,000 is a handful
+ * of commands.
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "vcr-backend.h"
+#include "vcr-backend-vyos.h"
+#include "vcr-commands.h"
+#include "vcr-error.h"
+
+static char *fake_dir;
+
+static void
+reset_fake (void)
+{
+  const char *names[] = { "stream", "sessions", "token", "locks", "commit-error", NULL };
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *p = g_build_filename (fake_dir, names[i], NULL);
+      g_unlink (p);
+    }
+}
+
+static void
+write_fake (const char *name, const char *text)
+{
+  g_autofree char *dir = g_build_filename (fake_dir, "active", NULL);
+  g_autofree char *p = g_build_filename (fake_dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (dir, 0755);
+  g_file_set_contents (p, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+read_fake (const char *name)
+{
+  g_autofree char *p = g_build_filename (fake_dir, name, NULL);
+  char *text = NULL;
+
+  if (!g_file_get_contents (p, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
+}
+
+static void
+done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError **error = user_data;
+  if (!vcr_backend_apply_finish (VCR_BACKEND (source), result, NULL, error) && *error == NULL)
+    g_assert_not_reached ();
+  if (*error == NULL)
+    *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NONE, "ok");
+}
+
+/* Applies @wanted at @path; NULL on success. */
+static GError *
+apply (VcrBackend *backend, const VcrTree *wanted, const char *path)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  GError *error = NULL;
+
+  g_ptr_array_add (paths, g_strsplit (path, " ", -1));
+  vcr_backend_apply_async (backend, wanted, paths, NULL, FALSE, NULL, done_cb, &error);
+  while (error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NONE))
+    g_clear_error (&error);
+  return error;
+}
+
+/* The active config plus @commands. */
+static VcrTree *
+wanted_tree (const char *active, const char *commands)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrTree) running = vcr_tree_parse (active, strlen (active), VCR_PARSE_SHOW_CONFIG,
+                                               "active", &error);
+  VcrTree *tree;
+
+  g_assert_no_error (error);
+  tree = vcr_commands_apply (running, commands, strlen (commands), running, "commands", &error);
+  g_assert_no_error (error);
+  return tree;
+}
+
+static void
+assert_session_files_gone (void)
+{
+  g_autofree char *token = g_build_filename (fake_dir, "run", "apply-token", NULL);
+  g_autofree char *script = g_build_filename (fake_dir, "run", "apply-session.sh", NULL);
+  g_assert_false (g_file_test (token, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (script, G_FILE_TEST_EXISTS));
+}
+
+static const char ACTIVE[] =
+  "firewall {\n"
+  "    name WAN {\n"
+  "        default-action drop\n"
+  "        rule 10 {\n"
+  "            action accept\n"
+  "        }\n"
+  "        rule 20 {\n"
+  "            action drop\n"
+  "        }\n"
+  "    }\n"
+  "    name WAN2 {\n"
+  "        default-action accept\n"
+  "    }\n"
+  "}\n"
+  "interfaces {\n"
+  "    ethernet eth0 {\n"
+  "        address 192.168.0.1/24\n"
+  "    }\n"
+  "}\n";
+
+static void
+read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+  *out = g_object_ref (result);
+}
+
+static VcrTree *
+read_running (VcrBackend *backend, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  vcr_backend_read_async (backend, NULL, read_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return vcr_backend_read_finish (backend, result, error);
+}
+
+static void
+test_read (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrTree) tree = NULL;
+  g_autofree char *calls = NULL;
+  g_autofree char *commands = NULL;
+
+  reset_fake ();
+  write_fake ("calls", "");
+  write_fake ("active/ALL", "system {\n    host-name \"a b\"\n    login-banner \"x \\ y\"\n}\n");
+  tree = read_running (backend, &error);
+  g_assert_no_error (error);
+  commands = vcr_tree_render (tree, VCR_FORMAT_COMMANDS, NULL, NULL);
+  g_assert_cmpstr (commands, ==,
+                   "set system host-name 'a b'\n"
+                   "set system login-banner 'x \\ y'\n");
+  calls = read_fake ("calls");
+  g_assert_cmpstr (calls, ==, "--show-active-only showConfig\n");
+  g_clear_pointer (&tree, vcr_tree_free);
+
+  /* What does not parse is an error, not a tree. */
+  write_fake ("active/ALL", "system {\n");
+  tree = read_running (backend, &error);
+  g_assert_null (tree);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG);
+  g_assert_true (g_str_has_prefix (error->message, "running config:"));
+  g_clear_error (&error);
+
+  /* showConfig failing is an error too. */
+  g_autofree char *active = g_build_filename (fake_dir, "active", "ALL", NULL);
+  g_unlink (active);
+  tree = read_running (backend, &error);
+  g_assert_null (tree);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+}
+
+static void
+test_apply_commands (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+  g_autofree char *token = NULL;
+  g_auto(GStrv) sessions = NULL;
+  g_autofree char *sessions_text = NULL;
+
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  wanted = wanted_tree (ACTIVE,
+                        "delete firewall name WAN rule 20\n"
+                        "delete firewall name WAN rule 10 action 'accept'\n"
+                        "set firewall name WAN rule 10 action 'drop'\n"
+                        "set firewall name WAN description 'it'\\''s \"a\" \\ b  c'\n"
+                        "set firewall name WAN rule 30 disable\n"
+                        "comment firewall name WAN rule 10 'keep \"me\"'\n"
+                        /* outside the replicated path: never applied */
+                        "set interfaces ethernet eth0 description 'x'\n"
+                        "delete firewall name WAN2\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_no_error (error);
+  stream = read_fake ("stream");
+  g_assert_cmpstr (stream, ==,
+                   "[begin]\n"
+                   "[delete][firewall][name][WAN][rule][20]\n"
+                   "[delete][firewall][name][WAN][rule][10][action]\n"
+                   "[set][firewall][name][WAN][description][it's \"a\" \\ b  c]\n"
+                   "[set][firewall][name][WAN][rule][10][action][drop]\n"
+                   "[set][firewall][name][WAN][rule][30][disable]\n"
+                   "[comment][firewall][name][WAN][rule][10][keep \"me\"]\n"
+                   "[commit]\n"
+                   "[save]\n"
+                   "[end]\n");
+  token = read_fake ("token");
+  g_assert_cmpstr (token, ==, "token ok\n");
+  sessions_text = read_fake ("sessions");
+  sessions = g_strsplit (sessions_text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (sessions), ==, 11);
+  for (guint i = 0; sessions[i + 1] != NULL && *sessions[i + 1] != '\0'; i++)
+    {
+      g_assert_cmpstr (sessions[i], !=, "none");
+      g_assert_cmpstr (sessions[i], ==, sessions[i + 1]);
+    }
+  assert_session_files_gone ();
+}
+
+static void
+test_apply_unchanged (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  wanted = wanted_tree (ACTIVE, "set interfaces ethernet eth0 description 'x'\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_no_error (error);
+  stream = read_fake ("stream");
+  g_assert_cmpstr (stream, ==, "");
+}
+
+static void
+test_apply_lock (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+  const char *one =
+    "[begin]\n"
+    "[set][firewall][name][WAN][rule][30][disable]\n"
+    "[commit]\n";
+
+  vcr_backend_vyos_set_retry (backend, 1, 3);
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  write_fake ("locks", "2\n");
+  wanted = wanted_tree (ACTIVE, "set firewall name WAN rule 30 disable\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_no_error (error);
+  stream = read_fake ("stream");
+  {
+    g_autofree char *want = g_strconcat (one, "[discard]\n[end]\n", one, "[discard]\n[end]\n",
+                                         one, "[save]\n[end]\n", NULL);
+    g_assert_cmpstr (stream, ==, want);
+  }
+  g_clear_pointer (&stream, g_free);
+
+  /* Held for longer than the attempts: the lock message is the reason,
+   * and nothing is saved. */
+  reset_fake ();
+  write_fake ("locks", "100\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "Configuration system temporarily locked due to another commit in progress");
+  stream = read_fake ("stream");
+  {
+    g_autofree char *want = g_strconcat (one, "[discard]\n[end]\n", one, "[discard]\n[end]\n",
+                                         one, "[discard]\n[end]\n", NULL);
+    g_assert_cmpstr (stream, ==, want);
+  }
+  assert_session_files_gone ();
+}
+
+static void
+test_apply_failure (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  write_fake ("commit-error", "[ firewall ]\nRule 30 needs an action\n\n[[firewall]] failed\n");
+  wanted = wanted_tree (ACTIVE, "set firewall name WAN rule 30 disable\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "[ firewall ]\nRule 30 needs an action\n\n[[firewall]] failed");
+  stream = read_fake ("stream");
+  g_assert_cmpstr (stream, ==,
+                   "[begin]\n"
+                   "[set][firewall][name][WAN][rule][30][disable]\n"
+                   "[commit]\n"
+                   "[discard]\n"
+                   "[end]\n");
+  assert_session_files_gone ();
+}
+
+static void
+test_apply_big (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(GString) active = g_string_new ("firewall {\n    name WAN {\n");
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+
+  for (guint i = 1; i <= 10000; i++)
+    g_string_append_printf (active,
+                            "        rule %u {\n"
+                            "            action accept\n"
+                            "            destination {\n"
+                            "                port %u\n"
+                            "            }\n"
+                            "            protocol tcp\n"
+                            "        }\n", i, 1000 + i);
+  g_string_append (active, "    }\n}\n");
+  reset_fake ();
+  write_fake ("active/ALL", active->str);
+  wanted = wanted_tree (active->str,
+                        "delete firewall name WAN rule 5000 destination port '6000'\n"
+                        "set firewall name WAN rule 5000 destination port '6001'\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_no_error (error);
+  stream = read_fake ("stream");
+  g_assert_cmpstr (stream, ==,
+                   "[begin]\n"
+                   "[delete][firewall][name][WAN][rule][5000][destination][port]\n"
+                   "[set][firewall][name][WAN][rule][5000][destination][port][6001]\n"
+                   "[commit]\n"
+                   "[save]\n"
+                   "[end]\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  fake_dir = g_dir_make_tmp ("vcr-vyos-backend-XXXXXX", &error);
+  g_assert_no_error (error);
+  token = g_build_filename (fake_dir, "run", "apply-token", NULL);
+  g_setenv ("VCR_FAKE_DIR", fake_dir, TRUE);
+  g_setenv ("VCR_APPLY_TOKEN_FILE", token, TRUE);
+  g_setenv ("VCR_CLI_SHELL_API", g_getenv ("VCR_FAKE_API"), TRUE);
+  g_setenv ("VCR_CFG_CMD_WRAPPER", g_getenv ("VCR_FAKE_WRAPPER"), TRUE);
+
+  g_test_add_func ("/vyos-backend/read", test_read);
+  g_test_add_func ("/vyos-backend/apply-commands", test_apply_commands);
+  g_test_add_func ("/vyos-backend/apply-unchanged", test_apply_unchanged);
+  g_test_add_func ("/vyos-backend/apply-lock", test_apply_lock);
+  g_test_add_func ("/vyos-backend/apply-failure", test_apply_failure);
+  g_test_add_func ("/vyos-backend/apply-10000-rules", test_apply_big);
+  rc = g_test_run ();
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", fake_dir);
+    if (system (cmd) != 0)
+      g_printerr ("cannot remove %s\n", fake_dir);
+  }
+  g_free (fake_dir);
+  return rc;
+}

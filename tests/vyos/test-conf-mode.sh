@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The conf-mode script vyos/conf_mode/high-availability_config-replication.py
+# with a stand-in `vyos` package (tests/vyos/python) and a recording
+# systemctl: `test-conf-mode.sh CASE`. Needs VCR_CLIENT, VCR_SOURCE_ROOT.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+SCRIPT=$VCR_SOURCE_ROOT/vyos/conf_mode/high-availability_config-replication.py
+TMP=$(mktemp -d /tmp/vcr-conf-mode-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+fail () { echo "FAIL: $*" >&2; exit 1; }
+
+export PYTHONPATH=$HERE/python
+export VCR_TEST_CONFIG=$TMP/config.json
+export VCR_RUN_DIR=$TMP/run/vyos-config-replication
+export VCR_HOOK_STATE_DIR=$TMP/run/vyos-config-replication-hook
+export VCR_POST_HOOKS_DIR=$TMP/run/scripts/commit/post-hooks.d
+export VCR_POST_HOOK=/usr/libexec/vyos-config-replication/commit-post-hook
+export VCR_CFG_TEMPLATES=$TMP/templates
+export VCR_SYSTEMCTL=$TMP/systemctl
+mkdir -p "$VCR_CFG_TEMPLATES/firewall/ipv4/name/node.tag" "$VCR_CFG_TEMPLATES/interfaces/openvpn/node.tag"
+cat > "$VCR_SYSTEMCTL" <<EOT
+#!/bin/sh
+echo "\$*" >> "$TMP/systemctl.calls"
+[ "\$1" = is-active ] && exit \$(cat "$TMP/active" 2>/dev/null || echo 3)
+exit 0
+EOT
+chmod +x "$VCR_SYSTEMCTL"
+
+# config JSON: the proposed config.
+config () { printf '%s\n' "$1" > "$VCR_TEST_CONFIG"; }
+
+run () {
+  rm -f "$TMP/systemctl.calls"
+  OUT=$(/usr/bin/python3 "$SCRIPT" 2> "$TMP/stderr")
+  RC=$?
+  ERR=$(cat "$TMP/stderr")
+}
+
+PRIMARY='{"high-availability": {"config-replication": {
+  "authentication": {"pre-shared-secret": "0123456789ab\"cd\\\\ef"},
+  "mode": "primary", "port": "7790",
+  "replica": {"Secondary": {"address": "192.0.2.2", "port": "7791"}},
+  "replicate": {"path": ["firewall ipv4 name WAN", "interfaces openvpn"]}}}}'
+
+case_primary () {
+  config "$PRIMARY"
+  run
+  [ "$RC" -eq 0 ] || fail "exit $RC: $OUT $ERR"
+  [ -z "$ERR" ] || fail "stderr: $ERR"
+  [ "$(stat -c %a "$VCR_RUN_DIR")" = 700 ] || fail "run dir mode"
+  [ "$(stat -c %a "$VCR_RUN_DIR/settings.boot")" = 600 ] || fail "settings mode"
+  "$VCR_CLIENT" config check "$VCR_RUN_DIR/settings.boot" > /dev/null \
+    || fail "the written settings do not pass config check: $(cat "$VCR_RUN_DIR/settings.boot")"
+  "$VCR_CLIENT" config show "$VCR_RUN_DIR/settings.boot" --format json > "$TMP/back.json"
+  /usr/bin/python3 - "$VCR_TEST_CONFIG" "$TMP/back.json" <<'EOT' || fail "settings.boot is not the proposed node"
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert a == b, (a, b)
+EOT
+  [ "$(readlink "$VCR_POST_HOOKS_DIR/50-vyos-config-replication")" = "$VCR_POST_HOOK" ] \
+    || fail "post-commit hook not linked"
+  [ -e "$VCR_HOOK_STATE_DIR/reload-pending" ] || fail "no reload-pending marker"
+  [ "$(stat -c %a "$VCR_HOOK_STATE_DIR")" = 770 ] || fail "hook state dir mode"
+  [ "$(cat "$TMP/systemctl.calls")" = "$(printf 'is-active --quiet vyos-config-replicationd.service\nenable --now vyos-config-replicationd.service')" ] \
+    || fail "systemctl: $(cat "$TMP/systemctl.calls")"
+  # Running already: reloaded.
+  echo 0 > "$TMP/active"
+  run
+  [ "$(cat "$TMP/systemctl.calls")" = "$(printf 'is-active --quiet vyos-config-replicationd.service\nreload vyos-config-replicationd.service')" ] \
+    || fail "systemctl: $(cat "$TMP/systemctl.calls")"
+}
+
+case_deleted () {
+  config "$PRIMARY"
+  run
+  config '{"high-availability": {"vrrp": {}}}'
+  run
+  [ "$RC" -eq 0 ] || fail "exit $RC: $OUT $ERR"
+  [ ! -e "$VCR_POST_HOOKS_DIR/50-vyos-config-replication" ] || fail "hook still linked"
+  [ ! -e "$VCR_RUN_DIR/settings.boot" ] || fail "settings still there"
+  [ ! -e "$VCR_HOOK_STATE_DIR/reload-pending" ] || fail "reload marker still there"
+  [ "$(cat "$TMP/systemctl.calls")" = "disable --now vyos-config-replicationd.service" ] \
+    || fail "systemctl: $(cat "$TMP/systemctl.calls")"
+}
+
+# Every refusal is config check's own message, the file name left out.
+case_refused () {
+  for bad in \
+    '{"high-availability": {"config-replication": {"mode": "primary", "authentication": {"pre-shared-secret": "0123456789abcdef"}, "replica": {"A": {"address": "192.0.2.2"}}}}}' \
+    '{"high-availability": {"config-replication": {"mode": "replica", "authentication": {"pre-shared-secret": "0123456789abcdef"}, "replicate": {"path": "firewall ipv4 name WAN"}}}}' \
+    '{"high-availability": {"config-replication": {"mode": "primary", "authentication": {"pre-shared-secret": "0123456789abcdef"}, "replica": {"A": {"address": "192.0.2.2"}}, "replicate": {"path": ["firewall", "firewall ipv4"]}}}}' \
+    '{"high-availability": {"config-replication": {"mode": "primary", "replica": {"A": {"address": "192.0.2.2"}}, "replicate": {"path": "firewall"}}}}'; do
+    config "$bad"
+    run
+    [ "$RC" -eq 1 ] || fail "accepted: $bad"
+    [ ! -e "$TMP/systemctl.calls" ] || fail "applied after a refusal"
+    [ -n "$OUT" ] || fail "no message for $bad"
+    case $OUT in *"$TMP"*|*vcr-settings-*) fail "message names the temporary file: $OUT" ;; esac
+    # What config check says about the same settings, as a file.
+    expect=$(/usr/bin/python3 - "$SCRIPT" <<'EOT'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location('cm', sys.argv[1])
+cm = importlib.util.module_from_spec(spec); spec.loader.exec_module(cm)
+print(cm.get_config()['text'], end='')
+EOT
+)
+    printf '%s' "$expect" > "$TMP/same.boot"
+    want=$("$VCR_CLIENT" config check "$TMP/same.boot" 2>&1 | sed "s|$TMP/same.boot: ||")
+    [ "$OUT" = "$want" ] || fail "message \"$OUT\", config check says \"$want\""
+  done
+}
+
+case_warn_path () {
+  config "${PRIMARY/firewall ipv4 name WAN/firewall name WAN}"
+  run
+  [ "$RC" -eq 0 ] || fail "exit $RC: $OUT $ERR"
+  case $ERR in
+    *'WARNING: Replicate path "firewall name WAN" names no node this VyOS defines'*) ;;
+    *) fail "no warning: $ERR" ;;
+  esac
+  case $ERR in *openvpn*) fail "warned about a defined path: $ERR" ;; esac
+}
+
+"case_${1//-/_}"
+echo ok

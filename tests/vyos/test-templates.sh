@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The shipped node.def trees are exactly what VyOS's own pipeline makes of
+# the CLI definitions, minus the empty parents vyos-1x owns; and the
+# definitions use only validators VyOS ships.
+# Usage: test-templates.sh config|op SRC_DIR SHIPPED_DIR VYOS1X_DIR
+#        test-templates.sh regenerate SOURCE_ROOT VYOS1X_DIR   (rewrites both trees)
+set -u
+fail () { echo "FAIL: $*" >&2; exit 1; }
+
+# generate KIND SRC OUT: the pipeline, then the empty parents dropped.
+generate () {
+  "$vyos1x/build-templates" "$1" "$2" "$3" 2> "$tmp/build.log" \
+    || { cat "$tmp/build.log" >&2; fail "VyOS's build-templates refused $2"; }
+  find "$3" -name node.def -type f -empty -delete
+  find "$3" -depth -type d -empty -delete
+}
+
+tmp=$(mktemp -d /tmp/vcr-templates-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$1" = regenerate ]; then
+  root=$2 vyos1x=$3
+  for kind in config:interface-definitions:templates-cfg op:op-mode-definitions:templates-op; do
+    k=${kind%%:*} rest=${kind#*:}
+    rm -rf "$root/vyos/${rest#*:}"
+    generate "$k" "$root/vyos/${rest%%:*}" "$root/vyos/${rest#*:}"
+  done
+  exit 0
+fi
+
+kind=$1 src=$2 shipped=$3 vyos1x=$4
+[ -x "$vyos1x/build-templates" ] || fail "no VyOS build tools at $vyos1x"
+[ -d "$shipped" ] || fail "no shipped tree $shipped"
+
+# Validators: only what vyos-1x ships, plus vyos-utils' numeric.
+for f in "$src"/*.xml.in; do
+  grep -o '<validator name="[^"]*"' "$f" | sed 's/.*name="//; s/"$//'
+done | sort -u > "$tmp/used"
+{ cat "$vyos1x/validators.txt"; echo numeric; } | sort -u > "$tmp/allowed"
+bad=$(comm -23 "$tmp/used" "$tmp/allowed")
+[ -z "$bad" ] || fail "validators VyOS does not ship: $bad"
+
+generate "$kind" "$src" "$tmp/out"
+diff -r "$tmp/out" "$shipped" || fail "$shipped differs from what VyOS's pipeline makes of $src (run: tests/vyos/test-templates.sh regenerate . ../shared/vyos-1x)"
+[ -n "$(find "$shipped" -name node.def -empty)" ] && fail "$shipped ships an empty parent node.def"
+echo ok
