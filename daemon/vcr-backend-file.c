@@ -3,8 +3,9 @@
  * The file backend: the router config is one config.boot file. Reading
  * parses it as VyOS does (footer split off and kept). Applying writes the
  * canonical rendering of the caller's tree with the old footer atomically
- * (temp file, fsync, rename, fsync of the folder), keeping the file's mode;
- * the rendering goes into the temp file chunk by chunk, never held whole.
+ * (temp file, fsync, rename, fsync of the folder), keeping the file's mode,
+ * owner and group (a symlinked config.boot is written through to its
+ * target; vcr-fileutil.h); the rendering goes into the temp file chunk by chunk, never held whole.
  * Only when the file changed since the caller read it is it read again and
  * the replicated subtrees grafted into it. When the caller asks (an
  * --apply-command may fail), the bytes an apply replaced are kept until

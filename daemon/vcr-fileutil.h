@@ -3,7 +3,11 @@
  * Crash-safe file writes: the daemon's state and the router config must be
  * either the old or the new content after a kill -9 or a power cut at any
  * instant. Writes go to a temporary file in the same folder, are fsync()ed,
- * renamed over the target, and the folder is fsync()ed.
+ * renamed over the target, and the folder is fsync()ed. A file replaced
+ * keeps its owner and group. A @path that is a symlink is written through
+ * to its target (the temporary file next to the target), provided the link
+ * is owned by this process's user or by its folder's owner; any other link
+ * is refused with G_FILE_ERROR_PERM and nothing is written.
  */
 #pragma once
 

@@ -336,46 +336,54 @@ reset (VcrState *self)
   g_queue_init (&self->history);
 }
 
-static void
-load (VcrState *self)
+/* Loads state.json. A missing file is a fresh start and a corrupt one is
+ * moved aside, but a file that is there and cannot be read (EACCES, EIO, a
+ * folder in its place) fails: starting afresh would make a new epoch and
+ * throw away what the file may still hold once the fault is mended. */
+static gboolean
+load (VcrState *self, GError **error)
 {
   g_autofree char *path = g_build_filename (self->dir, STATE_FILE, NULL);
   g_autofree char *text = NULL;
   gsize length = 0;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
 
-  if (!g_file_get_contents (path, &text, &length, &error))
+  if (!g_file_get_contents (path, &text, &length, &local_error))
     {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_warning ("Cannot read %s: %s, starting with a fresh state", path, error->message);
-      return;
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error (error, G_FILE_ERROR, local_error->code,
+                   "Cannot read the state file: %s; refusing to start with a fresh "
+                   "state (a new epoch) while it is there", local_error->message);
+      return FALSE;
     }
   if (length > STATE_MAX_SIZE)
     {
       vcr_file_move_aside (path, "too large");
-      return;
+      return TRUE;
     }
-  if (!json_parser_load_from_data (parser, text, (gssize) length, &error))
+  if (!json_parser_load_from_data (parser, text, (gssize) length, &local_error))
     {
-      vcr_file_move_aside (path, error->message);
-      return;
+      vcr_file_move_aside (path, local_error->message);
+      return TRUE;
     }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       vcr_file_move_aside (path, "not a JSON object");
-      return;
+      return TRUE;
     }
-  if (!load_root (self, json_node_get_object (root), &error))
+  if (!load_root (self, json_node_get_object (root), &local_error))
     {
       reset (self);
-      vcr_file_move_aside (path, error->message);
-      return;
+      vcr_file_move_aside (path, local_error->message);
+      return TRUE;
     }
   g_debug ("Loaded %s: generation %" G_GUINT64_FORMAT ", %u events",
            path, self->generation, self->history.length);
+  return TRUE;
 }
 
 static gboolean
@@ -406,7 +414,8 @@ vcr_state_new (const char *dir, GError **error)
       return NULL;
     }
   self->dir = g_strdup (dir);
-  load (self);
+  if (!load (self, error))
+    return NULL;
   if (self->epoch == NULL)
     {
       /* The epoch tells a replica that this primary started a new

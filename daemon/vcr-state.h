@@ -11,7 +11,8 @@
  *
  * Every file is written atomically, so it survives kill -9 at any instant.
  * Every file read is validated; a corrupt file is logged, moved aside and
- * ignored (the state starts afresh), never a crash.
+ * ignored (the state starts afresh), never a crash. A state.json that is
+ * there but cannot be read (EACCES, EIO, a folder) fails vcr_state_new().
  */
 #pragma once
 
@@ -49,7 +50,8 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (VcrState, vcr_state, VCR, STATE, GObject)
 
 /* Opens (creating it 0700 when missing) the state directory @dir and loads
- * state.json. Fails only when the folder cannot be made or used. */
+ * state.json. Fails when the folder cannot be made or used, or state.json
+ * is there and cannot be read. */
 VcrState *vcr_state_new (const char *dir, GError **error);
 
 /* @option (--state-dir), else $STATE_DIRECTORY (its first entry), else the

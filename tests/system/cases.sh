@@ -398,3 +398,21 @@ case_sigterm_during_apply () {
   [ "$(cat "$TMPF/push")" = "r1: ok, generation 2: applied" ] || fail "push: $(cat "$TMPF/push")"
   grep -q 'Waiting for the apply' "$WORK/r1/daemon.log" || fail "no wait in the log"
 }
+
+# 11. A state file that is there but cannot be read (here a folder in its
+# place; EACCES and EIO take the same path) stops start-up with a clear
+# message: starting afresh would make a new epoch and forget the applied
+# generation.
+case_state_unreadable () {
+  write_replica r1 2 1
+  mkdir -p "$WORK/r1/state/state.json"
+  local rc=0
+  DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent timeout 20 \
+    "$VCR_DAEMON" --config "$(cfg r1)" --state-dir "$WORK/r1/state" \
+    > "$WORK/r1/daemon.log" 2>&1 || rc=$?
+  [ "$rc" != 0 ] || fail "the daemon started"
+  [ "$rc" != 124 ] || fail "the daemon kept running on an unreadable state file"
+  grep -q 'Cannot read the state file.*state.json' "$WORK/r1/daemon.log" ||
+    fail "no clear message: $(cat "$WORK/r1/daemon.log")"
+  [ -d "$WORK/r1/state/state.json" ] || fail "the state file was moved or replaced"
+}

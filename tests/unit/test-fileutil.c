@@ -4,13 +4,16 @@
  * daemon I/O tested on its own: a producer's pieces make the file, with the
  * mode asked for; a producer that fails, with or without saying why, after
  * writing or not, leaves the old file byte for byte and no temporary file;
- * so does a folder that is not there. Works in a fresh temporary folder.
+ * so does a folder that is not there. A file replaced keeps its owner and
+ * group; a symlink is written through to its target, and a symlink planted
+ * by another user is refused. Works in a fresh temporary folder.
  */
 #define G_LOG_DOMAIN "test-fileutil"
 
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vcr-fileutil.h"
 
@@ -214,6 +217,110 @@ test_no_folder (Fixture *fixture, gconstpointer data)
   assert_only_target (fixture);
 }
 
+/* VyOS's config.boot is root:vyattacfg 0664: the group survives a write
+ * by root (the daemon), which would otherwise leave the file root:root. */
+static void
+test_owner_kept (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  const char text[] = "new contents\n";
+  struct stat st;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root to give the file another group");
+      return;
+    }
+  g_assert_cmpint (chown (fixture->path, 0, 65534), ==, 0);
+  g_assert_cmpint (g_chmod (fixture->path, 0664), ==, 0);
+  g_assert_true (vcr_file_write_atomic (fixture->path, text, strlen (text), 0664, &error));
+  g_assert_no_error (error);
+  assert_file (fixture->path, text, strlen (text), 0664);
+  g_assert_cmpint (stat (fixture->path, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, 0);
+  g_assert_cmpuint (st.st_gid, ==, 65534);
+
+  /* the same in two steps (the reference copies) */
+  g_assert_cmpint (chown (fixture->path, 65534, 65534), ==, 0);
+  {
+    g_autofree char *tmp = vcr_file_write_temporary (fixture->path, text, strlen (text),
+                                                     0600, &error);
+    g_assert_no_error (error);
+    g_assert_true (vcr_file_replace (tmp, fixture->path, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_cmpint (stat (fixture->path, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, 65534);
+  g_assert_cmpuint (st.st_gid, ==, 65534);
+  assert_only_target (fixture);
+}
+
+/* config.boot -> real/config.boot (relative): the target gets the new
+ * bytes, the link stays a link, no temporary file is left anywhere. */
+static void
+test_symlink_through (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *real_dir = g_build_filename (fixture->dir, "real", NULL);
+  g_autofree char *real = g_build_filename (real_dir, "config.boot", NULL);
+  Producer producer = { .pieces = 3, .fail_after = G_MAXUINT };
+  const char text[] = "new contents\n";
+  struct stat st;
+  guint count = 0;
+
+  g_assert_cmpint (g_mkdir (real_dir, 0700), ==, 0);
+  g_assert_cmpint (g_rename (fixture->path, real), ==, 0);
+  g_assert_cmpint (symlink ("real/config.boot", fixture->path), ==, 0);
+  g_assert_true (vcr_file_write_atomic_stream (fixture->path, 0640, produce, &producer,
+                                               NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (lstat (fixture->path, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_cmpint (lstat (real, &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  g_assert_cmpint (st.st_size, ==, 30000);
+
+  g_assert_true (vcr_file_write_atomic (fixture->path, text, strlen (text), 0640, &error));
+  g_assert_no_error (error);
+  assert_file (real, text, strlen (text), 0640);
+  g_assert_cmpint (lstat (fixture->path, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  {
+    g_autoptr(GDir) dir = g_dir_open (real_dir, 0, NULL);
+    while (g_dir_read_name (dir) != NULL)
+      count++;
+  }
+  g_assert_cmpuint (count, ==, 1);
+  g_unlink (real);
+  g_rmdir (real_dir);
+}
+
+/* A link owned by another user, in a folder that is not theirs: refused,
+ * the link and its target untouched. */
+static void
+test_symlink_refused (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *real = g_build_filename (fixture->dir, "victim", NULL);
+  const char text[] = "new contents\n";
+  struct stat st;
+
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root to own a link as another user");
+      return;
+    }
+  g_assert_cmpint (g_rename (fixture->path, real), ==, 0);
+  g_assert_cmpint (symlink (real, fixture->path), ==, 0);
+  g_assert_cmpint (lchown (fixture->path, 65534, 65534), ==, 0);
+  g_assert_false (vcr_file_write_atomic (fixture->path, text, strlen (text), 0640, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM);
+  g_assert_nonnull (strstr (error->message, "symlink"));
+  assert_file (real, original, strlen (original), 0640);
+  g_assert_cmpint (lstat (fixture->path, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -228,5 +335,11 @@ main (int argc, char **argv)
               test_producer_fails, fixture_tear_down);
   g_test_add ("/fileutil/atomic/no-folder", Fixture, NULL, fixture_set_up, test_no_folder,
               fixture_tear_down);
+  g_test_add ("/fileutil/atomic/owner-kept", Fixture, NULL, fixture_set_up, test_owner_kept,
+              fixture_tear_down);
+  g_test_add ("/fileutil/atomic/symlink-through", Fixture, NULL, fixture_set_up,
+              test_symlink_through, fixture_tear_down);
+  g_test_add ("/fileutil/atomic/symlink-refused", Fixture, NULL, fixture_set_up,
+              test_symlink_refused, fixture_tear_down);
   return g_test_run ();
 }
