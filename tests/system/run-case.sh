@@ -212,6 +212,10 @@ mkdir -p "$TMPF"
 chmod 755 "$TMPF"
 
 . "$HERE/cases.sh"
+# The fault suite (issue 9): one file per area, each case_NAME as above.
+for f in "$HERE"/faults-*.sh; do
+  [ -f "$f" ] && . "$f"
+done
 
 if ! declare -F "case_${case_name//-/_}" >/dev/null; then
   echo "unknown case $case_name" >&2
