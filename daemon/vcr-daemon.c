@@ -92,7 +92,7 @@ vcr_daemon_finalize (GObject *object)
   vcr_daemon_options_clear (&self->options);
   g_clear_object (&self->backend);
   g_clear_object (&self->store);
-  g_clear_pointer (&self->settings, vcr_settings_free);
+  g_clear_pointer (&self->settings, vcr_settings_unref);
   g_hash_table_unref (self->path_index);
   g_ptr_array_unref (self->path_strings);
   g_string_free (self->lookup_buffer, TRUE);
@@ -424,7 +424,7 @@ update_status (VcrDaemon *self)
 static void
 take_settings (VcrDaemon *self, VcrSettings *settings)
 {
-  g_clear_pointer (&self->settings, vcr_settings_free);
+  g_clear_pointer (&self->settings, vcr_settings_unref);
   self->settings = settings;
   /* the cached running config was pruned for the old replicate paths */
   g_clear_pointer (&self->running, vcr_tree_free);
