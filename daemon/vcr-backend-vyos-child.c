@@ -15,10 +15,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
+#include <glib-unix.h>
 
 #include "vcr-backend-vyos-private.h"
 
@@ -26,9 +30,11 @@
 #define READ_CHUNK 65536
 
 typedef struct {
-  GSubprocess *proc;
-  GInputStream *out;
-  GCancellable *read_cancel;
+  GPid pid;               /* valid (not reaped) until child_exited() */
+  int wait_status;
+  guint watch_id;
+  GInputStream *out;      /* the read end of the child's output pipe */
+  GSource *read_source;   /* while reading */
   GByteArray *buf;
   gsize max_output;
   gboolean kill_on_overflow;
@@ -45,8 +51,10 @@ child_free (Child *c)
 {
   g_clear_handle_id (&c->deadline_id, g_source_remove);
   g_clear_handle_id (&c->kill_id, g_source_remove);
-  g_clear_object (&c->proc);
-  g_clear_object (&c->read_cancel);
+  if (c->read_source != NULL)
+    g_source_destroy (c->read_source);
+  g_clear_pointer (&c->read_source, g_source_unref);
+  g_clear_object (&c->out);
   g_clear_pointer (&c->buf, g_byte_array_unref);
   g_clear_error (&c->error);
   g_free (c);
@@ -92,57 +100,66 @@ maybe_complete (GTask *task)
   g_object_unref (task);
 }
 
-/* What is in the pipe now, once the child has exited. */
-static void
-drain (Child *c)
+/* Reads what the pipe holds now; FALSE at its end (or on an error). */
+static gboolean
+read_available (Child *c)
 {
   guint8 chunk[READ_CHUNK];
-  gssize n;
 
-  while ((n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (c->out), chunk,
-                                                         sizeof chunk, NULL, NULL)) > 0)
-    keep_output (c, chunk, (gsize) n);
-}
-
-static void
-read_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  Child *c = g_task_get_task_data (task);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-
-  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (bytes != NULL && g_bytes_get_size (bytes) > 0)
+  for (;;)
     {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (bytes, &len);
-
-      keep_output (c, data, len);
-      g_input_stream_read_bytes_async (c->out, READ_CHUNK, G_PRIORITY_DEFAULT, c->read_cancel,
-                                       read_done, task);
-      return;
+      g_autoptr(GError) error = NULL;
+      gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (c->out),
+                                                           chunk, sizeof chunk, NULL, &error);
+      if (n > 0)
+        keep_output (c, chunk, (gsize) n);
+      else
+        return n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
     }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    drain (c);
-  c->reading = FALSE;
-  maybe_complete (task);
 }
 
 static void
-wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
+stop_reading (Child *c)
+{
+  g_source_destroy (c->read_source);
+  g_clear_pointer (&c->read_source, g_source_unref);
+  c->reading = FALSE;
+}
+
+static gboolean
+readable (GObject *stream, gpointer user_data)
 {
   GTask *task = user_data;
   Child *c = g_task_get_task_data (task);
 
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  c->waiting = FALSE;
-  /* Do not wait for the end of the pipe: something the child started
-   * may hold it. */
-  if (c->reading)
-    g_cancellable_cancel (c->read_cancel);
+  if (read_available (c))
+    return G_SOURCE_CONTINUE;
+  stop_reading (c);
   maybe_complete (task);
-  g_object_unref (task);   /* the wait's own reference */
+  return G_SOURCE_REMOVE;
+}
+
+static void
+child_exited (GPid pid, gint wait_status, gpointer user_data)
+{
+  GTask *task = user_data;
+  Child *c = g_task_get_task_data (task);
+
+  c->watch_id = 0;
+  c->wait_status = wait_status;
+  g_spawn_close_pid (pid);
+  /* Reaped: its pid, and so its group's id, may be anyone's from now on. */
+  c->pgid = 0;
+  c->waiting = FALSE;
+  /* What it wrote is in the pipe now; do not wait for the end of the
+   * pipe: something the child started may hold it. */
+  if (c->reading)
+    {
+      read_available (c);
+      stop_reading (c);
+    }
+  maybe_complete (task);
+  g_object_unref (task);   /* the watch's own reference */
 }
 
 static gboolean
@@ -169,40 +186,65 @@ deadline_reached (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The child's environment: the daemon's, with @setenv's pairs. */
+static char **
+child_environment (const char *const *setenv)
+{
+  char **env = g_get_environ ();
+
+  for (guint i = 0; setenv != NULL && setenv[i] != NULL; i += 2)
+    env = g_environ_setenv (env, setenv[i], setenv[i + 1], TRUE);
+  return env;
+}
+
 void
 vcr_vyos_child_run_async (const VcrVyosChild *spec, GAsyncReadyCallback callback,
                           gpointer user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_auto(GStrv) env = child_environment (spec->setenv);
   Child *c = g_new0 (Child, 1);
   GError *error = NULL;
+  int fds[2];
+  gboolean spawned;
 
   g_task_set_source_tag (task, vcr_vyos_child_run_async);
   g_task_set_task_data (task, c, (GDestroyNotify) child_free);
   c->buf = g_byte_array_new ();
   c->max_output = spec->max_output;
   c->kill_on_overflow = spec->kill_on_overflow;
-  c->read_cancel = g_cancellable_new ();
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        (spec->merge_stderr ? G_SUBPROCESS_FLAGS_STDERR_MERGE : 0));
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  for (guint i = 0; spec->setenv != NULL && spec->setenv[i] != NULL; i += 2)
-    g_subprocess_launcher_setenv (launcher, spec->setenv[i], spec->setenv[i + 1], TRUE);
-  c->proc = g_subprocess_launcher_spawnv (launcher, spec->argv, &error);
-  if (c->proc == NULL)
+  if (!g_unix_open_pipe (fds, FD_CLOEXEC, &error))
     {
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
-  c->pgid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (c->proc), NULL, 10);
-  c->out = g_subprocess_get_stdout_pipe (c->proc);
+  spawned = g_spawn_async_with_pipes_and_fds (NULL, (const char *const *) spec->argv,
+                                              (const char *const *) env,
+                                              G_SPAWN_DO_NOT_REAP_CHILD |
+                                              G_SPAWN_STDIN_FROM_DEV_NULL,
+                                              child_setup, NULL,
+                                              -1, fds[1], spec->merge_stderr ? fds[1] : -1,
+                                              NULL, NULL, 0, &c->pid,
+                                              NULL, NULL, NULL, &error);
+  close (fds[1]);
+  g_unix_set_fd_nonblocking (fds[0], TRUE, NULL);
+  c->out = g_unix_input_stream_new (fds[0], TRUE);
+  if (!spawned)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* The group is the child's own (child_setup) and keeps its id until the
+   * child is reaped in child_exited(). */
+  c->pgid = c->pid;
   c->reading = c->waiting = TRUE;
   c->deadline_id = g_timeout_add (spec->timeout_ms, deadline_reached, task);
-  g_input_stream_read_bytes_async (c->out, READ_CHUNK, G_PRIORITY_DEFAULT, c->read_cancel,
-                                   read_done, task);
-  g_subprocess_wait_async (c->proc, NULL, wait_done, g_object_ref (task));
+  c->read_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (c->out), NULL);
+  g_source_set_callback (c->read_source, G_SOURCE_FUNC (readable), task, NULL);
+  g_source_attach (c->read_source, NULL);
+  c->watch_id = g_child_watch_add (c->pid, child_exited, g_object_ref (task));
 }
 
 gboolean
@@ -217,8 +259,8 @@ vcr_vyos_child_run_finish (GAsyncResult *result, GBytes **output, int *exit_stat
   if (!g_task_propagate_boolean (task, error))
     return FALSE;
   *output = g_bytes_new (c->buf->data, c->buf->len);
-  if (g_subprocess_get_if_exited (c->proc))
-    *exit_status = g_subprocess_get_exit_status (c->proc);
+  if (WIFEXITED (c->wait_status))
+    *exit_status = WEXITSTATUS (c->wait_status);
   if (c->error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&c->error));

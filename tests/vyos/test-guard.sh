@@ -194,7 +194,6 @@ case_active_root () {
 # cli-shell-api failing, hanging, printing too much or garbage for the
 # settings: fail closed (no daemon to ask).
 case_show_fails () {
-  export VCR_GUARD_SHOW_TIMEOUT_MS=1000
   settings replica
   same_paths
   touch "$SETTINGS_FILE.fail"
@@ -202,7 +201,7 @@ case_show_fails () {
   expect_cannot_check "cannot read the active settings: cli-shell-api: it exited with status 1"
   rm "$SETTINGS_FILE.fail"
   touch "$SETTINGS_FILE.hang"
-  guard 1
+  VCR_GUARD_SHOW_TIMEOUT_MS=1000 guard 1
   expect_cannot_check "no answer within 1000 ms"
   rm "$SETTINGS_FILE.hang"
   touch "$SETTINGS_FILE.huge"
