@@ -195,10 +195,11 @@ check_polkit () {
       check_path "${f#"$root"} exec.path" "$path" exec
     done
   done
-  daemon=$(in_root "$(key_values "$unit" ExecStart | head -n 1 | exec_path)") || return 0
-  while read -r id; do
-    grep -qaF "$id" "$daemon" || fail "polkit action $id: the daemon never asks for it"
-  done < "$ids"
+  if daemon=$(in_root "$(key_values "$unit" ExecStart | head -n 1 | exec_path)"); then
+    while read -r id; do
+      grep -qaF "$id" "$daemon" || fail "polkit action $id: the daemon never asks for it"
+    done < "$ids"
+  fi
   for f in "$policy_dir"/rules.d/*.rules; do
     [ -f "$f" ] || continue
     for id in $(grep -o 'action\.id *== *"[^"]*"' "$f" | cut -d'"' -f2); do
@@ -234,17 +235,20 @@ check_docs () {
 # start, restart or enable --now, only a try-restart of a running daemon
 # after an upgrade); stopped when the package goes.
 check_maintainer_scripts () {
-  local pkg s q="'\\{0,1\\}"
+  local pkg s line q="'\\{0,1\\}"
   for pkg in "${!deb_of[@]}"; do
     for s in "$tmp/control/$pkg"/{preinst,postinst,prerm,postrm}; do
       [ -f "$s" ] || continue
       [ "$(head -n 1 "$s")" = '#!/bin/sh' ] || fail "$pkg $(basename "$s") is not a #!/bin/sh script"
       sh -n "$s" || fail "$pkg $(basename "$s") is not valid sh"
       grep -q '^set -e$' "$s" || fail "$pkg $(basename "$s") does not set -e"
-      if grep -nE 'deb-systemd-invoke +(start|restart|reload)|systemctl .*(start|enable --now)' "$s" |
-           grep -v 'try-restart'; then
-        fail "$pkg $(basename "$s") starts a service"
-      fi
+      # deb-systemd-invoke only to stop or try-restart (debhelper's own
+      # start is "deb-systemd-invoke $_dh_action"), systemctl only to reload
+      # its units.
+      while IFS= read -r line; do
+        fail "$pkg $(basename "$s") may start a service: $line"
+      done < <(grep -E 'deb-systemd-invoke|systemctl' "$s" |
+                 grep -vE 'deb-systemd-invoke +(try-restart|stop) |systemctl +(--system +)?daemon-reload')
     done
     [ -f "$tmp/control/$pkg/prerm" ] && grep -q "deb-systemd-invoke stop $q$unit_name" "$tmp/control/$pkg/prerm" ||
       fail "$pkg's prerm does not stop $unit_name on removal"
