@@ -250,6 +250,7 @@ check_maintainer_scripts () {
       done < <(grep -E 'deb-systemd-invoke|systemctl' "$s" |
                  grep -vE 'deb-systemd-invoke +(try-restart|stop) |systemctl +(--system +)?daemon-reload')
     done
+    [ "$pkg" = $generic ] || [ "$pkg" = $vyos ] || continue
     [ -f "$tmp/control/$pkg/prerm" ] && grep -q "deb-systemd-invoke stop $q$unit_name" "$tmp/control/$pkg/prerm" ||
       fail "$pkg's prerm does not stop $unit_name on removal"
   done
