@@ -12,7 +12,8 @@
 # that root (executable where it must run) or to a package an installation
 # can count on (paths.sh). Also: what the maintainer scripts do with the
 # unit (enabled, never started by the package), `systemd-analyze verify`,
-# and lintian (no error, no warning, no stale override).
+# lintian (no error, no warning, no stale override), and the packaged daemon
+# run as its unit runs it on a config without settings: idle (idle.sh).
 #
 # Usage: test-package.sh DEB...  (vyos-config-replication and, when given,
 # vyos-config-replication-vyos). Prints TAP, one test per group of checks;
@@ -27,7 +28,7 @@ unit_name=vyos-config-replicationd.service
 [ $# -gt 0 ] || { echo "usage: $0 DEB..." >&2; exit 2; }
 debs=("$@")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vcr-test-package.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+trap 'declare -F idle_stop > /dev/null && idle_stop; rm -rf "$tmp"' EXIT
 root=$tmp/root
 mkdir -p "$root" "$tmp/control" "$tmp/list"
 
@@ -282,11 +283,14 @@ check_lintian () {
 
 # shellcheck source=vyos.sh
 . "$here/vyos.sh"
+# shellcheck source=idle.sh
+. "$here/idle.sh"
 
 run_group "contents: each file in its package" check_contents
 run_group "unit and drop-ins: every Exec*= path and Documentation= page" check_unit
 run_group "unit: systemd-analyze verify" check_unit_verify
 run_group "D-Bus: activation file, bus policy, interface XML" check_dbus
+run_group "the packaged daemon on a host without settings: idle, no listener, config untouched" check_idle
 run_group "polkit: actions, rules, exec paths" check_polkit
 run_group "man pages and bash completion" check_docs
 run_group "VyOS templates: conf-mode owner and op-mode run: paths" check_templates
