@@ -21,9 +21,9 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-generic=vyos-config-replication
-vyos=vyos-config-replication-vyos
-unit_name=vyos-config-replicationd.service
+generic="vyos-config-replication"
+vyos="vyos-config-replication-vyos"
+unit_name="vyos-config-replicationd.service"
 
 [ $# -gt 0 ] || { echo "usage: $0 DEB..." >&2; exit 2; }
 debs=("$@")
@@ -87,7 +87,7 @@ check_contents () {
            /usr/share/man/man1/vyos-config-replication.1.gz \
            /usr/share/man/man8/vyos-config-replicationd.8.gz \
            /usr/share/bash-completion/completions/vyos-config-replication; do
-    ships $generic "$p" || fail "$generic does not ship $p"
+    ships "$generic" "$p" || fail "$generic does not ship $p"
   done
   # A plain Debian host never gets the VyOS files, the relaxed sandbox or
   # my_commit diverted: none of it is in the generic package.
@@ -100,7 +100,7 @@ check_contents () {
            /usr/libexec/vyos-config-replication/commit-post-hook \
            /opt/vyatta/share/vyatta-cfg/templates/high-availability/config-replication/node.def \
            /opt/vyatta/share/vyatta-op/templates/show/high-availability/config-replication/node.def; do
-    ships $vyos "$p" || fail "$vyos does not ship $p"
+    ships "$vyos" "$p" || fail "$vyos does not ship $p"
   done
   grep -q "^$unit_dir/$unit_name\.d/.*\.conf\$" "$tmp/list/$vyos" ||
     fail "$vyos ships no drop-in for $unit_name in $unit_dir"
@@ -116,7 +116,7 @@ check_unit () {
       while IFS= read -r v; do
         [ -n "$v" ] || continue   # an empty ExecStart= resets the list
         check_path "${f#"$root"} $key=" "$(printf '%s' "$v" | exec_path)" exec
-      done < <(key_values "$f" $key)
+      done < <(key_values "$f" "$key")
     done
   done
   [ -n "$(key_values "$unit" ExecStart)" ] || fail "the unit has no ExecStart="
@@ -251,8 +251,8 @@ check_maintainer_scripts () {
       done < <(grep -E 'deb-systemd-invoke|systemctl' "$s" |
                  grep -vE 'deb-systemd-invoke +(try-restart|stop) |systemctl +(--system +)?daemon-reload')
     done
-    [ "$pkg" = $generic ] || [ "$pkg" = $vyos ] || continue
-    [ -f "$tmp/control/$pkg/prerm" ] && grep -q "deb-systemd-invoke stop $q$unit_name" "$tmp/control/$pkg/prerm" ||
+    [ "$pkg" = "$generic" ] || [ "$pkg" = "$vyos" ] || continue
+    grep -q "deb-systemd-invoke stop $q$unit_name" "$tmp/control/$pkg/prerm" 2> /dev/null ||
       fail "$pkg's prerm does not stop $unit_name on removal"
   done
   grep -q "deb-systemd-helper enable $q$unit_name" "$tmp/control/$generic/postinst" 2> /dev/null ||
