@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "vcr-daemon.h"
 #include "vcr-memory.h"
 #include "vcr-error.h"
@@ -28,6 +30,7 @@ struct _VcrDaemon {
   VcrSettings *settings;       /* NULL until read once */
   GHashTable *path_index;      /* path string → itself (owned by settings->path_strings) */
   GString *lookup_buffer;      /* reused by is_path_managed */
+  guint path_depth;            /* words of the deepest replicate path */
   guint save_source;
   VcrReplicator *replicator;   /* peers: push, pull, verify */
 };
@@ -326,6 +329,34 @@ vcr_daemon_get_listen_address (VcrDaemon *self)
 
 /* ---- Paths ------------------------------------------------------------ */
 
+/* The limits of vcr-daemon.h, checked before anything looks at the words
+ * themselves: strnlen() stops at the byte budget, so a word of megabytes
+ * costs no more than one of 4 KiB. */
+static gboolean
+check_path_limits (const char *const *words, GError **error)
+{
+  gsize bytes = 0;
+
+  for (guint i = 0; words != NULL && words[i] != NULL; i++)
+    {
+      if (i >= VCR_PATH_MANAGED_MAX_WORDS)
+        {
+          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH,
+                       "Invalid path: more than %d words", VCR_PATH_MANAGED_MAX_WORDS);
+          return FALSE;
+        }
+      bytes += strnlen (words[i], VCR_PATH_MANAGED_MAX_BYTES + 1 - bytes);
+      if (bytes > VCR_PATH_MANAGED_MAX_BYTES)
+        {
+          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH,
+                       "Invalid path: more than %d bytes in total",
+                       VCR_PATH_MANAGED_MAX_BYTES);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
                             gboolean *managed, const char **replicate_path,
@@ -333,14 +364,15 @@ vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
 {
   GString *buf = self->lookup_buffer;
 
-  if (!vcr_path_check_words (words, error))
+  if (!check_path_limits (words, error) || !vcr_path_check_words (words, error))
     return FALSE;
   *managed = FALSE;
   *replicate_path = NULL;
-  /* Each prefix of @words, joined as the index keys are, looked up once:
-   * O(length of the path) however many replicate paths there are. */
+  /* Each prefix of @words, joined as the index keys are, looked up once;
+   * a prefix longer than the deepest replicate path cannot be one, so the
+   * work is at most (that depth × the input), never quadratic in it. */
   g_string_truncate (buf, 0);
-  for (guint i = 0; words[i] != NULL; i++)
+  for (guint i = 0; words[i] != NULL && i < self->path_depth; i++)
     {
       const char *hit;
       if (i > 0)
@@ -367,8 +399,12 @@ take_settings (VcrDaemon *self, VcrSettings *settings)
   g_hash_table_remove_all (self->path_index);
   g_clear_pointer (&self->settings, vcr_settings_unref);
   self->settings = settings;
+  self->path_depth = 0;
   for (guint i = 0; settings->path_strings[i] != NULL; i++)
     g_hash_table_insert (self->path_index, settings->path_strings[i], settings->path_strings[i]);
+  for (guint i = 0; i < settings->paths->len; i++)
+    self->path_depth = MAX (self->path_depth,
+                            g_strv_length (g_ptr_array_index (settings->paths, i)));
   for (guint i = 0; settings->warnings != NULL && i < settings->warnings->len; i++)
     g_warning ("%s", (const char *) g_ptr_array_index (settings->warnings, i));
   notify (self, "Mode");

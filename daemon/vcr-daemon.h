@@ -69,9 +69,18 @@ guint64 vcr_daemon_get_generation (VcrDaemon *self);
 GPtrArray *vcr_daemon_get_peers (VcrDaemon *self);   /* of VcrPeerStatus*, borrowed */
 const char *vcr_daemon_get_listen_address (VcrDaemon *self);
 
-/* IsPathManaged: checks @words (VCR_ERROR_INVALID_PATH), then sets
- * @replicate_path (borrowed, or NULL) to the replicate path @words lies
- * under. TRUE in @managed only on a replica. O(words), no allocation. */
+/* IsPathManaged takes at most this many words and this many bytes of
+ * words in total (InvalidPath beyond): an unprivileged caller cannot make
+ * the main loop walk a message of megabytes. A VyOS config path is a few
+ * dozen words at most. */
+#define VCR_PATH_MANAGED_MAX_WORDS 256
+#define VCR_PATH_MANAGED_MAX_BYTES 4096
+
+/* IsPathManaged: checks @words (VCR_ERROR_INVALID_PATH, also beyond the
+ * limits above), then sets @replicate_path (borrowed, or NULL) to the
+ * replicate path @words lies under. TRUE in @managed only on a replica.
+ * Only as many leading words as the deepest replicate path has are looked
+ * up: time linear in the input, no allocation. */
 gboolean vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
                                      gboolean *managed, const char **replicate_path,
                                      GError **error);

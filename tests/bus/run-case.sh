@@ -16,6 +16,10 @@ check_commit () {
   /usr/bin/python3 "$HERE/call-check-commit.py" "$@"
 }
 
+is_managed () {
+  /usr/bin/python3 "$HERE/call-is-managed.py" "$@"
+}
+
 # A proposed config: the daemon's config with a sed script applied.
 proposed () {
   local name=$1
@@ -79,6 +83,30 @@ case_is_managed () {
   [ "$OUT" = 'bs true "firewall name WAN"' ] || fail "$OUT"
   expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 2 firewall name
   [ "$OUT" = 'bs false ""' ] || fail "$OUT"
+}
+
+# IsPathManaged takes at most 256 words and 4,096 bytes of words
+# (InvalidPath beyond, the message names the limit); up to there it answers.
+case_is_managed_limits () {
+  write_config replica; start_bus; start_daemon
+  # shellcheck disable=SC2046
+  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 256 \
+    firewall name WAN $(seq 4 256)
+  [ "$OUT" = 'bs true "firewall name WAN"' ] || fail "256 words: $OUT"
+  expect_exit 1 is_managed 254 1 firewall name WAN
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidPath: Invalid path: more than 256 words"
+  # 16 words of 256 bytes: exactly the limit
+  expect_exit 0 is_managed 16 256
+  [ "$OUT" = "false	" ] || fail "4096 bytes: $OUT"
+  expect_exit 1 is_managed 16 256 y
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidPath: Invalid path: more than 4096 bytes in total"
+  # one word of a megabyte, and 100,000 words: refused, the daemon unharmed
+  expect_exit 1 is_managed 1 1048576
+  expect_contains "$ERR" "more than 4096 bytes"
+  expect_exit 1 is_managed 100000 1
+  expect_contains "$ERR" "more than 256 words"
+  daemon_alive
+  expect_exit 0 client is-managed firewall name WAN rule 10
 }
 
 case_check_commit_refusals () {
