@@ -543,6 +543,7 @@ vcr_bus_object_new (sd_bus *bus, VcrDaemon *daemon, GError **error)
   self->bus = sd_bus_ref (bus);
   self->daemon = g_object_ref (daemon);
   self->words = g_ptr_array_new ();
+  vcr_bus_check_commit_init (self);
   r = sd_bus_add_object_vtable (bus, &self->slot, VCR_BUS_PATH, VCR_BUS_INTERFACE,
                                 vcr_vtable, self);
   if (r < 0)
@@ -567,6 +568,7 @@ vcr_bus_object_free (VcrBusObject *self)
   if (self->daemon != NULL)
     g_signal_handlers_disconnect_by_data (self->daemon, self);
   sd_bus_slot_unref (self->slot);
+  vcr_bus_check_commit_clear (self);
   g_clear_object (&self->daemon);
   sd_bus_unref (self->bus);
   g_ptr_array_unref (self->words);

@@ -12,14 +12,16 @@
 #include <string.h>
 
 #include "vcr-daemon.h"
+#include "vcr-history.h"
 #include "vcr-memory.h"
 #include "vcr-error.h"
 #include "vcr-path.h"
 #include "vcr-running.h"
 
-/* History is saved at most this often: it is informational, and an fsync
- * per refused commit would be wasted work. */
-#define HISTORY_SAVE_DELAY_S 1
+/* Refused commits of callers other than root are logged at most once in
+ * this many seconds (with how many were not): any local user can make
+ * them, and a flood of them must not fill the journal. */
+#define UNPRIVILEGED_LOG_INTERVAL_S 60
 
 struct _VcrDaemon {
   GObject parent_instance;
@@ -31,7 +33,9 @@ struct _VcrDaemon {
   GHashTable *path_index;      /* path string → itself (owned by settings->path_strings) */
   GString *lookup_buffer;      /* reused by is_path_managed */
   guint path_depth;            /* words of the deepest replicate path */
-  guint save_source;
+  VcrHistory *history;
+  gint64 unprivileged_logged;  /* monotonic µs of the last refusal logged */
+  guint unprivileged_quiet;    /* refusals not logged since */
   VcrReplicator *replicator;   /* peers: push, pull, verify */
 };
 
@@ -71,7 +75,7 @@ vcr_daemon_finalize (GObject *object)
       vcr_replicator_stop (self->replicator);
     }
   g_clear_object (&self->replicator);
-  vcr_daemon_flush (self);
+  g_clear_pointer (&self->history, vcr_history_free);
   vcr_daemon_options_clear (&self->options);
   g_clear_object (&self->backend);
   g_clear_object (&self->store);
@@ -129,31 +133,10 @@ vcr_daemon_is_applying (VcrDaemon *self)
   return self->replicator != NULL && vcr_replicator_is_applying (self->replicator);
 }
 
-static void
-save_now (VcrDaemon *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_clear_handle_id (&self->save_source, g_source_remove);
-  if (!vcr_state_save (self->store, &error))
-    g_warning ("Cannot save the state: %s, ignoring", error->message);
-}
-
 void
 vcr_daemon_flush (VcrDaemon *self)
 {
-  if (self->save_source != 0)
-    save_now (self);
-}
-
-static gboolean
-save_cb (gpointer user_data)
-{
-  VcrDaemon *self = user_data;
-
-  self->save_source = 0;
-  save_now (self);
-  return G_SOURCE_REMOVE;
+  vcr_history_flush (self->history);
 }
 
 /* Adds @event (taken) to the history, saved to the state directory soon
@@ -161,18 +144,13 @@ save_cb (gpointer user_data)
 static void
 add_event (VcrDaemon *self, VcrEvent *event)
 {
-  vcr_state_add_event (self->store, event);
-  if (self->save_source == 0)
-    self->save_source = g_timeout_add_seconds (HISTORY_SAVE_DELAY_S, save_cb, self);
+  vcr_history_add (self->history, event);
 }
 
 GPtrArray *
 vcr_daemon_get_history (VcrDaemon *self, guint max)
 {
-  GPtrArray *all = vcr_state_get_history (self->store);
-  if (max > 0 && all->len > max)
-    g_ptr_array_set_size (all, max);
-  return all;
+  return vcr_history_get (self->history, max);
 }
 
 /* ---- What the replicator reports --------------------------------------- */
@@ -276,6 +254,7 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
   self->store = vcr_state_new (dir, error);
   if (self->store == NULL)
     return NULL;
+  self->history = vcr_history_new (self->store);
   self->running = vcr_running_new ();
   make_replicator (self);
   return g_steal_pointer (&self);
@@ -485,11 +464,42 @@ vcr_daemon_reload_finish (VcrDaemon *self, GAsyncResult *result, GError **error)
 
 /* ---- CheckCommit ------------------------------------------------------ */
 
+/* Root's refusals are logged and kept in the history; the others' go to
+ * their own ring and the log at most once a minute. */
+static void
+record_refusal (VcrDaemon *self, gboolean privileged, GPtrArray *violations,
+                const char *const *paths)
+{
+  gint64 now = g_get_monotonic_time ();
+  VcrEvent *event = vcr_event_new ("commit-refused", NULL, 0, paths, "refused");
+
+  if (privileged)
+    {
+      for (guint i = 0; i < violations->len; i++)
+        g_message ("Commit refused: %s", ((VcrViolation *) g_ptr_array_index (violations, i))->message);
+      add_event (self, event);
+      return;
+    }
+  vcr_history_add_unprivileged (self->history, event);
+  if (self->unprivileged_logged != 0 &&
+      now - self->unprivileged_logged < UNPRIVILEGED_LOG_INTERVAL_S * G_TIME_SPAN_SECOND)
+    {
+      self->unprivileged_quiet++;
+      return;
+    }
+  g_message ("Commit refused for a caller other than root: %s (%u more not logged)",
+             ((VcrViolation *) g_ptr_array_index (violations, 0))->message,
+             self->unprivileged_quiet);
+  self->unprivileged_logged = now;
+  self->unprivileged_quiet = 0;
+}
+
 static void
 check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   VcrDaemon *self = g_task_get_source_object (task);
+  gboolean privileged = GPOINTER_TO_INT (g_task_get_task_data (task));
   GError *error = NULL;
   g_autoptr(GPtrArray) violations = vcr_check_commit_finish (result, &error);
 
@@ -502,13 +512,8 @@ check_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autoptr(GPtrArray) paths = g_ptr_array_new_null_terminated (violations->len, NULL, TRUE);
       for (guint i = 0; i < violations->len; i++)
-        {
-          VcrViolation *v = g_ptr_array_index (violations, i);
-          g_ptr_array_add (paths, v->replicate_path);
-          g_message ("Commit refused: %s", v->message);
-        }
-      add_event (self, vcr_event_new ("commit-refused", NULL, 0,
-                                      (const char *const *) paths->pdata, "refused"));
+        g_ptr_array_add (paths, ((VcrViolation *) g_ptr_array_index (violations, i))->replicate_path);
+      record_refusal (self, privileged, violations, (const char *const *) paths->pdata);
       g_signal_emit (self, signals[SIGNAL_COMMIT_REFUSED], 0, paths->pdata);
     }
   g_task_return_pointer (task, g_steal_pointer (&violations),
@@ -516,20 +521,22 @@ check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-vcr_daemon_check_commit_async (VcrDaemon *self, VcrTree *proposed,
-                               GAsyncReadyCallback callback, gpointer user_data)
+vcr_daemon_check_commit_async (VcrDaemon *self, VcrSettings *settings, GHashTable *proposed,
+                               gboolean privileged, GAsyncReadyCallback callback,
+                               gpointer user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
 
-  if (self->settings == NULL)
+  g_task_set_task_data (task, GINT_TO_POINTER (privileged), NULL);
+  if (settings == NULL)
     {
       /* never configured: nothing is managed */
-      vcr_tree_free (proposed);
+      g_hash_table_unref (proposed);
       g_task_return_pointer (task, g_ptr_array_new (), (GDestroyNotify) g_ptr_array_unref);
       g_object_unref (task);
       return;
     }
-  vcr_check_commit_async (self->settings, self->running, self->store, self->backend,
+  vcr_check_commit_async (settings, self->running, self->store, self->backend,
                           proposed, check_done, task);
 }
 

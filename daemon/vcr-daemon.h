@@ -85,10 +85,16 @@ gboolean vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
                                      gboolean *managed, const char **replicate_path,
                                      GError **error);
 
-/* CheckCommit (SPEC §3) of @proposed (taken), under the settings in force
- * when it is called (vcr-check-commit.h). Emits "commit-refused" when
- * there are violations. */
-void vcr_daemon_check_commit_async (VcrDaemon *self, VcrTree *proposed,
+/* CheckCommit (SPEC §3) of a proposed config given as the digests of its
+ * replicated subtrees (@proposed, taken) under @settings (nullable: never
+ * configured, nothing is managed), those in force when the call came
+ * (vcr_daemon_get_settings()), see vcr-check-commit.h. Emits
+ * "commit-refused" when there are violations, and records them: in the
+ * saved history when the caller is root (@privileged), else in the small
+ * ring of unprivileged callers' refusals (vcr-history.h), logged at most
+ * once a minute. */
+void vcr_daemon_check_commit_async (VcrDaemon *self, VcrSettings *settings,
+                                    GHashTable *proposed, gboolean privileged,
                                     GAsyncReadyCallback callback, gpointer user_data);
 /* Of VcrViolation*. */
 GPtrArray *vcr_daemon_check_commit_finish (VcrDaemon *self, GAsyncResult *result,

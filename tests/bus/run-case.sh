@@ -148,6 +148,84 @@ case_check_commit_refusals () {
   daemon_alive
 }
 
+pipes () {
+  /usr/bin/python3 "$HERE/check-commit-pipes.py" "$@"
+}
+
+# CheckCommit calls in flight are bounded per connection (4) and in total
+# (16), and so are the bytes they hold (64 MiB): beyond, LimitsExceeded.
+# A caller that leaves the bus has its pipes let go of at once.
+case_check_commit_limits () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 pipes per-sender
+  grep -q "left the bus: cancelling its 4 CheckCommit calls" "$TMP/daemon.log" ||
+    fail "the daemon did not notice the caller leaving"
+  expect_exit 0 pipes total
+  expect_exit 0 pipes budget
+  daemon_alive
+  # everything given back: a plain check still works
+  expect_exit 0 client check-commit "$(proposed same -e 's/x/x/')"
+}
+
+# A pipe that never ends is refused at the deadline (10 s), and the daemon
+# lets go of it.
+case_check_commit_deadline () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 pipes deadline
+  daemon_alive
+}
+
+# CheckCommit reads and parses in a worker: while a 30 MB config is read,
+# parsed and hashed, the main loop goes on answering.
+case_check_commit_off_loop () {
+  write_config replica; start_bus; start_daemon
+  /usr/bin/python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("firewall {\n    name WAN {\n        default-action \"drop\"\n")
+    for i in range(1, 250000):
+        f.write("        rule %d {\n            action \"accept\"\n            protocol \"tcp\"\n        }\n" % i)
+    f.write("    }\n}\n")
+' "$TMP/big.boot"
+  chmod 644 "$TMP/big.boot"
+  expect_exit 0 pipes off-loop "$TMP/big.boot"
+  log "$ERR"
+}
+
+saved_events () {   # saved_events EVENT: how many state.json holds
+  jq "[.history[] | select(.event == \"$1\")] | length" "$TMP/state/state.json"
+}
+
+# Refusals of callers other than root go to a ring of their own (32), in
+# memory only: 1,100 of them push none of root's events out of the
+# history, never reach state.json, and are logged once, not 1,100 times.
+case_check_commit_history () {
+  local f reloads
+  [ "$(id -u)" -eq 0 ] || skip "setpriv needs root"
+  write_config replica; start_bus; start_daemon
+  f=$(proposed refused -e '/^firewall {/,/^}/d')
+  expect_exit 0 client reload
+  expect_exit 1 client check-commit "$f"
+  wait_for sh -c "[ \$(jq '[.history[] | select(.event == \"commit-refused\")] | length' '$TMP/state/state.json') = 1 ]" ||
+    fail "root's refusal was not saved"
+  expect_exit 0 as_nobody /usr/bin/python3 "$HERE/call-check-commit.py" "$f" 1100
+  expect_contains "$OUT" "firewall name WAN"
+  expect_exit 0 client --json history
+  echo "$OUT" | jq -e '[.[] | select(.event == "reload")] | length >= 2' > /dev/null ||
+    fail "root's reloads were pushed out of the history"
+  echo "$OUT" | jq -e '[.[] | select(.event == "commit-refused")] | length == 33' > /dev/null ||
+    fail "want root's refusal and the newest 32 others: $(echo "$OUT" | jq -c 'map(.event) | group_by(.) | map([.[0], length])')"
+  # root's next event saves the state: still only root's refusal in it
+  reloads=$(saved_events reload)
+  expect_exit 0 client reload
+  wait_for sh -c "[ \$(jq '[.history[] | select(.event == \"reload\")] | length' '$TMP/state/state.json') -gt $reloads ]" ||
+    fail "the reload was not saved"
+  [ "$(saved_events commit-refused)" = 1 ] || fail "state.json holds $(saved_events commit-refused) refusals"
+  [ "$(grep -c "Commit refused for a caller other than root" "$TMP/daemon.log")" = 1 ] ||
+    fail "the unprivileged refusals were logged $(grep -c "Commit refused for a caller other than root" "$TMP/daemon.log") times"
+  grep -q 'Commit refused: Error: path "firewall name WAN"' "$TMP/daemon.log" || fail "root's refusal not logged"
+}
+
 case_check_commit_allowed () {
   local f ref
   write_config replica; start_bus; start_daemon
