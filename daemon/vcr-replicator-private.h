@@ -86,6 +86,14 @@ struct _VcrReplicator {
 
   gboolean applying;
   guint verify_source;
+
+  /* Verify calls (vcr-replicator-pull.c): they join the round that runs
+   * for callers and reuse its result for VCR_VERIFY_REUSE_S, as long as
+   * nothing that changes it happened since (@verify_epoch grows then). */
+  gpointer verify_running;  /* the round callers join (a VerifyCall), or NULL */
+  GPtrArray *verify_cache;  /* of VcrVerifyResult*, or NULL */
+  gint64 verify_cached_at;  /* monotonic µs */
+  guint verify_epoch;
 };
 
 /* Reads the running config, then calls @done with it (transfer full: the
@@ -205,6 +213,7 @@ void vcr_receive_failed (Receive *rx, const char *reason);
 
 /* vcr-replicator-pull.c */
 void vcr_replicator_pull_run (VcrReplicator *self);
+void vcr_replicator_verify_forget (VcrReplicator *self);
 gboolean vcr_replicator_verify_tick (gpointer user_data);
 
 /* vcr-replicator-serve.c */

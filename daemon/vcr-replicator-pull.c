@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A replica's pull (at start, on demand, retried with backoff) and the
- * digest comparison with every peer: the Verify method and the periodic
+ * digest comparison with every peer: the Verify method (joined and its
+ * answer reused for a few seconds: anyone may call it) and the periodic
  * check that resyncs what differs.
  */
 #define G_LOG_DOMAIN "vcr-replicator"
@@ -175,14 +176,17 @@ vcr_replicator_pull_finish (VcrReplicator *self, GAsyncResult *result,
 
 /* ---- Verify (both) ---------------------------------------------------- */
 
-/* One round of digest comparison with every peer: for the Verify method
- * (@task set) or the periodic check, which resyncs what differs. It works
- * on the settings and peers in force when it started. */
+/* One round of digest comparison with every peer: for Verify callers
+ * (@for_callers: @tasks, which more may join) or the periodic check,
+ * which resyncs what differs. It works on the settings and peers in
+ * force when it started. */
 typedef struct {
   VcrReplicator *self;
   VcrSettings *settings;
   GPtrArray *peers;         /* of Peer* (referenced) */
-  GTask *task;              /* nullable */
+  gboolean for_callers;
+  GPtrArray *tasks;         /* of GTask*: the callers waiting for it */
+  guint epoch;              /* self->verify_epoch when it started */
   GHashTable *own;          /* path → digest of the running config */
   GHashTable *remote;       /* peer name → VcrDigests* (absent: unreachable) */
   guint outstanding;
@@ -191,13 +195,51 @@ typedef struct {
 static void
 verify_call_free (VerifyCall *call)
 {
-  g_clear_object (&call->task);
+  if (call->self->verify_running == call)
+    call->self->verify_running = NULL;
+  g_ptr_array_unref (call->tasks);
   g_clear_pointer (&call->own, g_hash_table_unref);
   g_clear_pointer (&call->remote, g_hash_table_unref);
   g_ptr_array_unref (call->peers);
   vcr_settings_unref (call->settings);
   g_object_unref (call->self);
   g_free (call);
+}
+
+/* Whatever changes a Verify's answer happened: no round running now may
+ * be joined, no answer reused. */
+void
+vcr_replicator_verify_forget (VcrReplicator *self)
+{
+  self->verify_epoch++;
+  self->verify_running = NULL;
+  g_clear_pointer (&self->verify_cache, g_ptr_array_unref);
+}
+
+static GPtrArray *
+copy_results (GPtrArray *results)
+{
+  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_verify_result_free);
+
+  for (guint i = 0; i < results->len; i++)
+    {
+      const VcrVerifyResult *r = g_ptr_array_index (results, i);
+      VcrVerifyResult *c = g_new0 (VcrVerifyResult, 1);
+
+      c->peer = g_strdup (r->peer);
+      c->replicate_path = g_strdup (r->replicate_path);
+      c->in_sync = r->in_sync;
+      g_ptr_array_add (copy, c);
+    }
+  return copy;
+}
+
+static void
+verify_fail (VerifyCall *call, VcrError code, const char *message)
+{
+  for (guint i = 0; i < call->tasks->len; i++)
+    g_task_return_new_error (g_ptr_array_index (call->tasks, i), VCR_ERROR, code, "%s", message);
+  g_ptr_array_set_size (call->tasks, 0);
 }
 
 static GPtrArray *
@@ -224,6 +266,26 @@ verify_results (VerifyCall *call)
         }
     }
   return results;
+}
+
+/* The callers' round ended: each of them gets the answer, which is kept
+ * for the next callers unless it is stale already. */
+static void
+verify_answer (VerifyCall *call)
+{
+  VcrReplicator *self = call->self;
+  g_autoptr(GPtrArray) results = verify_results (call);
+
+  for (guint i = 0; i < call->tasks->len; i++)
+    g_task_return_pointer (g_ptr_array_index (call->tasks, i), copy_results (results),
+                           (GDestroyNotify) g_ptr_array_unref);
+  g_ptr_array_set_size (call->tasks, 0);
+  if (call->epoch == self->verify_epoch && vcr_replicator_is_current (self, call->settings))
+    {
+      g_clear_pointer (&self->verify_cache, g_ptr_array_unref);
+      self->verify_cache = g_steal_pointer (&results);
+      self->verify_cached_at = g_get_monotonic_time ();
+    }
 }
 
 /* The periodic check acts on what it found: a primary resends, a replica
@@ -270,9 +332,8 @@ verify_got (GObject *source, GAsyncResult *result, gpointer user_data)
     g_message ("Cannot verify with %s: %s", peer->name, error->message);
   if (--call->outstanding > 0)
     return;
-  if (call->task != NULL)
-    g_task_return_pointer (call->task, verify_results (call),
-                           (GDestroyNotify) g_ptr_array_unref);
+  if (call->for_callers)
+    verify_answer (call);
   else
     verify_resync (call);
   verify_call_free (call);
@@ -289,20 +350,21 @@ verify_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gp
     {
       /* A reload came during the read: like a Push or Pull, a Verify for
        * settings that are gone is answered with an error. */
-      if (call->task != NULL)
-        g_task_return_new_error (call->task, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                                 "cancelled: the settings changed");
+      verify_fail (call, VCR_ERROR_PEER_FAILED, "cancelled: the settings changed");
       verify_call_free (call);
       return;
     }
   if (tree == NULL || settings->mode == VCR_MODE_DISABLED || call->peers->len == 0)
     {
-      if (call->task != NULL && tree == NULL)
-        g_task_return_new_error (call->task, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
-                                 "Cannot read the running config: %s", error->message);
-      else if (call->task != NULL)
-        g_task_return_new_error (call->task, VCR_ERROR, VCR_ERROR_NOT_CONFIGURED,
-                                 "config replication is not configured");
+      g_autofree char *message = NULL;
+
+      if (tree == NULL)
+        {
+          message = g_strdup_printf ("Cannot read the running config: %s", error->message);
+          verify_fail (call, VCR_ERROR_INVALID_CONFIG, message);
+        }
+      else
+        verify_fail (call, VCR_ERROR_NOT_CONFIGURED, "config replication is not configured");
       verify_call_free (call);
       return;
     }
@@ -330,7 +392,7 @@ verify_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gp
     }
 }
 
-static void
+static VerifyCall *
 verify_start (VcrReplicator *self, GTask *task)
 {
   VerifyCall *call = g_new0 (VerifyCall, 1);
@@ -340,17 +402,38 @@ verify_start (VcrReplicator *self, GTask *task)
   call->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_replicator_peer_unref);
   for (guint i = 0; i < self->peers->len; i++)
     g_ptr_array_add (call->peers, vcr_replicator_peer_ref (g_ptr_array_index (self->peers, i)));
-  call->task = task;
+  call->for_callers = task != NULL;
+  call->tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  if (task != NULL)
+    g_ptr_array_add (call->tasks, task);
+  call->epoch = self->verify_epoch;
   call->remote = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) vcr_digests_free);
   vcr_replicator_read_running (self, verify_read_done, call);
+  return call;
 }
 
 void
 vcr_replicator_verify_async (VcrReplicator *self, GAsyncReadyCallback callback,
                              gpointer user_data)
 {
-  verify_start (self, g_task_new (self, NULL, callback, user_data));
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  VerifyCall *running = self->verify_running;
+
+  if (self->verify_cache != NULL &&
+      g_get_monotonic_time () - self->verify_cached_at < VCR_VERIFY_REUSE_S * G_TIME_SPAN_SECOND)
+    {
+      g_task_return_pointer (task, copy_results (self->verify_cache),
+                             (GDestroyNotify) g_ptr_array_unref);
+      g_object_unref (task);
+      return;
+    }
+  if (running != NULL)
+    {
+      g_ptr_array_add (running->tasks, task);   /* joins the round that runs */
+      return;
+    }
+  self->verify_running = verify_start (self, task);
 }
 
 GPtrArray *

@@ -97,6 +97,7 @@ vcr_replicator_add_event (VcrReplicator *self, const VcrSettings *settings,
 void
 vcr_replicator_emit_generation_changed (VcrReplicator *self)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_GENERATION_CHANGED], 0);
 }
 
@@ -104,6 +105,7 @@ void
 vcr_replicator_emit_push_finished (VcrReplicator *self, const char *replica, gboolean ok,
                                    guint64 generation, const char *message)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_PUSH_FINISHED], 0, replica, ok, generation, message);
 }
 
@@ -111,6 +113,7 @@ void
 vcr_replicator_emit_pull_finished (VcrReplicator *self, gboolean ok, guint64 generation,
                                    const char *message)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_PULL_FINISHED], 0, ok, generation, message);
 }
 
@@ -118,6 +121,7 @@ void
 vcr_replicator_emit_snapshot_applied (VcrReplicator *self, guint64 generation,
                                       const VcrSettings *settings, const char *origin)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_SNAPSHOT_APPLIED], 0, generation,
                  settings->path_strings, origin);
 }
@@ -287,6 +291,7 @@ stop_work (VcrReplicator *self)
 
   g_clear_handle_id (&self->verify_source, g_source_remove);
   g_clear_handle_id (&self->pull_retry_source, g_source_remove);
+  vcr_replicator_verify_forget (self);
   if (self->push_waiters->len > 0)
     vcr_replicator_fail_push_waiters (self, error);
   for (guint i = 0; i < self->pull_waiters->len; i++)
@@ -376,6 +381,7 @@ vcr_replicator_finalize (GObject *object)
   g_clear_pointer (&self->push_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->push_results, g_ptr_array_unref);
   g_clear_pointer (&self->pull_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->verify_cache, g_ptr_array_unref);
   g_clear_object (&self->client);
   g_clear_pointer (&self->settings, vcr_settings_unref);
   g_clear_object (&self->store);

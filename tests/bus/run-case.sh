@@ -269,6 +269,33 @@ case_check_commit_reference () {
   expect_exit 0 client check-commit "$TMP/from-primary.boot"
 }
 
+# Verify calls join the round that runs and reuse its answer for 5 s: 40
+# calls, 20 at once then 20 more, make the daemon ask its peer once or
+# twice, not 40 times; every caller gets the same answer.
+case_verify_join () {
+  local before after pids=()
+  write_config replica; start_bus; start_daemon
+  wait_for sh -c "busctl --address=$DBUS_SYSTEM_BUS_ADDRESS get-property $BUS_NAME $BUS_PATH $BUS_NAME State | grep -q out-of-sync" \
+    || fail "State never became out-of-sync"
+  before=$(grep -c "Cannot verify with" "$TMP/daemon.log")
+  for round in 1 2; do
+    for i in $(seq 1 20); do
+      "$VCR_CLIENT" verify > "$TMP/verify.$round.$i" 2>&1 &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    pids=()
+  done
+  after=$(grep -c "Cannot verify with" "$TMP/daemon.log")
+  log "peer asked $((after - before)) times for 40 Verify calls"
+  [ $((after - before)) -ge 1 ] && [ $((after - before)) -le 4 ] ||
+    fail "the peer was asked $((after - before)) times for 40 Verify calls"
+  for f in "$TMP"/verify.*; do
+    cmp -s "$f" "$TMP/verify.1.1" || fail "answers differ: $(cat "$f") vs $(cat "$TMP/verify.1.1")"
+  done
+  expect_contains "$(cat "$TMP/verify.1.1")" "primary"
+}
+
 case_primary () {
   local f
   write_config primary; start_bus; start_daemon
