@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A replica's pull (at start, on demand, retried with backoff) and the
- * digest comparison with every peer: the Verify method (joined and its
+ * digest comparison with every peer. Pull callers share a pull only while
+ * it has not sent its GET yet; later ones wait for one follow-up pull
+ * (vcr-join.h), since the primary may have read its config before their
+ * call. The digests: the Verify method (joined and its
  * answer reused for a few seconds: anyone may call it) and the periodic
  * check that resyncs what differs.
  */
@@ -20,21 +23,23 @@ pull_retry_cb (gpointer user_data)
   VcrReplicator *self = user_data;
 
   self->pull_retry_source = 0;
-  if (!self->pulling && self->settings->mode == VCR_MODE_REPLICA)
+  if (self->settings->mode == VCR_MODE_REPLICA)
     vcr_replicator_pull_run (self);
   return G_SOURCE_REMOVE;
 }
 
-/* Ends the running Pull for every waiter; a failure is retried in the
- * background with backoff until the replica has the primary's snapshot. */
+static void pull_schedule (VcrReplicator *self);
+
+/* Ends the running pull for every caller of it; a failure is retried in
+ * the background with backoff until the replica has the primary's
+ * snapshot, unless callers came meanwhile: their follow-up pull is due. */
 static void
 pull_finish (VcrReplicator *self, gboolean ok, gboolean changed, guint64 generation,
              const char *message)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->pull_waiters);
+  gboolean follow_up = FALSE;
+  g_autoptr(GPtrArray) waiters = vcr_join_end (&self->pull_join, &follow_up);
 
-  self->pull_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  self->pulling = FALSE;
   vcr_replicator_emit_pull_finished (self, ok, generation, message);
   vcr_replicator_add_event (self, self->settings, "pull", "primary", generation,
                             ok ? "ok" : message);
@@ -64,6 +69,8 @@ pull_finish (VcrReplicator *self, gboolean ok, gboolean changed, guint64 generat
       else
         g_task_return_new_error (task, VCR_ERROR, VCR_ERROR_PEER_FAILED, "%s", message);
     }
+  if (follow_up)
+    pull_schedule (self);
   vcr_replicator_publish (self);
 }
 
@@ -127,17 +134,20 @@ pull_got (GObject *source, GAsyncResult *result, gpointer user_data)
   vcr_replicator_receive_snapshot (self, snapshot, pull_received, g_steal_pointer (&call));
 }
 
-void
-vcr_replicator_pull_run (VcrReplicator *self)
+/* Sends the GET of the run that has begun. */
+static void
+pull_send (VcrReplicator *self)
 {
   Peer *primary;
   PullCall *call;
 
   if (self->peers->len == 0)
-    return;
+    {
+      pull_finish (self, FALSE, FALSE, 0, "no primary configured");
+      return;
+    }
   primary = g_ptr_array_index (self->peers, 0);
   g_clear_handle_id (&self->pull_retry_source, g_source_remove);
-  self->pulling = TRUE;
   vcr_replicator_peer_set_state (self, primary, "syncing", NULL);
   call = g_new0 (PullCall, 1);
   call->self = g_object_ref (self);
@@ -146,13 +156,71 @@ vcr_replicator_pull_run (VcrReplicator *self)
                                       vcr_replicator_peer_begin (primary), pull_got, call);
 }
 
+/* The pull that is due sends its GET now: from here on, callers wait for
+ * the follow-up. */
+static gboolean
+pull_begin (gpointer user_data)
+{
+  VcrReplicator *self = user_data;
+
+  self->pull_start_source = 0;
+  vcr_join_begin (&self->pull_join);
+  pull_send (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* As a push (vcr-replicator-push.c push_schedule()). */
+static void
+pull_schedule (VcrReplicator *self)
+{
+  if (self->pull_start_source == 0)
+    self->pull_start_source = g_idle_add_full (G_PRIORITY_DEFAULT, pull_begin, self, NULL);
+}
+
+/* A pull of the replicator's own (at start, a retry, a verification that
+ * found a difference), unless one is due or runs already. */
+void
+vcr_replicator_pull_run (VcrReplicator *self)
+{
+  if (vcr_join_is_busy (&self->pull_join))
+    return;
+  vcr_join_begin (&self->pull_join);
+  pull_send (self);
+}
+
+/* The settings changed (or the replicator stops): every caller, of the
+ * running pull and of the follow-up, gets @error. */
+void
+vcr_replicator_pull_stop (VcrReplicator *self, const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = vcr_join_take_all (&self->pull_join);
+
+  g_clear_handle_id (&self->pull_start_source, g_source_remove);
+  for (guint i = 0; i < waiters->len; i++)
+    g_task_return_error (g_ptr_array_index (waiters, i), g_error_copy (error));
+  self->pull_attempt = 0;
+}
+
 void
 vcr_replicator_pull_async (VcrReplicator *self, GAsyncReadyCallback callback,
                            gpointer user_data)
 {
-  g_ptr_array_add (self->pull_waiters, g_task_new (self, NULL, callback, user_data));
-  if (!self->pulling)   /* else it joins the pull that runs */
-    vcr_replicator_pull_run (self);
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+
+  switch (vcr_join_add (&self->pull_join, task))
+    {
+    case VCR_JOIN_START:
+      pull_schedule (self);
+      vcr_replicator_publish (self);   /* State: syncing */
+      break;
+    case VCR_JOIN_JOINED:
+      g_debug ("Pull: joins the pull that has not asked the primary yet");
+      break;
+    case VCR_JOIN_QUEUED:
+    default:
+      g_debug ("Pull: waits for the follow-up of the pull that runs");
+      break;
+    }
 }
 
 gboolean
@@ -304,7 +372,7 @@ verify_resync (VerifyCall *call)
   if (call->settings->mode == VCR_MODE_PRIMARY && self->snapshot != NULL)
     vcr_replicator_resync_replicas (self, call->remote);
   else if (call->settings->mode == VCR_MODE_REPLICA && !all_in_sync &&
-           g_hash_table_size (call->remote) > 0 && !self->pulling)
+           g_hash_table_size (call->remote) > 0 && !vcr_join_is_busy (&self->pull_join))
     {
       g_message ("The replicated paths differ from the primary's; pulling");
       vcr_replicator_pull_run (self);
@@ -433,6 +501,7 @@ vcr_replicator_verify_async (VcrReplicator *self, GAsyncReadyCallback callback,
       g_ptr_array_add (running->tasks, task);   /* joins the round that runs */
       return;
     }
+  g_debug ("Verify: a round for callers, %u peers", self->peers->len);
   self->verify_running = verify_start (self, task);
 }
 
