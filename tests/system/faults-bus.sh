@@ -45,6 +45,41 @@ case_bus_push_during_commits () {
   log "20 callers, $oks ok; pushes that ran (generations applied): $(cut -d' ' -f1 "$TMPF/applied" | tr '\n' ' ')"
 }
 
+# The same for Pull: 20 concurrent Pull callers on the replica while the
+# primary's commits land between them; each "ok" generation holds (on the
+# replica) a config at least as new as the one committed before the call.
+case_bus_pull_during_commits () {
+  local i port gen applied_port pids=()
+  netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
+  write_primary primary 1 3000 r1=2
+  write_replica r1 2 1
+  router_start primary || fail "primary did not start"
+  router_start r1 --apply-command \
+    "sleep 0.2; echo \"\$VCR_GENERATION \$(grep -o 'port \"[0-9]*\"' \"\$VCR_CONFIG\" | head -n1 | tr -dc 0-9)\" >> '$TMPF/applied'" ||
+    fail "r1 did not start"
+  wait_until 100 has_port r1 3000 || fail "r1 did not pull"
+  for i in $(seq 1 20); do
+    port=$((3000 + i))
+    sed -i "s/port \"[0-9]*\"/port \"$port\"/" "$(cfg primary)"
+    vcr_on r1 --json pull > "$TMPF/pull.$i" 2>&1 &
+    pids+=($!)
+    sleep 0.05
+  done
+  for i in $(seq 1 20); do
+    wait "${pids[$((i - 1))]}" || fail "pull $i failed: $(cat "$TMPF/pull.$i")"
+  done
+  for i in $(seq 1 20); do
+    gen=$(jq -r .generation "$TMPF/pull.$i")
+    [ -n "$gen" ] && [ "$gen" != null ] || fail "pull $i: $(cat "$TMPF/pull.$i")"
+    applied_port=$(awk -v g="$gen" '$1 == g { print $2; exit }' "$TMPF/applied")
+    [ -n "$applied_port" ] || fail "pull $i: generation $gen was never applied on r1"
+    [ "$applied_port" -ge $((3000 + i)) ] ||
+      fail "pull $i (after the commit of port $((3000 + i))) was answered with generation $gen, which holds port $applied_port"
+  done
+  has_port r1 3020 || fail "r1 does not hold the last commit: port $(port_of "$(cfg r1)")"
+  log "20 pull callers; generations applied: $(cut -d' ' -f1 "$TMPF/applied" | tr '\n' ' ')"
+}
+
 rss_kb () { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 fd_count () { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 
