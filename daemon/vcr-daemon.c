@@ -3,20 +3,20 @@
  * The daemon's core (see vcr-daemon.h): the settings and their reload, the
  * managed-path index, CheckCommit's history and signal (the check itself
  * is vcr-check-commit.c), the properties shown on the bus (most of them
- * reported by the replicator), and the history.
+ * reported by the replicator, each announced when it changed:
+ * vcr-shown.h), and the history.
  */
 #define G_LOG_DOMAIN "vcr-daemon"
 
 #include "config.h"
 
-#include <string.h>
-
 #include "vcr-daemon.h"
 #include "vcr-history.h"
 #include "vcr-memory.h"
 #include "vcr-error.h"
-#include "vcr-path.h"
+#include "vcr-path-index.h"
 #include "vcr-running.h"
+#include "vcr-shown.h"
 
 /* Refused commits of callers other than root are logged at most once in
  * this many seconds (with how many were not): any local user can make
@@ -30,9 +30,8 @@ struct _VcrDaemon {
   VcrState *store;
   VcrRunning *running;         /* shared with the replicator */
   VcrSettings *settings;       /* NULL until read once */
-  GHashTable *path_index;      /* path string → itself (owned by settings->path_strings) */
-  GString *lookup_buffer;      /* reused by is_path_managed */
-  guint path_depth;            /* words of the deepest replicate path */
+  VcrPathIndex *path_index;    /* of the settings; NULL until read once */
+  VcrShown *shown;             /* the properties as last announced */
   VcrHistory *history;
   gint64 unprivileged_logged;  /* monotonic µs of the last refusal logged */
   guint unprivileged_quiet;    /* refusals not logged since */
@@ -80,9 +79,9 @@ vcr_daemon_finalize (GObject *object)
   g_clear_object (&self->backend);
   g_clear_object (&self->store);
   g_clear_object (&self->running);
-  g_hash_table_unref (self->path_index);
+  g_clear_pointer (&self->path_index, vcr_path_index_free);
+  vcr_shown_free (self->shown);
   g_clear_pointer (&self->settings, vcr_settings_unref);
-  g_string_free (self->lookup_buffer, TRUE);
   G_OBJECT_CLASS (vcr_daemon_parent_class)->finalize (object);
 }
 
@@ -115,14 +114,28 @@ vcr_daemon_class_init (VcrDaemonClass *klass)
 static void
 vcr_daemon_init (VcrDaemon *self)
 {
-  self->path_index = g_hash_table_new (g_str_hash, g_str_equal);
-  self->lookup_buffer = g_string_sized_new (256);
+  self->shown = vcr_shown_new ();
 }
 
+/* Announces every property that emits PropertiesChanged and changed
+ * since it was last announced (vcr-shown.h): called after anything that
+ * may change one, a reload and every report of the replicator. */
 static void
-notify (VcrDaemon *self, const char *property)
+sync_properties (VcrDaemon *self)
 {
-  g_signal_emit (self, signals[SIGNAL_PROPERTY_CHANGED], 0, property);
+  const VcrShownValues values = {
+    .mode = vcr_mode_to_string (vcr_daemon_get_mode (self)),
+    .state = vcr_daemon_get_state (self),
+    .replicated_paths = vcr_daemon_get_replicated_paths (self),
+    .generation = vcr_daemon_get_generation (self),
+    .peers = vcr_daemon_get_peers (self),
+    .listen_address = vcr_daemon_get_listen_address (self),
+    .warnings = self->settings != NULL ? self->settings->warnings : NULL,
+  };
+  g_autoptr(GPtrArray) changed = vcr_shown_update (self->shown, &values);
+
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (self, signals[SIGNAL_PROPERTY_CHANGED], 0, g_ptr_array_index (changed, i));
 }
 
 /* ---- History ---------------------------------------------------------- */
@@ -155,28 +168,11 @@ vcr_daemon_get_history (VcrDaemon *self, guint max)
 
 /* ---- What the replicator reports --------------------------------------- */
 
+/* Peers, State, Generation or ListenAddress may have changed. */
 static void
-on_peers_changed (VcrReplicator *replicator, VcrDaemon *self)
+on_changed (VcrReplicator *replicator, VcrDaemon *self)
 {
-  notify (self, "Peers");
-}
-
-static void
-on_state_changed (VcrReplicator *replicator, VcrDaemon *self)
-{
-  notify (self, "State");
-}
-
-static void
-on_generation_changed (VcrReplicator *replicator, VcrDaemon *self)
-{
-  notify (self, "Generation");
-}
-
-static void
-on_listen_address_changed (VcrReplicator *replicator, VcrDaemon *self)
-{
-  notify (self, "ListenAddress");
+  sync_properties (self);
 }
 
 static void
@@ -184,12 +180,14 @@ on_history_event (VcrReplicator *replicator, const char *event, const char *peer
                   guint64 generation, GStrv paths, const char *result, VcrDaemon *self)
 {
   add_event (self, vcr_event_new (event, peer, generation, (const char *const *) paths, result));
+  sync_properties (self);
 }
 
 static void
 on_push_finished (VcrReplicator *replicator, const char *replica, gboolean ok,
                   guint64 generation, const char *message, VcrDaemon *self)
 {
+  sync_properties (self);
   g_signal_emit (self, signals[SIGNAL_PUSH_FINISHED], 0, replica, ok, generation, message);
 }
 
@@ -197,6 +195,7 @@ static void
 on_pull_finished (VcrReplicator *replicator, gboolean ok, guint64 generation,
                   const char *message, VcrDaemon *self)
 {
+  sync_properties (self);
   g_signal_emit (self, signals[SIGNAL_PULL_FINISHED], 0, ok, generation, message);
 }
 
@@ -204,6 +203,7 @@ static void
 on_snapshot_applied (VcrReplicator *replicator, guint64 generation, GStrv paths,
                      const char *origin, VcrDaemon *self)
 {
+  sync_properties (self);
   g_signal_emit (self, signals[SIGNAL_SNAPSHOT_APPLIED], 0, generation, paths, origin);
 }
 
@@ -221,12 +221,10 @@ make_replicator (VcrDaemon *self)
   };
 
   self->replicator = vcr_replicator_new (&setup);
-  g_signal_connect (self->replicator, "peers-changed", G_CALLBACK (on_peers_changed), self);
-  g_signal_connect (self->replicator, "state-changed", G_CALLBACK (on_state_changed), self);
-  g_signal_connect (self->replicator, "generation-changed",
-                    G_CALLBACK (on_generation_changed), self);
-  g_signal_connect (self->replicator, "listen-address-changed",
-                    G_CALLBACK (on_listen_address_changed), self);
+  g_signal_connect (self->replicator, "peers-changed", G_CALLBACK (on_changed), self);
+  g_signal_connect (self->replicator, "state-changed", G_CALLBACK (on_changed), self);
+  g_signal_connect (self->replicator, "generation-changed", G_CALLBACK (on_changed), self);
+  g_signal_connect (self->replicator, "listen-address-changed", G_CALLBACK (on_changed), self);
   g_signal_connect (self->replicator, "history-event", G_CALLBACK (on_history_event), self);
   g_signal_connect (self->replicator, "push-finished", G_CALLBACK (on_push_finished), self);
   g_signal_connect (self->replicator, "pull-finished", G_CALLBACK (on_pull_finished), self);
@@ -308,63 +306,18 @@ vcr_daemon_get_listen_address (VcrDaemon *self)
 
 /* ---- Paths ------------------------------------------------------------ */
 
-/* The limits of vcr-daemon.h, checked before anything looks at the words
- * themselves: strnlen() stops at the byte budget, so a word of megabytes
- * costs no more than one of 4 KiB. */
-static gboolean
-check_path_limits (const char *const *words, GError **error)
-{
-  gsize bytes = 0;
-
-  for (guint i = 0; words != NULL && words[i] != NULL; i++)
-    {
-      if (i >= VCR_PATH_MANAGED_MAX_WORDS)
-        {
-          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH,
-                       "Invalid path: more than %d words", VCR_PATH_MANAGED_MAX_WORDS);
-          return FALSE;
-        }
-      bytes += strnlen (words[i], VCR_PATH_MANAGED_MAX_BYTES + 1 - bytes);
-      if (bytes > VCR_PATH_MANAGED_MAX_BYTES)
-        {
-          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_PATH,
-                       "Invalid path: more than %d bytes in total",
-                       VCR_PATH_MANAGED_MAX_BYTES);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 gboolean
 vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
                             gboolean *managed, const char **replicate_path,
                             GError **error)
 {
-  GString *buf = self->lookup_buffer;
-
-  if (!check_path_limits (words, error) || !vcr_path_check_words (words, error))
-    return FALSE;
   *managed = FALSE;
   *replicate_path = NULL;
-  /* Each prefix of @words, joined as the index keys are, looked up once;
-   * a prefix longer than the deepest replicate path cannot be one, so the
-   * work is at most (that depth × the input), never quadratic in it. */
-  g_string_truncate (buf, 0);
-  for (guint i = 0; words[i] != NULL && i < self->path_depth; i++)
-    {
-      const char *hit;
-      if (i > 0)
-        g_string_append_c (buf, ' ');
-      g_string_append (buf, words[i]);
-      hit = g_hash_table_lookup (self->path_index, buf->str);
-      if (hit != NULL)
-        {
-          *replicate_path = hit;
-          *managed = vcr_daemon_get_mode (self) == VCR_MODE_REPLICA;
-          break;
-        }
-    }
+  if (self->path_index == NULL)
+    return vcr_path_index_check (words, error);   /* never configured */
+  if (!vcr_path_index_lookup (self->path_index, words, replicate_path, error))
+    return FALSE;
+  *managed = *replicate_path != NULL && vcr_daemon_get_mode (self) == VCR_MODE_REPLICA;
   return TRUE;
 }
 
@@ -375,21 +328,13 @@ vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
 static void
 take_settings (VcrDaemon *self, VcrSettings *settings)
 {
-  g_hash_table_remove_all (self->path_index);
+  g_clear_pointer (&self->path_index, vcr_path_index_free);
   g_clear_pointer (&self->settings, vcr_settings_unref);
   self->settings = settings;
-  self->path_depth = 0;
-  for (guint i = 0; settings->path_strings[i] != NULL; i++)
-    g_hash_table_insert (self->path_index, settings->path_strings[i], settings->path_strings[i]);
-  for (guint i = 0; i < settings->paths->len; i++)
-    self->path_depth = MAX (self->path_depth,
-                            g_strv_length (g_ptr_array_index (settings->paths, i)));
+  self->path_index = vcr_path_index_new (settings);
   for (guint i = 0; settings->warnings != NULL && i < settings->warnings->len; i++)
     g_warning ("%s", (const char *) g_ptr_array_index (settings->warnings, i));
-  notify (self, "Mode");
-  notify (self, "ReplicatedPaths");
-  notify (self, "Generation");
-  notify (self, "Warnings");
+  sync_properties (self);
 }
 
 static void

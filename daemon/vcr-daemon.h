@@ -25,6 +25,7 @@
 #include <gio/gio.h>
 
 #include "vcr-check-commit.h"
+#include "vcr-path-index.h"
 #include "vcr-replicator.h"
 #include "vcr-settings.h"
 #include "vcr-state.h"
@@ -69,18 +70,10 @@ guint64 vcr_daemon_get_generation (VcrDaemon *self);
 GPtrArray *vcr_daemon_get_peers (VcrDaemon *self);   /* of VcrPeerStatus*, borrowed */
 const char *vcr_daemon_get_listen_address (VcrDaemon *self);
 
-/* IsPathManaged takes at most this many words and this many bytes of
- * words in total (InvalidPath beyond): an unprivileged caller cannot make
- * the main loop walk a message of megabytes. A VyOS config path is a few
- * dozen words at most. */
-#define VCR_PATH_MANAGED_MAX_WORDS 256
-#define VCR_PATH_MANAGED_MAX_BYTES 4096
-
 /* IsPathManaged: checks @words (VCR_ERROR_INVALID_PATH, also beyond the
- * limits above), then sets @replicate_path (borrowed, or NULL) to the
- * replicate path @words lies under. TRUE in @managed only on a replica.
- * Only as many leading words as the deepest replicate path has are looked
- * up: time linear in the input, no allocation. */
+ * limits of vcr-path-index.h), then sets @replicate_path (borrowed, or
+ * NULL) to the replicate path @words lie under. TRUE in @managed only on
+ * a replica. Time linear in the input, no allocation. */
 gboolean vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
                                      gboolean *managed, const char **replicate_path,
                                      GError **error);

@@ -59,6 +59,114 @@ assert d["peers"][0]["name"] == "primary", d
 ' || fail "status --json: $OUT"
 }
 
+# ---- PropertiesChanged: one case per property ----------------------------
+# watch_start PROPERTY: a watcher (watch-properties.py) takes every
+# property and listens; the case changes PROPERTY; watch_check fails when
+# PROPERTY did not change, or any property changed without
+# PropertiesChanged announcing its new value.
+watch_start () {
+  /usr/bin/python3 "$HERE/watch-properties.py" "$1" "$TMP/watch.ready" "$TMP/watch.done" \
+    > "$TMP/watch.out" 2>&1 &
+  WATCH_PID=$!
+  EXTRA_PIDS+=("$WATCH_PID")
+  wait_for test -e "$TMP/watch.ready" || fail "the watcher did not start: $(cat "$TMP/watch.out")"
+}
+
+watch_check () {
+  touch "$TMP/watch.done"
+  wait "$WATCH_PID" || fail "$(cat "$TMP/watch.out")"
+  log "$(cat "$TMP/watch.out")"
+}
+
+case_props_mode () {
+  write_config replica; start_bus; start_daemon
+  watch_start Mode
+  write_config primary
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_state () {
+  write_config replica; start_bus; start_daemon
+  watch_start State
+  write_config none
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_replicated_paths () {
+  write_config replica; start_bus; start_daemon
+  watch_start ReplicatedPaths
+  sed -i 's|            path "interfaces openvpn"|&\n            path "protocols static"|' "$TMP/config.boot"
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_generation_primary () {
+  write_config primary; start_bus; start_daemon
+  wait_for sh -c "busctl --address=$DBUS_SYSTEM_BUS_ADDRESS get-property $BUS_NAME $BUS_PATH $BUS_NAME Generation | grep -q 't 1'" \
+    || fail "no first snapshot"
+  watch_start Generation
+  sed -i 's/default-action "drop"/default-action "reject"/' "$TMP/config.boot"
+  expect_exit 1 client push   # the replica is unreachable; the snapshot is new
+  watch_check
+}
+
+# A replica's Generation changes when it takes a snapshot: a primary on a
+# second private bus, whose replica is this daemon, pushes to it. Its
+# first snapshot holds what the replica has already ("unchanged", yet
+# recorded as applied: Generation 0 -> 1), the second a change (applied).
+case_props_generation_replica () {
+  local port dir=$TMP/primary
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME ListenAddress
+  port=${OUT##*:}; port=${port%\"}
+  mkdir -p "$dir"
+  write_config primary "$dir/config.boot"
+  sed -i -e 's/address "127.0.0.2"/address "127.0.0.1"/' -e "s/port \"9\"/port \"$port\"/" "$dir/config.boot"
+  sed -e "s|$TMP/system_bus_socket|$dir/bus_socket|" "$TMP/system.conf" > "$dir/system.conf"
+  dbus-daemon --config-file="$dir/system.conf" --nofork --print-address=1 > "$dir/bus.address" 2>&1 &
+  EXTRA_PIDS+=($!)
+  wait_for test -s "$dir/bus.address" || fail "the second bus did not start"
+  watch_start Generation
+  DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus_socket" "$VCR_DAEMON" --config "$dir/config.boot" \
+    --state-dir "$dir/state" --listen 127.0.0.1:0 --verbose > "$dir/daemon.log" 2>&1 &
+  EXTRA_PIDS+=($!)
+  wait_for grep -q "Push to Secondary: unchanged (generation 1)" "$dir/daemon.log" ||
+    fail "the primary's first push did not arrive: $(tail -n 20 "$dir/daemon.log")"
+  watch_check
+  rm -f "$TMP/watch.ready" "$TMP/watch.done"
+  watch_start Generation
+  sed -i 's/default-action "drop"/default-action "reject"/' "$dir/config.boot"
+  expect_exit 0 env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus_socket" "$VCR_CLIENT" push
+  [ "$OUT" = "Secondary: ok, generation 2: applied" ] || fail "push: $OUT"
+  watch_check
+}
+
+case_props_peers () {
+  write_config primary; start_bus; start_daemon
+  watch_start Peers
+  sed -i 's|        replica Secondary {|        replica Third {\n            address "127.0.0.3"\n            port "9"\n        }\n&|' "$TMP/config.boot"
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_listen_address () {
+  write_config replica; start_bus; start_daemon
+  watch_start ListenAddress
+  write_config none
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_warnings () {
+  write_config replica; start_bus; start_daemon
+  watch_start Warnings
+  sed -i 's/pre-shared-secret "0123456789abcdef0123"/pre-shared-secret "short"/' "$TMP/config.boot"
+  expect_exit 0 client reload
+  watch_check
+}
+
 case_introspection () {
   write_config replica; start_bus; start_daemon
   expect_exit 0 bctl introspect --xml-interface $BUS_NAME $BUS_PATH
