@@ -19,6 +19,7 @@
 
 #include "vcr-bus-private.h"
 #include "vcr-error.h"
+#include "vcr-memory.h"
 #include "vcr-proposed-read.h"
 
 /* The calls in flight of one connection, and its NameOwnerChanged match
@@ -79,6 +80,8 @@ check_commit_end (CheckCommit *cc)
     g_hash_table_remove (self->check_senders, sender->name);
   self->check_total--;
   vcr_proposed_release (&self->check_budget, cc->reserved);
+  /* what the read held (megabytes, maybe) goes back once calls pause */
+  vcr_memory_release_later ();
   g_clear_pointer (&cc->digests, g_hash_table_unref);
   g_clear_pointer (&cc->settings, vcr_settings_unref);
   g_clear_error (&cc->error);

@@ -4,16 +4,26 @@
  * vcr-proposed-read.h). A pipe is made non-blocking and read between
  * poll()s on it and on the cancellable, each poll no longer than the time
  * left to the deadline, so a worker never sleeps past it, even when
- * another process drains the same pipe; a regular file is read in chunks,
- * the deadline and the cancellable checked between them.
+ * another process drains the same pipe. The text goes into a private
+ * mapping that grows with mremap(): it holds in memory what was read and
+ * no more (a heap buffer grown by doubling held twice what the budget
+ * counts, and the heap kept it after), and munmap() gives it back at
+ * once. A regular file is read into such a buffer of its size, in chunks,
+ * the deadline and the cancellable checked between them. Parses run one
+ * at a time: a parsed tree takes about 2.5 times its text, which the
+ * budget does not count, and CheckCommit must leave the other core to the
+ * main loop.
  */
 #define G_LOG_DOMAIN "vcr-proposed"
+#define _GNU_SOURCE 1   /* mremap */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vcr-error.h"
@@ -25,6 +35,15 @@
  * dozen calls. */
 #define CHUNK (256 * 1024)
 
+/* A text in a private mapping (see above). */
+typedef struct {
+  guint8 *bytes;
+  gsize len;
+  gsize mapped;
+} Text;
+
+static GMutex parse_lock;
+
 typedef struct {
   int fd;
   gboolean regular;
@@ -32,17 +51,48 @@ typedef struct {
   char *origin;
   VcrSettings *settings;    /* nullable */
   VcrProposedLimits limits;
-  GByteArray *data;
+  Text text;
+  gsize got;                /* bytes read */
   gsize reserved;           /* taken from the budget */
 } Job;
 
 static GThreadPool *pool;
 
 static void
+text_clear (Text *text)
+{
+  if (text->bytes != NULL)
+    munmap (text->bytes, text->mapped);
+  memset (text, 0, sizeof *text);
+}
+
+/* Room for @room more bytes: the mapping doubles (its address space, not
+ * its memory: pages count once written). */
+static gboolean
+text_grow (Text *text, gsize room)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  gsize want = MAX (MAX (text->mapped * 2, text->len + room), (gsize) CHUNK);
+  void *bytes;
+
+  if (text->len + room <= text->mapped)
+    return TRUE;
+  want = (want + page - 1) / page * page;
+  bytes = text->bytes == NULL
+    ? mmap (NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    : mremap (text->bytes, text->mapped, want, MREMAP_MAYMOVE);
+  if (bytes == MAP_FAILED)
+    return FALSE;
+  text->bytes = bytes;
+  text->mapped = want;
+  return TRUE;
+}
+
+static void
 job_free (Job *job)
 {
   vcr_proposed_release (job->limits.budget, job->reserved);
-  g_clear_pointer (&job->data, g_byte_array_unref);
+  text_clear (&job->text);
   g_clear_pointer (&job->settings, vcr_settings_unref);
   g_free (job->origin);
   g_free (job);
@@ -94,18 +144,21 @@ check_time (Job *job, GCancellable *cancellable, GError **error)
   return TRUE;
 }
 
-/* Appends @n bytes read into the buffer's spare room, within the limits. */
+/* Counts @n bytes read, within the limits. */
 static gboolean
 take (Job *job, gsize n, GError **error)
 {
-  if (job->data->len + n > job->limits.max_size)
+  if (job->got + n > job->limits.max_size)
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
                    "%s: larger than %" G_GSIZE_FORMAT " bytes", job->origin,
                    job->limits.max_size);
       return FALSE;
     }
-  return reserve (job, n, error);
+  if (!reserve (job, n, error))
+    return FALSE;
+  job->got += n;
+  return TRUE;
 }
 
 static gboolean
@@ -117,30 +170,36 @@ read_failed (Job *job, int errsv, GError **error)
 }
 
 static gboolean
+no_memory (Job *job, GError **error)
+{
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "%s: out of memory", job->origin);
+  return FALSE;
+}
+
+static gboolean
 read_regular (Job *job, GCancellable *cancellable, GError **error)
 {
   gsize want = MIN (job->size, job->limits.max_size);
 
   if (!take (job, want, error))
     return FALSE;
-  g_byte_array_set_size (job->data, want);
-  for (gsize done = 0; done < want;)
+  if (!text_grow (&job->text, want))
+    return no_memory (job, error);
+  while (job->text.len < want)
     {
       ssize_t n;
 
       if (!check_time (job, cancellable, error))
         return FALSE;
-      n = pread (job->fd, job->data->data + done, MIN (want - done, CHUNK), (off_t) done);
+      n = pread (job->fd, job->text.bytes + job->text.len, MIN (want - job->text.len, CHUNK),
+                 (off_t) job->text.len);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
         return read_failed (job, errno, error);
       if (n == 0)
-        {
-          g_byte_array_set_size (job->data, done);   /* shrank meanwhile */
-          break;
-        }
-      done += (gsize) n;
+        break;   /* shrank meanwhile */
+      job->text.len += (gsize) n;
     }
   return TRUE;
 }
@@ -175,15 +234,13 @@ read_pipe (Job *job, GCancellable *cancellable, GError **error)
     return read_failed (job, errno, error);
   for (;;)
     {
-      guint len = job->data->len;
       ssize_t n;
 
       if (!wait_readable (job, cancellable, error))
         return FALSE;
-      /* room for one chunk, counted (and limited) only once it is read */
-      g_byte_array_set_size (job->data, len + CHUNK);
-      n = read (job->fd, job->data->data + len, CHUNK);
-      job->data->len = len;
+      if (!text_grow (&job->text, CHUNK))
+        return no_memory (job, error);
+      n = read (job->fd, job->text.bytes + job->text.len, CHUNK);
       if (n < 0 && (errno == EINTR || errno == EAGAIN))
         continue;
       if (n < 0)
@@ -192,7 +249,7 @@ read_pipe (Job *job, GCancellable *cancellable, GError **error)
         return TRUE;
       if (!take (job, (gsize) n, error))
         return FALSE;
-      job->data->len = len + (guint) n;
+      job->text.len += (gsize) n;
     }
 }
 
@@ -200,7 +257,7 @@ static VcrTree *
 parse (Job *job, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  VcrTree *tree = vcr_tree_parse ((const char *) job->data->data, job->data->len,
+  VcrTree *tree = vcr_tree_parse ((const char *) job->text.bytes, job->text.len,
                                   VCR_PARSE_DEFAULT, job->origin, &local);
 
   if (tree == NULL && !g_error_matches (local, VCR_ERROR, VCR_ERROR_INVALID_CONFIG))
@@ -228,15 +285,25 @@ run (gpointer data, gpointer pool_data)
   Job *job = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(VcrTree) tree = NULL;
+  VcrTree *tree;
+  GHashTable *digests = NULL;
   gboolean ok = job->regular ? read_regular (job, cancellable, &error)
                              : read_pipe (job, cancellable, &error);
 
   if (ok)
-    tree = parse (job, &error);
-  /* The text is not needed once parsed: megabytes back before the check. */
-  g_clear_pointer (&job->data, g_byte_array_unref);
-  if (tree == NULL)
+    {
+      g_mutex_lock (&parse_lock);
+      tree = parse (job, &error);
+      if (tree != NULL)
+        digests = digests_of (job, tree);
+      g_clear_pointer (&tree, vcr_tree_free);
+      g_mutex_unlock (&parse_lock);
+    }
+  /* The text is not needed once parsed: megabytes back before the check
+   * (and before a failed read gives back its share of the budget, so that
+   * what the reads hold never exceeds it). */
+  text_clear (&job->text);
+  if (digests == NULL)
     {
       /* nothing stays reserved for a failed read (before the caller
        * hears of it) */
@@ -245,7 +312,7 @@ run (gpointer data, gpointer pool_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  g_task_return_pointer (task, digests_of (job, tree), (GDestroyNotify) g_hash_table_unref);
+  g_task_return_pointer (task, digests, (GDestroyNotify) g_hash_table_unref);
 }
 
 static gpointer
@@ -273,7 +340,6 @@ vcr_proposed_read_async (int fd, gboolean regular, gsize size, const char *origi
   job->origin = g_strdup (origin);
   job->settings = settings != NULL ? vcr_settings_ref (settings) : NULL;
   job->limits = *limits;
-  job->data = g_byte_array_new ();
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_set_source_tag (task, vcr_proposed_read_async);
   /* A cancelled task must still wait for its worker: the caller's fd

@@ -16,6 +16,7 @@ READY_FILE is created once two kinds of call have been answered (or 15 s
 after the start, whatever the daemon did). Prints the outcomes counted per method and error name on stdout.
 """
 import collections
+import fcntl
 import os
 import sys
 import time
@@ -26,7 +27,7 @@ NAME = "org.vyos.ConfigReplication"
 PATH = "/org/vyos/ConfigReplication"
 ADDRESS = os.environ["DBUS_SYSTEM_BUS_ADDRESS"]
 PIPE_BYTES = 4 << 20
-LINE = b"/* " + b"x" * 1000 + b" */\n"
+LINE = (b"/* " + b"x" * 1000 + b" */\n") * 64
 
 outcomes = collections.Counter()
 seen = set()
@@ -60,6 +61,10 @@ class Pipe:
         self.conn, self.again, self.left = conn, again, PIPE_BYTES
         rfd, self.wfd = os.pipe()
         os.set_blocking(self.wfd, False)
+        try:   # a pipe of 1 MiB: the daemon reads faster than 64 KiB at a time
+            fcntl.fcntl(self.wfd, 1031, 1 << 20)   # F_SETPIPE_SZ
+        except OSError:
+            pass
         fds = Gio.UnixFDList.new()
         fds.append(rfd)
         os.close(rfd)
@@ -67,7 +72,7 @@ class Pipe:
             NAME, PATH, NAME, "CheckCommit", GLib.Variant("(h)", (0,)),
             GLib.VariantType("(a(ss))"), Gio.DBusCallFlags.NONE, 60000, fds, None,
             self.done, None)
-        self.watch = GLib.io_add_watch(self.wfd, GLib.PRIORITY_LOW,
+        self.watch = GLib.io_add_watch(self.wfd, GLib.PRIORITY_DEFAULT,
                                        GLib.IO_OUT | GLib.IO_ERR, self.feed)
 
     def feed(self, fd, condition):
