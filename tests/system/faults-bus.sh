@@ -134,9 +134,12 @@ case_bus_unprivileged_flood () {
   rounds=$(( $(grep -c "Verify: a round for callers" "$(router_dir primary)/daemon.log") - rounds ))
   wait "$flood"
   EXTRA_PIDS=()
+  # what the calls held goes back once they pause (2 s after the last)
+  wait_until 100 sh -c "[ \$(awk '/^VmRSS/ { print \$2 }' /proc/$pid/status) -lt $((rss0 + 16 * 1024)) ]" ||
+    log "RSS still $(rss_kb "$pid") kB 10 s after the flood"
   log "flood outcomes: $(tr '\n' ';' < "$TMPF/flood.out")"
   log "push ms without the flood: ${base[*]}; during it: ${during[*]}"
-  log "RSS kB before: $rss0, at most during the flood: $rss_max, after: $(rss_kb "$pid"); fds before: $fd0, at most: $fd_max"
+  log "RSS kB before: $rss0, at most during the flood: $rss_max, after it: $(rss_kb "$pid"); fds before: $fd0, at most: $fd_max, after: $(fd_count "$pid")"
   log "Verify rounds for callers while the pushes ran and the flood was sampled: $rounds"
   grep -q "^CheckCommit org.freedesktop.DBus.Error.LimitsExceeded" "$TMPF/flood.out" ||
     fail "no CheckCommit was refused: $(cat "$TMPF/flood.out")"
