@@ -94,7 +94,9 @@ timed_push () {
   end=$(date +%s%N)
   [ "$RC" != 124 ] || fail "push $1: no answer within 120 s"
   expect_rc 0
-  [[ "$OUT" == "r1: ok, generation "*": applied" ]] || fail "push: $OUT"
+  # ok (applied, or unchanged when a retry of the replica's own pull got
+  # there first), and the replica holds it
+  [[ "$OUT" == "r1: ok, generation "* ]] || fail "push: $OUT"
   has_port r1 "$1" || fail "r1 does not hold port $1"
   PUSH_MS=$(((end - start) / 1000000))
 }
@@ -147,11 +149,12 @@ case_bus_unprivileged_flood () {
     fail "no IsPathManaged was refused: $(cat "$TMPF/flood.out")"
   grep -q "^Verify ok" "$TMPF/flood.out" || fail "no Verify answered: $(cat "$TMPF/flood.out")"
   # 64 MiB of proposed configs at most, plus what reading them costs
+  # (a heap buffer grown by doubling went past 100 MiB)
   # (AddressSanitizer's quarantine or valgrind would hold much more)
   if grep -qa __asan_init "$VCR_DAEMON" || [ -n "${VALGRIND:-}" ]; then
     log "the daemon runs under a sanitizer or valgrind: its RSS is not checked"
   else
-    [ $((rss_max - rss0)) -lt $((128 * 1024)) ] ||
+    [ $((rss_max - rss0)) -lt $((100 * 1024)) ] ||
       fail "RSS grew by $(((rss_max - rss0) / 1024)) MiB during the flood"
   fi
   # two descriptors per CheckCommit in flight (16): the caller's pipe and
@@ -161,3 +164,4 @@ case_bus_unprivileged_flood () {
   [ "$rounds" -le 10 ] || fail "$rounds Verify rounds while flooded"
   timed_push 6000
 }
+
