@@ -10,9 +10,11 @@ port_of () { grep -o 'port "[0-9]*"' "$1" | head -n1 | tr -dc 0-9; }
 # 20 concurrent Push callers while commits land between them: every "ok"
 # names a generation the replica applied with a config at least as new as
 # the one committed before that caller started (the replica's
-# --apply-command logs generation and port of each apply).
+# --apply-command logs generation and port of each apply). A push may
+# fail only with the replica's 503 busy (it was applying a snapshot of
+# its own pull's retry); the last commit reaches the replica.
 case_bus_push_during_commits () {
-  local i port gen applied_port pids=() oks=0
+  local i port gen applied_port pids=() oks=0 busy=0
   netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
   write_primary primary 1 3000 r1=2
   write_replica r1 2 1
@@ -30,9 +32,15 @@ case_bus_push_during_commits () {
     sleep 0.05   # lets a push begin now and then between the commits
   done
   for i in $(seq 1 20); do
-    wait "${pids[$((i - 1))]}" || fail "push $i failed: $(cat "$TMPF/push.$i")"
+    wait "${pids[$((i - 1))]}"
   done
   for i in $(seq 1 20); do
+    # a replica busy with another apply (its own pull retry) answers 503
+    # busy and the push fails for it: allowed, but nothing else
+    if grep -q "^r1: failed, generation [0-9]*: .*503 busy" "$TMPF/push.$i"; then
+      busy=$((busy + 1))
+      continue
+    fi
     gen=$(sed -n 's/^r1: ok, generation \([0-9]*\): .*/\1/p' "$TMPF/push.$i")
     [ -n "$gen" ] || fail "push $i: $(cat "$TMPF/push.$i")"
     applied_port=$(awk -v g="$gen" '$1 == g { print $2; exit }' "$TMPF/applied")
@@ -41,15 +49,16 @@ case_bus_push_during_commits () {
       fail "push $i (after the commit of port $((3000 + i))) was answered ok with generation $gen, which holds port $applied_port"
     oks=$((oks + 1))
   done
-  has_port r1 3020 || fail "r1 does not hold the last commit: port $(port_of "$(cfg r1)")"
-  log "20 callers, $oks ok; pushes that ran (generations applied): $(cut -d' ' -f1 "$TMPF/applied" | tr '\n' ' ')"
+  [ "$oks" -gt 0 ] || fail "no push was ok"
+  wait_until 100 has_port r1 3020 || fail "r1 does not hold the last commit: port $(port_of "$(cfg r1)")"
+  log "20 callers, $oks ok, $busy busy; pushes that ran (generations applied): $(cut -d' ' -f1 "$TMPF/applied" | tr '\n' ' ')"
 }
 
 # The same for Pull: 20 concurrent Pull callers on the replica while the
 # primary's commits land between them; each "ok" generation holds (on the
 # replica) a config at least as new as the one committed before the call.
 case_bus_pull_during_commits () {
-  local i port gen applied_port pids=()
+  local i port gen applied_port pids=() oks=0 busy=0
   netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
   write_primary primary 1 3000 r1=2
   write_replica r1 2 1
@@ -66,18 +75,24 @@ case_bus_pull_during_commits () {
     sleep 0.05
   done
   for i in $(seq 1 20); do
-    wait "${pids[$((i - 1))]}" || fail "pull $i failed: $(cat "$TMPF/pull.$i")"
+    wait "${pids[$((i - 1))]}"
   done
   for i in $(seq 1 20); do
-    gen=$(jq -r .generation "$TMPF/pull.$i")
+    if grep -q "503 busy" "$TMPF/pull.$i"; then   # as in the push case
+      busy=$((busy + 1))
+      continue
+    fi
+    gen=$(jq -r .generation "$TMPF/pull.$i" 2>/dev/null)
     [ -n "$gen" ] && [ "$gen" != null ] || fail "pull $i: $(cat "$TMPF/pull.$i")"
     applied_port=$(awk -v g="$gen" '$1 == g { print $2; exit }' "$TMPF/applied")
     [ -n "$applied_port" ] || fail "pull $i: generation $gen was never applied on r1"
     [ "$applied_port" -ge $((3000 + i)) ] ||
       fail "pull $i (after the commit of port $((3000 + i))) was answered with generation $gen, which holds port $applied_port"
+    oks=$((oks + 1))
   done
-  has_port r1 3020 || fail "r1 does not hold the last commit: port $(port_of "$(cfg r1)")"
-  log "20 pull callers; generations applied: $(cut -d' ' -f1 "$TMPF/applied" | tr '\n' ' ')"
+  [ "$oks" -gt 0 ] || fail "no pull was ok"
+  wait_until 100 has_port r1 3020 || fail "r1 does not hold the last commit: port $(port_of "$(cfg r1)")"
+  log "20 pull callers, $oks ok, $busy busy; generations applied: $(cut -d' ' -f1 "$TMPF/applied" | tr '\n' ' ')"
 }
 
 rss_kb () { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
