@@ -1,44 +1,109 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * CheckCommit on the bus: the proposed config arrives as a file
- * descriptor, a regular file (local and bounded: read at once) or a pipe
- * (read from the loop, never blocking it), at most
- * VCR_CHECK_COMMIT_MAX_SIZE bytes; it is parsed, handed to the daemon's
- * check, and its violations are the reply.
+ * CheckCommit on the bus. Any local user may call it with a descriptor of
+ * their choosing, so every call is bounded (vcr-bus-object.h): calls in
+ * flight per connection and in total (LimitsExceeded beyond), the read's
+ * deadline, the bytes all calls hold together. The descriptor is read and
+ * parsed in a worker (vcr-proposed-read.h), never on the main loop; the
+ * caller's user is asked of the bus meanwhile, because refusals of callers
+ * other than root are recorded apart (vcr-history.h). A caller that leaves
+ * the bus has its reads cancelled at once. The descriptor belongs to the
+ * call's message, which is dropped when the call ends, on every path: the
+ * daemon keeps no descriptor of a call that ended.
  */
 #define G_LOG_DOMAIN "vcr-bus"
 
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <gio/gunixinputstream.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "vcr-bus-private.h"
 #include "vcr-error.h"
+#include "vcr-memory.h"
+#include "vcr-proposed-read.h"
 
+/* The calls in flight of one connection, and its NameOwnerChanged match
+ * (only while it has some). */
 typedef struct {
   VcrBusObject *self;
-  sd_bus_message *call;
-  GInputStream *stream;
-  GByteArray *data;
+  char *name;
+  sd_bus_slot *match;
+  GPtrArray *calls;         /* of CheckCommit* */
+} Sender;
+
+typedef struct {
+  Sender *sender;
+  sd_bus_message *call;     /* holds the caller's descriptor */
+  GCancellable *cancellable;
   char *origin;
+  VcrSettings *settings;    /* in force when the call came; nullable */
+  guint waiting;            /* the worker's read and the user's lookup */
+  gboolean privileged;      /* the caller is root */
+  GHashTable *digests;      /* what the worker made of the proposed config */
+  gsize reserved;           /* bytes of the budget held until the end */
+  GError *error;
 } CheckCommit;
 
 static void
-check_commit_free (CheckCommit *cc)
+sender_free (Sender *sender)
 {
+  sd_bus_slot_unref (sender->match);
+  g_ptr_array_unref (sender->calls);
+  g_free (sender->name);
+  g_free (sender);
+}
+
+void
+vcr_bus_check_commit_init (VcrBusObject *self)
+{
+  self->check_senders = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                               (GDestroyNotify) sender_free);
+  self->check_budget = VCR_CHECK_COMMIT_MAX_BUFFERED;
+}
+
+void
+vcr_bus_check_commit_clear (VcrBusObject *self)
+{
+  g_clear_pointer (&self->check_senders, g_hash_table_unref);
+}
+
+/* The call is over (replied or not): its slot, its bytes and, with its
+ * message, the caller's descriptor go. */
+static void
+check_commit_end (CheckCommit *cc)
+{
+  Sender *sender = cc->sender;
+  VcrBusObject *self = sender->self;
+
+  g_ptr_array_remove_fast (sender->calls, cc);
+  if (sender->calls->len == 0)
+    g_hash_table_remove (self->check_senders, sender->name);
+  self->check_total--;
+  vcr_proposed_release (&self->check_budget, cc->reserved);
+  /* what the read held (megabytes, maybe) goes back once calls pause */
+  vcr_memory_release_later ();
+  g_clear_pointer (&cc->digests, g_hash_table_unref);
+  g_clear_pointer (&cc->settings, vcr_settings_unref);
+  g_clear_error (&cc->error);
+  g_object_unref (cc->cancellable);
   sd_bus_message_unref (cc->call);
-  g_clear_object (&cc->stream);
-  g_clear_pointer (&cc->data, g_byte_array_unref);
   g_free (cc->origin);
   g_free (cc);
 }
 
 static void
-check_commit_done (GObject *source, GAsyncResult *result, gpointer user_data)
+reply_error (CheckCommit *cc, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    vcr_bus_log_reply (cc->call, sd_bus_reply_method_errorf (cc->call,
+                                                             SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                                             "%s", error->message));
+  else
+    vcr_bus_log_reply (cc->call, vcr_bus_reply_error (cc->call, error));
+}
+
+static void
+check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   CheckCommit *cc = user_data;
   g_autoptr(GError) error = NULL;
@@ -49,8 +114,8 @@ check_commit_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (violations == NULL)
     {
-      vcr_bus_log_reply (cc->call, vcr_bus_reply_error (cc->call, error));
-      check_commit_free (cc);
+      reply_error (cc, error);
+      check_commit_end (cc);
       return;
     }
   r = sd_bus_message_new_method_return (cc->call, &reply);
@@ -66,88 +131,113 @@ check_commit_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (r >= 0)
     r = sd_bus_send (NULL, reply, NULL);
   vcr_bus_log_reply (cc->call, r);
-  check_commit_free (cc);
+  check_commit_end (cc);
 }
 
-/* The whole proposed config has arrived: parse it and ask the daemon. */
+/* Once both the read and the user's lookup are back. */
 static void
-check_commit_parse (CheckCommit *cc)
+check_commit_step (CheckCommit *cc)
 {
-  g_autoptr(GError) error = NULL;
-  VcrTree *tree = vcr_tree_parse ((const char *) cc->data->data, cc->data->len,
-                                  VCR_PARSE_DEFAULT, cc->origin, &error);
-  if (tree == NULL)
+  if (--cc->waiting > 0)
+    return;
+  if (cc->digests == NULL)
     {
-      if (!g_error_matches (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG))
-        {
-          g_autoptr(GError) wrapped = g_error_new (VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
-                                                   "%s: %s", cc->origin, error->message);
-          vcr_bus_log_reply (cc->call, vcr_bus_reply_error (cc->call, wrapped));
-        }
-      else
-        vcr_bus_log_reply (cc->call, vcr_bus_reply_error (cc->call, error));
-      check_commit_free (cc);
+      reply_error (cc, cc->error);
+      check_commit_end (cc);
       return;
     }
-  vcr_daemon_check_commit_async (cc->self->daemon, tree, check_commit_done, cc);
+  vcr_daemon_check_commit_async (cc->sender->self->daemon, cc->settings,
+                                 g_steal_pointer (&cc->digests), cc->privileged,
+                                 check_done, cc);
 }
 
 static void
-check_commit_read (GObject *source, GAsyncResult *result, gpointer user_data)
+read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   CheckCommit *cc = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (cc->stream, result, &error);
 
-  if (bytes == NULL)
-    {
-      g_autofree char *msg = g_strdup_printf ("%s: cannot read: %s", cc->origin, error->message);
-      vcr_bus_log_reply (cc->call, vcr_bus_reply_invalid (cc->call, VCR_ERROR_INVALID_CONFIG, msg));
-      check_commit_free (cc);
-      return;
-    }
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      check_commit_parse (cc);
-      return;
-    }
-  if (cc->data->len + g_bytes_get_size (bytes) > VCR_CHECK_COMMIT_MAX_SIZE)
-    {
-      g_autofree char *msg = g_strdup_printf ("%s: larger than %d bytes", cc->origin,
-                                              VCR_CHECK_COMMIT_MAX_SIZE);
-      vcr_bus_log_reply (cc->call, vcr_bus_reply_invalid (cc->call, VCR_ERROR_INVALID_CONFIG, msg));
-      check_commit_free (cc);
-      return;
-    }
-  g_byte_array_append (cc->data, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  g_input_stream_read_bytes_async (cc->stream, 1024 * 1024, G_PRIORITY_DEFAULT, NULL,
-                                   check_commit_read, cc);
+  cc->digests = vcr_proposed_read_finish (result, &cc->reserved, &cc->error);
+  check_commit_step (cc);
 }
 
-/* A regular file is local and bounded: read it at once (a 1 MB config
- * takes well under a millisecond). */
-static gboolean
-read_regular (int fd, gsize size, GByteArray *data, GError **error)
+/* The caller's user, from the bus daemon. A caller that is gone already
+ * cannot be answered: its read is cancelled. */
+static int
+uid_done (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-  g_byte_array_set_size (data, size);
-  gsize done = 0;
-  while (done < size)
+  CheckCommit *cc = userdata;
+  uint32_t uid = G_MAXUINT32;
+
+  if (sd_bus_message_get_error (reply) != NULL || sd_bus_message_read (reply, "u", &uid) < 0)
+    g_cancellable_cancel (cc->cancellable);
+  cc->privileged = uid == 0;
+  check_commit_step (cc);
+  return 0;
+}
+
+/* NameOwnerChanged for a connection with calls in flight: when it left,
+ * its reads stop now rather than at their deadline. */
+static int
+sender_changed (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  Sender *sender = userdata;
+  const char *name = NULL, *old_owner = NULL, *new_owner = NULL;
+
+  if (sd_bus_message_read (m, "sss", &name, &old_owner, &new_owner) < 0 ||
+      g_strcmp0 (name, sender->name) != 0 || (new_owner != NULL && *new_owner != '\0'))
+    return 0;
+  g_debug ("%s left the bus: cancelling its %u CheckCommit calls", name, sender->calls->len);
+  for (guint i = 0; i < sender->calls->len; i++)
+    g_cancellable_cancel (((CheckCommit *) g_ptr_array_index (sender->calls, i))->cancellable);
+  return 0;
+}
+
+static int
+match_installed (sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  const sd_bus_error *e = sd_bus_message_get_error (reply);
+
+  /* Without the match a read that lost its caller ends at its deadline. */
+  if (e != NULL)
+    g_warning ("Cannot watch %s on the bus: %s, ignoring", ((Sender *) userdata)->name,
+               e->message);
+  return 0;
+}
+
+/* The record of @name's calls; NULL when it has its share in flight or
+ * all calls together have theirs (@why says which). */
+static Sender *
+admit (VcrBusObject *self, sd_bus *bus, const char *name, const char **why)
+{
+  Sender *sender = g_hash_table_lookup (self->check_senders, name);
+  g_autofree char *rule = NULL;
+
+  if (sender != NULL && sender->calls->len >= VCR_CHECK_COMMIT_MAX_PER_SENDER)
     {
-      ssize_t n = pread (fd, data->data + done, size - done, (off_t) done);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
-                       "cannot read: %s", g_strerror (errno));
-          return FALSE;
-        }
-      if (n == 0)
-        break;   /* shrank meanwhile */
-      done += (gsize) n;
+      *why = "this connection has as many CheckCommit calls in flight as it may";
+      return NULL;
     }
-  g_byte_array_set_size (data, done);
-  return TRUE;
+  if (self->check_total >= VCR_CHECK_COMMIT_MAX_TOTAL)
+    {
+      *why = "the daemon has as many CheckCommit calls in flight as it takes; try again";
+      return NULL;
+    }
+  if (sender != NULL)
+    return sender;
+  sender = g_new0 (Sender, 1);
+  sender->self = self;
+  sender->name = g_strdup (name);
+  sender->calls = g_ptr_array_new ();
+  g_hash_table_insert (self->check_senders, sender->name, sender);
+  /* Asked before the user's lookup: a caller that leaves before the match
+   * is in place fails the lookup instead. */
+  rule = g_strdup_printf ("type='signal',sender='org.freedesktop.DBus',"
+                          "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
+                          "member='NameOwnerChanged',arg0='%s'", name);
+  if (*name == ':' && sd_bus_add_match_async (bus, &sender->match, rule, sender_changed,
+                                              match_installed, sender) < 0)
+    g_warning ("Cannot watch %s on the bus, ignoring", name);
+  return sender;
 }
 
 static char *
@@ -163,10 +253,14 @@ int
 vcr_bus_method_check_commit (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
   VcrBusObject *self = userdata;
+  sd_bus *bus = sd_bus_message_get_bus (m);
+  const char *name = sd_bus_message_get_sender (m);
+  VcrProposedLimits limits = { VCR_CHECK_COMMIT_MAX_SIZE, 0, &self->check_budget };
+  const char *why = NULL;
   CheckCommit *cc;
+  Sender *sender;
   struct stat st;
-  int fd = -1, own;
-  int r;
+  int fd = -1, r;
 
   r = sd_bus_message_read (m, "h", &fd);
   if (r < 0)
@@ -178,36 +272,31 @@ vcr_bus_method_check_commit (sd_bus_message *m, void *userdata, sd_bus_error *re
                           "The proposed config must be a regular file or a pipe");
   if (S_ISREG (st.st_mode) && st.st_size > VCR_CHECK_COMMIT_MAX_SIZE)
     return vcr_bus_reply_invalid (m, VCR_ERROR_INVALID_CONFIG, "The proposed config is too large");
+  sender = admit (self, bus, name != NULL ? name : "", &why);
+  if (sender == NULL)
+    {
+      g_debug ("CheckCommit of %s refused: %s", name, why);
+      return sd_bus_reply_method_errorf (m, SD_BUS_ERROR_LIMITS_EXCEEDED, "%s", why);
+    }
 
   cc = g_new0 (CheckCommit, 1);
-  cc->self = self;
+  cc->sender = sender;
   cc->call = sd_bus_message_ref (m);
-  cc->data = g_byte_array_new ();
+  cc->cancellable = g_cancellable_new ();
   cc->origin = fd_origin (fd, S_ISREG (st.st_mode));
-  if (S_ISREG (st.st_mode))
-    {
-      g_autoptr(GError) error = NULL;
-      if (!read_regular (fd, (gsize) st.st_size, cc->data, &error))
-        {
-          g_prefix_error (&error, "%s: ", cc->origin);
-          r = vcr_bus_reply_error (m, error);
-          check_commit_free (cc);
-          return r;
-        }
-      check_commit_parse (cc);
-      return 1;
-    }
-  /* A pipe may be slow: read it from the loop, keeping our own copy of the
-   * fd (the message owns the one it carries). */
-  own = fcntl (fd, F_DUPFD_CLOEXEC, 3);
-  if (own < 0)
-    {
-      check_commit_free (cc);
-      return -errno;
-    }
-  cc->stream = g_unix_input_stream_new (own, TRUE);
-  g_input_stream_read_bytes_async (cc->stream, 1024 * 1024, G_PRIORITY_DEFAULT, NULL,
-                                   check_commit_read, cc);
+  cc->settings = vcr_daemon_get_settings (self->daemon);
+  if (cc->settings != NULL)
+    vcr_settings_ref (cc->settings);
+  cc->waiting = 2;
+  g_ptr_array_add (sender->calls, cc);
+  self->check_total++;
+  if (name == NULL || sd_bus_call_method_async (bus, NULL, "org.freedesktop.DBus",
+                                                "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                                "GetConnectionUnixUser", uid_done, cc,
+                                                "s", name) < 0)
+    cc->waiting--;   /* no user to ask of: not root */
+  limits.deadline = g_get_monotonic_time () + VCR_CHECK_COMMIT_TIMEOUT_S * G_TIME_SPAN_SECOND;
+  vcr_proposed_read_async (fd, S_ISREG (st.st_mode), (gsize) st.st_size, cc->origin,
+                           cc->settings, &limits, cc->cancellable, read_done, cc);
   return 1;
 }
-

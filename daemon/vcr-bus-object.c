@@ -59,12 +59,13 @@ method_is_path_managed (sd_bus_message *m, void *userdata, sd_bus_error *ret_err
   gboolean managed = FALSE;
   int r;
 
-  /* The words point into the message: no copies. */
+  /* The words point into the message: no copies. One word past the limit
+   * is enough for the daemon to refuse; the rest is never looked at. */
   g_ptr_array_set_size (self->words, 0);
   r = sd_bus_message_enter_container (m, 'a', "s");
   if (r < 0)
     return r;
-  for (;;)
+  while (self->words->len <= VCR_PATH_MANAGED_MAX_WORDS)
     {
       const char *word;
       r = sd_bus_message_read_basic (m, 's', &word);
@@ -74,9 +75,12 @@ method_is_path_managed (sd_bus_message *m, void *userdata, sd_bus_error *ret_err
         break;
       g_ptr_array_add (self->words, (gpointer) word);
     }
-  r = sd_bus_message_exit_container (m);
-  if (r < 0)
-    return r;
+  if (self->words->len <= VCR_PATH_MANAGED_MAX_WORDS)
+    {
+      r = sd_bus_message_exit_container (m);
+      if (r < 0)
+        return r;
+    }
   g_ptr_array_add (self->words, NULL);
   if (!vcr_daemon_is_path_managed (self->daemon, (const char *const *) self->words->pdata,
                                    &managed, &replicate_path, &error))
@@ -539,6 +543,7 @@ vcr_bus_object_new (sd_bus *bus, VcrDaemon *daemon, GError **error)
   self->bus = sd_bus_ref (bus);
   self->daemon = g_object_ref (daemon);
   self->words = g_ptr_array_new ();
+  vcr_bus_check_commit_init (self);
   r = sd_bus_add_object_vtable (bus, &self->slot, VCR_BUS_PATH, VCR_BUS_INTERFACE,
                                 vcr_vtable, self);
   if (r < 0)
@@ -563,6 +568,7 @@ vcr_bus_object_free (VcrBusObject *self)
   if (self->daemon != NULL)
     g_signal_handlers_disconnect_by_data (self->daemon, self);
   sd_bus_slot_unref (self->slot);
+  vcr_bus_check_commit_clear (self);
   g_clear_object (&self->daemon);
   sd_bus_unref (self->bus);
   g_ptr_array_unref (self->words);

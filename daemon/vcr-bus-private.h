@@ -17,6 +17,11 @@ struct _VcrBusObject {
   sd_bus_slot *slot;
   VcrDaemon *daemon;
   GPtrArray *words;     /* reused by IsPathManaged: no allocation per call */
+
+  /* CheckCommit calls in flight (vcr-bus-check-commit.c) */
+  GHashTable *check_senders;   /* unique name → its calls */
+  guint check_total;
+  gint check_budget;           /* bytes they may still take (atomic) */
 };
 
 /* The error reply for @error (a VCR_ERROR by its D-Bus name). */
@@ -26,5 +31,8 @@ int vcr_bus_reply_invalid (sd_bus_message *m, VcrError code, const char *message
 void vcr_bus_log_reply (sd_bus_message *m, int r);
 
 int vcr_bus_method_check_commit (sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
+/* Sets up and tears down what CheckCommit keeps in the object. */
+void vcr_bus_check_commit_init (VcrBusObject *self);
+void vcr_bus_check_commit_clear (VcrBusObject *self);
 
 G_END_DECLS

@@ -2,8 +2,9 @@
 /*
  * CheckCommit's logic (see vcr-check-commit.h). Subtrees are compared
  * through the digests of their masked snapshot texts (vcr-mask.h): the
- * cached running config keeps only those digests of its replicated
- * subtrees, and the reference is kept as digests too.
+ * proposed config arrives as those digests (made in a worker,
+ * vcr-proposed-read.h), the cached running config keeps only those of
+ * its replicated subtrees, and the reference is kept as digests too.
  */
 #define G_LOG_DOMAIN "vcr-check-commit"
 
@@ -19,7 +20,7 @@ typedef struct {
   VcrRunning *running;
   VcrState *store;
   VcrBackend *backend;
-  VcrTree *proposed;
+  GHashTable *proposed;     /* path → digest of the proposed subtree */
   char *stamp;              /* the backend's stamp before the read */
 } Check;
 
@@ -30,7 +31,7 @@ check_free (Check *check)
   g_object_unref (check->running);
   g_object_unref (check->store);
   g_object_unref (check->backend);
-  g_clear_pointer (&check->proposed, vcr_tree_free);
+  g_clear_pointer (&check->proposed, g_hash_table_unref);
   g_free (check->stamp);
   g_free (check);
 }
@@ -58,11 +59,10 @@ find_violations (Check *check, GHashTable *running_digests)
 {
   const VcrSettings *settings = check->settings;
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_violation_free);
-  g_autoptr(GHashTable) proposed = NULL;
+  GHashTable *proposed = check->proposed;
 
   if (settings->mode != VCR_MODE_REPLICA)
     return out;
-  proposed = vcr_mask_path_digests (check->proposed, settings, NULL);
   for (guint i = 0; settings->path_strings[i] != NULL; i++)
     {
       const char *path = settings->path_strings[i];
@@ -89,7 +89,7 @@ finish_check (GTask *task, GHashTable *running_digests)
   Check *check = g_task_get_task_data (task);
   GPtrArray *violations = find_violations (check, running_digests);
 
-  vcr_memory_release_later ();   /* the proposed config is megabytes, freed soon */
+  vcr_memory_release_later ();   /* the proposed config was megabytes */
   g_task_return_pointer (task, violations, (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -116,7 +116,7 @@ check_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 void
 vcr_check_commit_async (VcrSettings *settings, VcrRunning *running, VcrState *store,
-                        VcrBackend *backend, VcrTree *proposed,
+                        VcrBackend *backend, GHashTable *proposed,
                         GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);

@@ -25,13 +25,16 @@ typedef struct {
 
 void vcr_violation_free (VcrViolation *violation);
 
-/* Checks @proposed (taken) under @settings (referenced until the end): on
- * a replica, each replicate path whose subtree differs from the running
- * config's and from the reference (or the pending reference) is a
- * violation. The running config comes from @running while the backend's
- * stamp holds, else is read through @backend (and cached). */
+/* Checks the proposed config, given as the digests of its subtrees under
+ * the replicate paths of @settings (@proposed, path → digest, taken; made
+ * by vcr_mask_path_digests() under the same @settings, which stay
+ * referenced until the end): on a replica, each replicate path whose
+ * subtree differs from the running config's and from the reference (or
+ * the pending reference) is a violation. The running config comes from
+ * @running while the backend's stamp holds, else is read through
+ * @backend (and cached). */
 void vcr_check_commit_async (VcrSettings *settings, VcrRunning *running, VcrState *store,
-                             VcrBackend *backend, VcrTree *proposed,
+                             VcrBackend *backend, GHashTable *proposed,
                              GAsyncReadyCallback callback, gpointer user_data);
 /* Of VcrViolation*, in the order of the replicate paths. */
 GPtrArray *vcr_check_commit_finish (GAsyncResult *result, GError **error);

@@ -3,21 +3,25 @@
  * The daemon's core (see vcr-daemon.h): the settings and their reload, the
  * managed-path index, CheckCommit's history and signal (the check itself
  * is vcr-check-commit.c), the properties shown on the bus (most of them
- * reported by the replicator), and the history.
+ * reported by the replicator, each announced when it changed:
+ * vcr-shown.h), and the history.
  */
 #define G_LOG_DOMAIN "vcr-daemon"
 
 #include "config.h"
 
 #include "vcr-daemon.h"
+#include "vcr-history.h"
 #include "vcr-memory.h"
 #include "vcr-error.h"
-#include "vcr-path.h"
+#include "vcr-path-index.h"
 #include "vcr-running.h"
+#include "vcr-shown.h"
 
-/* History is saved at most this often: it is informational, and an fsync
- * per refused commit would be wasted work. */
-#define HISTORY_SAVE_DELAY_S 1
+/* Refused commits of callers other than root are logged at most once in
+ * this many seconds (with how many were not): any local user can make
+ * them, and a flood of them must not fill the journal. */
+#define UNPRIVILEGED_LOG_INTERVAL_S 60
 
 struct _VcrDaemon {
   GObject parent_instance;
@@ -26,9 +30,11 @@ struct _VcrDaemon {
   VcrState *store;
   VcrRunning *running;         /* shared with the replicator */
   VcrSettings *settings;       /* NULL until read once */
-  GHashTable *path_index;      /* path string → itself (owned by settings->path_strings) */
-  GString *lookup_buffer;      /* reused by is_path_managed */
-  guint save_source;
+  VcrPathIndex *path_index;    /* of the settings; NULL until read once */
+  VcrShown *shown;             /* the properties as last announced */
+  VcrHistory *history;
+  gint64 unprivileged_logged;  /* monotonic µs of the last refusal logged */
+  guint unprivileged_quiet;    /* refusals not logged since */
   VcrReplicator *replicator;   /* peers: push, pull, verify */
 };
 
@@ -68,14 +74,14 @@ vcr_daemon_finalize (GObject *object)
       vcr_replicator_stop (self->replicator);
     }
   g_clear_object (&self->replicator);
-  vcr_daemon_flush (self);
+  g_clear_pointer (&self->history, vcr_history_free);
   vcr_daemon_options_clear (&self->options);
   g_clear_object (&self->backend);
   g_clear_object (&self->store);
   g_clear_object (&self->running);
-  g_hash_table_unref (self->path_index);
+  g_clear_pointer (&self->path_index, vcr_path_index_free);
+  vcr_shown_free (self->shown);
   g_clear_pointer (&self->settings, vcr_settings_unref);
-  g_string_free (self->lookup_buffer, TRUE);
   G_OBJECT_CLASS (vcr_daemon_parent_class)->finalize (object);
 }
 
@@ -108,14 +114,28 @@ vcr_daemon_class_init (VcrDaemonClass *klass)
 static void
 vcr_daemon_init (VcrDaemon *self)
 {
-  self->path_index = g_hash_table_new (g_str_hash, g_str_equal);
-  self->lookup_buffer = g_string_sized_new (256);
+  self->shown = vcr_shown_new ();
 }
 
+/* Announces every property that emits PropertiesChanged and changed
+ * since it was last announced (vcr-shown.h): called after anything that
+ * may change one, a reload and every report of the replicator. */
 static void
-notify (VcrDaemon *self, const char *property)
+sync_properties (VcrDaemon *self)
 {
-  g_signal_emit (self, signals[SIGNAL_PROPERTY_CHANGED], 0, property);
+  const VcrShownValues values = {
+    .mode = vcr_mode_to_string (vcr_daemon_get_mode (self)),
+    .state = vcr_daemon_get_state (self),
+    .replicated_paths = vcr_daemon_get_replicated_paths (self),
+    .generation = vcr_daemon_get_generation (self),
+    .peers = vcr_daemon_get_peers (self),
+    .listen_address = vcr_daemon_get_listen_address (self),
+    .warnings = self->settings != NULL ? self->settings->warnings : NULL,
+  };
+  g_autoptr(GPtrArray) changed = vcr_shown_update (self->shown, &values);
+
+  for (guint i = 0; i < changed->len; i++)
+    g_signal_emit (self, signals[SIGNAL_PROPERTY_CHANGED], 0, g_ptr_array_index (changed, i));
 }
 
 /* ---- History ---------------------------------------------------------- */
@@ -126,31 +146,10 @@ vcr_daemon_is_applying (VcrDaemon *self)
   return self->replicator != NULL && vcr_replicator_is_applying (self->replicator);
 }
 
-static void
-save_now (VcrDaemon *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_clear_handle_id (&self->save_source, g_source_remove);
-  if (!vcr_state_save (self->store, &error))
-    g_warning ("Cannot save the state: %s, ignoring", error->message);
-}
-
 void
 vcr_daemon_flush (VcrDaemon *self)
 {
-  if (self->save_source != 0)
-    save_now (self);
-}
-
-static gboolean
-save_cb (gpointer user_data)
-{
-  VcrDaemon *self = user_data;
-
-  self->save_source = 0;
-  save_now (self);
-  return G_SOURCE_REMOVE;
+  vcr_history_flush (self->history);
 }
 
 /* Adds @event (taken) to the history, saved to the state directory soon
@@ -158,44 +157,22 @@ save_cb (gpointer user_data)
 static void
 add_event (VcrDaemon *self, VcrEvent *event)
 {
-  vcr_state_add_event (self->store, event);
-  if (self->save_source == 0)
-    self->save_source = g_timeout_add_seconds (HISTORY_SAVE_DELAY_S, save_cb, self);
+  vcr_history_add (self->history, event);
 }
 
 GPtrArray *
 vcr_daemon_get_history (VcrDaemon *self, guint max)
 {
-  GPtrArray *all = vcr_state_get_history (self->store);
-  if (max > 0 && all->len > max)
-    g_ptr_array_set_size (all, max);
-  return all;
+  return vcr_history_get (self->history, max);
 }
 
 /* ---- What the replicator reports --------------------------------------- */
 
+/* Peers, State, Generation or ListenAddress may have changed. */
 static void
-on_peers_changed (VcrReplicator *replicator, VcrDaemon *self)
+on_changed (VcrReplicator *replicator, VcrDaemon *self)
 {
-  notify (self, "Peers");
-}
-
-static void
-on_state_changed (VcrReplicator *replicator, VcrDaemon *self)
-{
-  notify (self, "State");
-}
-
-static void
-on_generation_changed (VcrReplicator *replicator, VcrDaemon *self)
-{
-  notify (self, "Generation");
-}
-
-static void
-on_listen_address_changed (VcrReplicator *replicator, VcrDaemon *self)
-{
-  notify (self, "ListenAddress");
+  sync_properties (self);
 }
 
 static void
@@ -203,12 +180,14 @@ on_history_event (VcrReplicator *replicator, const char *event, const char *peer
                   guint64 generation, GStrv paths, const char *result, VcrDaemon *self)
 {
   add_event (self, vcr_event_new (event, peer, generation, (const char *const *) paths, result));
+  sync_properties (self);
 }
 
 static void
 on_push_finished (VcrReplicator *replicator, const char *replica, gboolean ok,
                   guint64 generation, const char *message, VcrDaemon *self)
 {
+  sync_properties (self);
   g_signal_emit (self, signals[SIGNAL_PUSH_FINISHED], 0, replica, ok, generation, message);
 }
 
@@ -216,6 +195,7 @@ static void
 on_pull_finished (VcrReplicator *replicator, gboolean ok, guint64 generation,
                   const char *message, VcrDaemon *self)
 {
+  sync_properties (self);
   g_signal_emit (self, signals[SIGNAL_PULL_FINISHED], 0, ok, generation, message);
 }
 
@@ -223,6 +203,7 @@ static void
 on_snapshot_applied (VcrReplicator *replicator, guint64 generation, GStrv paths,
                      const char *origin, VcrDaemon *self)
 {
+  sync_properties (self);
   g_signal_emit (self, signals[SIGNAL_SNAPSHOT_APPLIED], 0, generation, paths, origin);
 }
 
@@ -240,12 +221,10 @@ make_replicator (VcrDaemon *self)
   };
 
   self->replicator = vcr_replicator_new (&setup);
-  g_signal_connect (self->replicator, "peers-changed", G_CALLBACK (on_peers_changed), self);
-  g_signal_connect (self->replicator, "state-changed", G_CALLBACK (on_state_changed), self);
-  g_signal_connect (self->replicator, "generation-changed",
-                    G_CALLBACK (on_generation_changed), self);
-  g_signal_connect (self->replicator, "listen-address-changed",
-                    G_CALLBACK (on_listen_address_changed), self);
+  g_signal_connect (self->replicator, "peers-changed", G_CALLBACK (on_changed), self);
+  g_signal_connect (self->replicator, "state-changed", G_CALLBACK (on_changed), self);
+  g_signal_connect (self->replicator, "generation-changed", G_CALLBACK (on_changed), self);
+  g_signal_connect (self->replicator, "listen-address-changed", G_CALLBACK (on_changed), self);
   g_signal_connect (self->replicator, "history-event", G_CALLBACK (on_history_event), self);
   g_signal_connect (self->replicator, "push-finished", G_CALLBACK (on_push_finished), self);
   g_signal_connect (self->replicator, "pull-finished", G_CALLBACK (on_pull_finished), self);
@@ -273,6 +252,7 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
   self->store = vcr_state_new (dir, error);
   if (self->store == NULL)
     return NULL;
+  self->history = vcr_history_new (self->store);
   self->running = vcr_running_new ();
   make_replicator (self);
   return g_steal_pointer (&self);
@@ -331,29 +311,13 @@ vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
                             gboolean *managed, const char **replicate_path,
                             GError **error)
 {
-  GString *buf = self->lookup_buffer;
-
-  if (!vcr_path_check_words (words, error))
-    return FALSE;
   *managed = FALSE;
   *replicate_path = NULL;
-  /* Each prefix of @words, joined as the index keys are, looked up once:
-   * O(length of the path) however many replicate paths there are. */
-  g_string_truncate (buf, 0);
-  for (guint i = 0; words[i] != NULL; i++)
-    {
-      const char *hit;
-      if (i > 0)
-        g_string_append_c (buf, ' ');
-      g_string_append (buf, words[i]);
-      hit = g_hash_table_lookup (self->path_index, buf->str);
-      if (hit != NULL)
-        {
-          *replicate_path = hit;
-          *managed = vcr_daemon_get_mode (self) == VCR_MODE_REPLICA;
-          break;
-        }
-    }
+  if (self->path_index == NULL)
+    return vcr_path_index_check (words, error);   /* never configured */
+  if (!vcr_path_index_lookup (self->path_index, words, replicate_path, error))
+    return FALSE;
+  *managed = *replicate_path != NULL && vcr_daemon_get_mode (self) == VCR_MODE_REPLICA;
   return TRUE;
 }
 
@@ -364,17 +328,13 @@ vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
 static void
 take_settings (VcrDaemon *self, VcrSettings *settings)
 {
-  g_hash_table_remove_all (self->path_index);
+  g_clear_pointer (&self->path_index, vcr_path_index_free);
   g_clear_pointer (&self->settings, vcr_settings_unref);
   self->settings = settings;
-  for (guint i = 0; settings->path_strings[i] != NULL; i++)
-    g_hash_table_insert (self->path_index, settings->path_strings[i], settings->path_strings[i]);
+  self->path_index = vcr_path_index_new (settings);
   for (guint i = 0; settings->warnings != NULL && i < settings->warnings->len; i++)
     g_warning ("%s", (const char *) g_ptr_array_index (settings->warnings, i));
-  notify (self, "Mode");
-  notify (self, "ReplicatedPaths");
-  notify (self, "Generation");
-  notify (self, "Warnings");
+  sync_properties (self);
 }
 
 static void
@@ -449,11 +409,42 @@ vcr_daemon_reload_finish (VcrDaemon *self, GAsyncResult *result, GError **error)
 
 /* ---- CheckCommit ------------------------------------------------------ */
 
+/* Root's refusals are logged and kept in the history; the others' go to
+ * their own ring and the log at most once a minute. */
+static void
+record_refusal (VcrDaemon *self, gboolean privileged, GPtrArray *violations,
+                const char *const *paths)
+{
+  gint64 now = g_get_monotonic_time ();
+  VcrEvent *event = vcr_event_new ("commit-refused", NULL, 0, paths, "refused");
+
+  if (privileged)
+    {
+      for (guint i = 0; i < violations->len; i++)
+        g_message ("Commit refused: %s", ((VcrViolation *) g_ptr_array_index (violations, i))->message);
+      add_event (self, event);
+      return;
+    }
+  vcr_history_add_unprivileged (self->history, event);
+  if (self->unprivileged_logged != 0 &&
+      now - self->unprivileged_logged < UNPRIVILEGED_LOG_INTERVAL_S * G_TIME_SPAN_SECOND)
+    {
+      self->unprivileged_quiet++;
+      return;
+    }
+  g_message ("Commit refused for a caller other than root: %s (%u more not logged)",
+             ((VcrViolation *) g_ptr_array_index (violations, 0))->message,
+             self->unprivileged_quiet);
+  self->unprivileged_logged = now;
+  self->unprivileged_quiet = 0;
+}
+
 static void
 check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   VcrDaemon *self = g_task_get_source_object (task);
+  gboolean privileged = GPOINTER_TO_INT (g_task_get_task_data (task));
   GError *error = NULL;
   g_autoptr(GPtrArray) violations = vcr_check_commit_finish (result, &error);
 
@@ -466,13 +457,8 @@ check_done (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autoptr(GPtrArray) paths = g_ptr_array_new_null_terminated (violations->len, NULL, TRUE);
       for (guint i = 0; i < violations->len; i++)
-        {
-          VcrViolation *v = g_ptr_array_index (violations, i);
-          g_ptr_array_add (paths, v->replicate_path);
-          g_message ("Commit refused: %s", v->message);
-        }
-      add_event (self, vcr_event_new ("commit-refused", NULL, 0,
-                                      (const char *const *) paths->pdata, "refused"));
+        g_ptr_array_add (paths, ((VcrViolation *) g_ptr_array_index (violations, i))->replicate_path);
+      record_refusal (self, privileged, violations, (const char *const *) paths->pdata);
       g_signal_emit (self, signals[SIGNAL_COMMIT_REFUSED], 0, paths->pdata);
     }
   g_task_return_pointer (task, g_steal_pointer (&violations),
@@ -480,20 +466,22 @@ check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-vcr_daemon_check_commit_async (VcrDaemon *self, VcrTree *proposed,
-                               GAsyncReadyCallback callback, gpointer user_data)
+vcr_daemon_check_commit_async (VcrDaemon *self, VcrSettings *settings, GHashTable *proposed,
+                               gboolean privileged, GAsyncReadyCallback callback,
+                               gpointer user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
 
-  if (self->settings == NULL)
+  g_task_set_task_data (task, GINT_TO_POINTER (privileged), NULL);
+  if (settings == NULL)
     {
       /* never configured: nothing is managed */
-      vcr_tree_free (proposed);
+      g_hash_table_unref (proposed);
       g_task_return_pointer (task, g_ptr_array_new (), (GDestroyNotify) g_ptr_array_unref);
       g_object_unref (task);
       return;
     }
-  vcr_check_commit_async (self->settings, self->running, self->store, self->backend,
+  vcr_check_commit_async (settings, self->running, self->store, self->backend,
                           proposed, check_done, task);
 }
 

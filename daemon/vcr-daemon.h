@@ -25,6 +25,7 @@
 #include <gio/gio.h>
 
 #include "vcr-check-commit.h"
+#include "vcr-path-index.h"
 #include "vcr-replicator.h"
 #include "vcr-settings.h"
 #include "vcr-state.h"
@@ -69,17 +70,24 @@ guint64 vcr_daemon_get_generation (VcrDaemon *self);
 GPtrArray *vcr_daemon_get_peers (VcrDaemon *self);   /* of VcrPeerStatus*, borrowed */
 const char *vcr_daemon_get_listen_address (VcrDaemon *self);
 
-/* IsPathManaged: checks @words (VCR_ERROR_INVALID_PATH), then sets
- * @replicate_path (borrowed, or NULL) to the replicate path @words lies
- * under. TRUE in @managed only on a replica. O(words), no allocation. */
+/* IsPathManaged: checks @words (VCR_ERROR_INVALID_PATH, also beyond the
+ * limits of vcr-path-index.h), then sets @replicate_path (borrowed, or
+ * NULL) to the replicate path @words lie under. TRUE in @managed only on
+ * a replica. Time linear in the input, no allocation. */
 gboolean vcr_daemon_is_path_managed (VcrDaemon *self, const char *const *words,
                                      gboolean *managed, const char **replicate_path,
                                      GError **error);
 
-/* CheckCommit (SPEC §3) of @proposed (taken), under the settings in force
- * when it is called (vcr-check-commit.h). Emits "commit-refused" when
- * there are violations. */
-void vcr_daemon_check_commit_async (VcrDaemon *self, VcrTree *proposed,
+/* CheckCommit (SPEC §3) of a proposed config given as the digests of its
+ * replicated subtrees (@proposed, taken) under @settings (nullable: never
+ * configured, nothing is managed), those in force when the call came
+ * (vcr_daemon_get_settings()), see vcr-check-commit.h. Emits
+ * "commit-refused" when there are violations, and records them: in the
+ * saved history when the caller is root (@privileged), else in the small
+ * ring of unprivileged callers' refusals (vcr-history.h), logged at most
+ * once a minute. */
+void vcr_daemon_check_commit_async (VcrDaemon *self, VcrSettings *settings,
+                                    GHashTable *proposed, gboolean privileged,
                                     GAsyncReadyCallback callback, gpointer user_data);
 /* Of VcrViolation*. */
 GPtrArray *vcr_daemon_check_commit_finish (VcrDaemon *self, GAsyncResult *result,

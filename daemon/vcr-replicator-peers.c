@@ -88,7 +88,8 @@ overall_state (VcrReplicator *self)
 
   if (self->settings == NULL || self->settings->mode == VCR_MODE_DISABLED)
     return "disabled";
-  if (self->applying || self->push_waiters->len > 0 || self->pulling)
+  if (self->applying || vcr_join_is_busy (&self->push_join) ||
+      vcr_join_is_busy (&self->pull_join))
     return "syncing";
   for (guint i = 0; i < self->peers->len; i++)
     {

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "vcr-error.h"
+#include "vcr-join.h"
 #include "vcr-memory.h"
 #include "vcr-path.h"
 #include "vcr-peer-client.h"
@@ -72,20 +73,31 @@ struct _VcrReplicator {
                              * serialized: digests only) */
   GBytes *snapshot_json;    /* its serialization, made once for all replicas */
 
-  GPtrArray *push_waiters;  /* of GTask*: one running Push, joined */
-  GPtrArray *push_results;  /* of VcrPushResult* for those waiters */
+  VcrJoin push_join;        /* Push callers (GTask*): who shares which
+                             * push (vcr-join.h) */
+  guint push_start_source;  /* the push that is due begins here */
+  GPtrArray *push_results;  /* of VcrPushResult* for the running push */
   guint push_outstanding;
-  guint push_round;         /* grows when a Push is answered early (failed) */
-  gboolean acks_unsaved;    /* acknowledgements of the running Push not yet saved */
+  guint push_round;         /* grows when a push is answered early (failed) */
+  gboolean acks_unsaved;    /* acknowledgements of the running push not yet saved */
 
-  GPtrArray *pull_waiters;  /* of GTask*: callers of the running pull */
-  gboolean pulling;         /* a pull runs (for callers or in the background) */
+  VcrJoin pull_join;        /* Pull callers (GTask*), and a background pull
+                             * as a run without callers */
+  guint pull_start_source;  /* the pull that is due begins here */
   guint pull_attempt;
   guint pull_retry_source;
   gboolean have_primary_snapshot;
 
   gboolean applying;
   guint verify_source;
+
+  /* Verify calls (vcr-replicator-pull.c): they join the round that runs
+   * for callers and reuse its result for VCR_VERIFY_REUSE_S, as long as
+   * nothing that changes it happened since (@verify_epoch grows then). */
+  gpointer verify_running;  /* the round callers join (a VerifyCall), or NULL */
+  GPtrArray *verify_cache;  /* of VcrVerifyResult*, or NULL */
+  gint64 verify_cached_at;  /* monotonic µs */
+  guint verify_epoch;
 };
 
 /* Reads the running config, then calls @done with it (transfer full: the
@@ -186,7 +198,7 @@ void vcr_replicator_set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot);
 GBytes *vcr_replicator_snapshot_json (VcrReplicator *self);
 
 /* vcr-replicator-push.c */
-void vcr_replicator_fail_push_waiters (VcrReplicator *self, const GError *error);
+void vcr_replicator_push_stop (VcrReplicator *self, const GError *error);
 void vcr_replicator_primary_start (VcrReplicator *self);
 void vcr_replicator_resync_replicas (VcrReplicator *self, GHashTable *remote);
 
@@ -205,6 +217,8 @@ void vcr_receive_failed (Receive *rx, const char *reason);
 
 /* vcr-replicator-pull.c */
 void vcr_replicator_pull_run (VcrReplicator *self);
+void vcr_replicator_pull_stop (VcrReplicator *self, const GError *error);
+void vcr_replicator_verify_forget (VcrReplicator *self);
 gboolean vcr_replicator_verify_tick (gpointer user_data);
 
 /* vcr-replicator-serve.c */

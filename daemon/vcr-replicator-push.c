@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The primary's side of replication: Push (joined when one runs), sending
- * the newest snapshot to each replica, retries with backoff until a replica
- * acknowledges or a newer snapshot supersedes, and the resync at start.
+ * The primary's side of replication: Push, sending the newest snapshot to
+ * each replica, retries with backoff until a replica acknowledges or a
+ * newer snapshot supersedes, and the resync at start. Push callers share
+ * a push only while it has not read the config yet; later ones wait for
+ * one follow-up push, which reads it again (vcr-join.h): an "ok" always
+ * means the config as committed before the call.
  */
 #define G_LOG_DOMAIN "vcr-replicator"
 
@@ -24,21 +27,30 @@ typedef struct {
 
 static void send_to_peer (VcrReplicator *self, Peer *peer, gboolean report);
 
+static void push_schedule (VcrReplicator *self);
+
 static void
-finish_push_waiters (VcrReplicator *self)
+save_acks (VcrReplicator *self)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->push_waiters);
+  g_autoptr(GError) error = NULL;
+
+  if (!self->acks_unsaved)
+    return;
+  self->acks_unsaved = FALSE;
+  if (!vcr_state_save (self->store, &error))
+    g_warning ("Cannot save the state: %s, ignoring", error->message);
+}
+
+/* The running push is over: every caller of it gets the results, and the
+ * follow-up, when callers came after its read, is due. */
+static void
+push_ended (VcrReplicator *self)
+{
+  gboolean follow_up = FALSE;
+  g_autoptr(GPtrArray) waiters = vcr_join_end (&self->push_join, &follow_up);
   g_autoptr(GPtrArray) results = g_steal_pointer (&self->push_results);
 
-  if (self->acks_unsaved)
-    {
-      g_autoptr(GError) error = NULL;
-
-      self->acks_unsaved = FALSE;
-      if (!vcr_state_save (self->store, &error))
-        g_warning ("Cannot save the state: %s, ignoring", error->message);
-    }
-  self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  save_acks (self);
   self->push_results = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_push_result_free);
   for (guint i = 0; i < waiters->len; i++)
     {
@@ -52,21 +64,48 @@ finish_push_waiters (VcrReplicator *self)
         }
       g_task_return_pointer (task, copy, (GDestroyNotify) g_ptr_array_unref);
     }
+  if (follow_up)
+    push_schedule (self);
   vcr_replicator_publish (self);
 }
 
-void
-vcr_replicator_fail_push_waiters (VcrReplicator *self, const GError *error)
+/* Answers @waiters with @error; sends still in flight no longer count. */
+static void
+fail_waiters (VcrReplicator *self, GPtrArray *waiters, const GError *error)
 {
-  g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->push_waiters);
-
-  self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_set_size (self->push_results, 0);
   self->push_outstanding = 0;
-  self->push_round++;   /* sends still in flight no longer count */
+  self->push_round++;
   for (guint i = 0; i < waiters->len; i++)
     g_task_return_error (g_ptr_array_index (waiters, i), g_error_copy (error));
+}
+
+/* The running push failed before sending: its callers get @error, the
+ * follow-up (if due) still runs. */
+static void
+push_failed (VcrReplicator *self, const GError *error)
+{
+  gboolean follow_up = FALSE;
+  g_autoptr(GPtrArray) waiters = vcr_join_end (&self->push_join, &follow_up);
+
+  fail_waiters (self, waiters, error);
+  if (follow_up)
+    push_schedule (self);
   vcr_replicator_publish (self);
+}
+
+/* The settings changed (or the replicator stops): every caller, of the
+ * running push and of the follow-up, gets @error. */
+void
+vcr_replicator_push_stop (VcrReplicator *self, const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = vcr_join_take_all (&self->push_join);
+
+  g_clear_handle_id (&self->push_start_source, g_source_remove);
+  fail_waiters (self, waiters, error);
+  self->acks_unsaved = FALSE;
+  if (waiters->len > 0)
+    vcr_replicator_publish (self);
 }
 
 typedef struct {
@@ -164,7 +203,7 @@ send_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_ptr_array_add (self->push_results,
                        vcr_push_result_new (peer->name, ok, call->generation, message));
       if (--self->push_outstanding == 0)
-        finish_push_waiters (self);
+        push_ended (self);
     }
   else
     vcr_replicator_publish (self);
@@ -197,18 +236,18 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
 static void
 push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
-  g_autoptr(VcrSettings) settings = data;   /* the Push's own */
+  g_autoptr(VcrSettings) settings = data;   /* the push's own */
   g_autoptr(VcrTree) tree = running;   /* ours to free */
 
-  /* A reload meanwhile answered this Push's callers already: the settings
-   * it was for are gone, and a Push that started since has its own read. */
+  /* A reload meanwhile answered this push's callers already: the settings
+   * it was for are gone, and a push that started since has its own read. */
   if (!vcr_replicator_is_current (self, settings))
     return;
   if (tree == NULL)
     {
       g_autoptr(GError) e = g_error_new (VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
                                          "Cannot read the running config: %s", error->message);
-      vcr_replicator_fail_push_waiters (self, e);
+      push_failed (self, e);
       return;
     }
   {
@@ -220,11 +259,34 @@ push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpoi
   }
   vcr_memory_release_later ();
   self->push_outstanding = self->peers->len;
-  /* A Push supersedes every retry: each replica gets the newest snapshot. */
+  /* A push supersedes every retry: each replica gets the newest snapshot. */
   for (guint i = 0; i < self->peers->len; i++)
     send_to_peer (self, g_ptr_array_index (self->peers, i), TRUE);
   if (self->peers->len == 0)
-    finish_push_waiters (self);
+    push_ended (self);
+}
+
+/* The push that is due reads the config now: from here on, callers wait
+ * for the follow-up. */
+static gboolean
+push_begin (gpointer user_data)
+{
+  VcrReplicator *self = user_data;
+
+  self->push_start_source = 0;
+  vcr_join_begin (&self->push_join);
+  vcr_replicator_read_running (self, push_read_done, vcr_settings_ref (self->settings));
+  return G_SOURCE_REMOVE;
+}
+
+/* A push begins a moment after its first caller, so that callers coming
+ * together share it; at the bus's own priority, so that no flood of calls
+ * can put it off. */
+static void
+push_schedule (VcrReplicator *self)
+{
+  if (self->push_start_source == 0)
+    self->push_start_source = g_idle_add_full (G_PRIORITY_DEFAULT, push_begin, self, NULL);
 }
 
 void
@@ -233,11 +295,20 @@ vcr_replicator_push_async (VcrReplicator *self, GAsyncReadyCallback callback,
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
 
-  g_ptr_array_add (self->push_waiters, task);
-  if (self->push_waiters->len > 1)
-    return;   /* joins the Push that runs */
-  vcr_replicator_publish (self);
-  vcr_replicator_read_running (self, push_read_done, vcr_settings_ref (self->settings));
+  switch (vcr_join_add (&self->push_join, task))
+    {
+    case VCR_JOIN_START:
+      push_schedule (self);
+      vcr_replicator_publish (self);   /* State: syncing */
+      break;
+    case VCR_JOIN_JOINED:
+      g_debug ("Push: joins the push that has not read the config yet");
+      break;
+    case VCR_JOIN_QUEUED:
+    default:
+      g_debug ("Push: waits for the follow-up of the push that runs");
+      break;
+    }
 }
 
 GPtrArray *

@@ -97,6 +97,7 @@ vcr_replicator_add_event (VcrReplicator *self, const VcrSettings *settings,
 void
 vcr_replicator_emit_generation_changed (VcrReplicator *self)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_GENERATION_CHANGED], 0);
 }
 
@@ -104,6 +105,7 @@ void
 vcr_replicator_emit_push_finished (VcrReplicator *self, const char *replica, gboolean ok,
                                    guint64 generation, const char *message)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_PUSH_FINISHED], 0, replica, ok, generation, message);
 }
 
@@ -111,6 +113,7 @@ void
 vcr_replicator_emit_pull_finished (VcrReplicator *self, gboolean ok, guint64 generation,
                                    const char *message)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_PULL_FINISHED], 0, ok, generation, message);
 }
 
@@ -118,6 +121,7 @@ void
 vcr_replicator_emit_snapshot_applied (VcrReplicator *self, guint64 generation,
                                       const VcrSettings *settings, const char *origin)
 {
+  vcr_replicator_verify_forget (self);
   g_signal_emit (self, signals[SIGNAL_SNAPSHOT_APPLIED], 0, generation,
                  settings->path_strings, origin);
 }
@@ -287,13 +291,9 @@ stop_work (VcrReplicator *self)
 
   g_clear_handle_id (&self->verify_source, g_source_remove);
   g_clear_handle_id (&self->pull_retry_source, g_source_remove);
-  if (self->push_waiters->len > 0)
-    vcr_replicator_fail_push_waiters (self, error);
-  for (guint i = 0; i < self->pull_waiters->len; i++)
-    g_task_return_error (g_ptr_array_index (self->pull_waiters, i), g_error_copy (error));
-  g_ptr_array_set_size (self->pull_waiters, 0);
-  self->pulling = FALSE;
-  self->pull_attempt = 0;
+  vcr_replicator_verify_forget (self);
+  vcr_replicator_push_stop (self, error);
+  vcr_replicator_pull_stop (self, error);
   g_ptr_array_set_size (self->peers, 0);
   vcr_replicator_set_snapshot (self, NULL);
 }
@@ -361,7 +361,7 @@ vcr_replicator_dispose (GObject *object)
 {
   VcrReplicator *self = VCR_REPLICATOR (object);
 
-  if (self->push_waiters != NULL)
+  if (self->push_results != NULL)
     vcr_replicator_stop (self);
   G_OBJECT_CLASS (vcr_replicator_parent_class)->dispose (object);
 }
@@ -373,9 +373,10 @@ vcr_replicator_finalize (GObject *object)
 
   g_clear_pointer (&self->peers, g_ptr_array_unref);
   g_clear_pointer (&self->shown, g_ptr_array_unref);
-  g_clear_pointer (&self->push_waiters, g_ptr_array_unref);
+  vcr_join_clear (&self->push_join);
   g_clear_pointer (&self->push_results, g_ptr_array_unref);
-  g_clear_pointer (&self->pull_waiters, g_ptr_array_unref);
+  vcr_join_clear (&self->pull_join);
+  g_clear_pointer (&self->verify_cache, g_ptr_array_unref);
   g_clear_object (&self->client);
   g_clear_pointer (&self->settings, vcr_settings_unref);
   g_clear_object (&self->store);
@@ -431,9 +432,9 @@ vcr_replicator_init (VcrReplicator *self)
 {
   self->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_replicator_peer_retire);
   self->shown = vcr_replicator_peer_status_array ();
-  self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  vcr_join_init (&self->push_join, g_object_unref);
   self->push_results = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_push_result_free);
-  self->pull_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  vcr_join_init (&self->pull_join, g_object_unref);
   self->origin = g_strdup (g_get_host_name ());
   self->state = g_strdup ("error");
   self->listen_address = g_strdup ("");

@@ -23,7 +23,7 @@
  * Every unit of work (a receive, a push, a pull, a verify, a GET) takes a
  * reference on the settings in force when it starts and uses only those
  * until it ends; one that a reload overtook ends without touching what
- * the new settings started. A second Push or Pull while one runs joins it.
+ * the new settings started.
  *
  * Signals:
  *   "peers-changed"          ()  the peers' status (vcr_replicator_get_peers())
@@ -121,6 +121,13 @@ void vcr_replicator_pull_async (VcrReplicator *self, GAsyncReadyCallback callbac
 gboolean vcr_replicator_pull_finish (VcrReplicator *self, GAsyncResult *result,
                                      gboolean *changed, guint64 *generation,
                                      GError **error);
+
+/* A Verify that comes while one runs for callers joins it, and one that
+ * comes within this many seconds of the last one's answer gets that
+ * answer again, unless a snapshot was made, sent or applied, or the
+ * settings changed since: anyone may call Verify, and each round costs
+ * every peer a signed request (and a nonce kept for 10 minutes). */
+#define VCR_VERIFY_REUSE_S 5
 
 /* Verify (both): of VcrVerifyResult*, one per peer and replicate path. */
 void vcr_replicator_verify_async (VcrReplicator *self, GAsyncReadyCallback callback,

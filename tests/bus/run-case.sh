@@ -16,6 +16,10 @@ check_commit () {
   /usr/bin/python3 "$HERE/call-check-commit.py" "$@"
 }
 
+is_managed () {
+  /usr/bin/python3 "$HERE/call-is-managed.py" "$@"
+}
+
 # A proposed config: the daemon's config with a sed script applied.
 proposed () {
   local name=$1
@@ -55,6 +59,114 @@ assert d["peers"][0]["name"] == "primary", d
 ' || fail "status --json: $OUT"
 }
 
+# ---- PropertiesChanged: one case per property ----------------------------
+# watch_start PROPERTY: a watcher (watch-properties.py) takes every
+# property and listens; the case changes PROPERTY; watch_check fails when
+# PROPERTY did not change, or any property changed without
+# PropertiesChanged announcing its new value.
+watch_start () {
+  /usr/bin/python3 "$HERE/watch-properties.py" "$1" "$TMP/watch.ready" "$TMP/watch.done" \
+    > "$TMP/watch.out" 2>&1 &
+  WATCH_PID=$!
+  EXTRA_PIDS+=("$WATCH_PID")
+  wait_for test -e "$TMP/watch.ready" || fail "the watcher did not start: $(cat "$TMP/watch.out")"
+}
+
+watch_check () {
+  touch "$TMP/watch.done"
+  wait "$WATCH_PID" || fail "$(cat "$TMP/watch.out")"
+  log "$(cat "$TMP/watch.out")"
+}
+
+case_props_mode () {
+  write_config replica; start_bus; start_daemon
+  watch_start Mode
+  write_config primary
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_state () {
+  write_config replica; start_bus; start_daemon
+  watch_start State
+  write_config none
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_replicated_paths () {
+  write_config replica; start_bus; start_daemon
+  watch_start ReplicatedPaths
+  sed -i 's|            path "interfaces openvpn"|&\n            path "protocols static"|' "$TMP/config.boot"
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_generation_primary () {
+  write_config primary; start_bus; start_daemon
+  wait_for sh -c "busctl --address=$DBUS_SYSTEM_BUS_ADDRESS get-property $BUS_NAME $BUS_PATH $BUS_NAME Generation | grep -q 't 1'" \
+    || fail "no first snapshot"
+  watch_start Generation
+  sed -i 's/default-action "drop"/default-action "reject"/' "$TMP/config.boot"
+  expect_exit 1 client push   # the replica is unreachable; the snapshot is new
+  watch_check
+}
+
+# A replica's Generation changes when it takes a snapshot: a primary on a
+# second private bus, whose replica is this daemon, pushes to it. Its
+# first snapshot holds what the replica has already ("unchanged", yet
+# recorded as applied: Generation 0 -> 1), the second a change (applied).
+case_props_generation_replica () {
+  local port dir=$TMP/primary
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 bctl get-property $BUS_NAME $BUS_PATH $BUS_NAME ListenAddress
+  port=${OUT##*:}; port=${port%\"}
+  mkdir -p "$dir"
+  write_config primary "$dir/config.boot"
+  sed -i -e 's/address "127.0.0.2"/address "127.0.0.1"/' -e "s/port \"9\"/port \"$port\"/" "$dir/config.boot"
+  sed -e "s|$TMP/system_bus_socket|$dir/bus_socket|" "$TMP/system.conf" > "$dir/system.conf"
+  dbus-daemon --config-file="$dir/system.conf" --nofork --print-address=1 > "$dir/bus.address" 2>&1 &
+  EXTRA_PIDS+=($!)
+  wait_for test -s "$dir/bus.address" || fail "the second bus did not start"
+  watch_start Generation
+  DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus_socket" "$VCR_DAEMON" --config "$dir/config.boot" \
+    --state-dir "$dir/state" --listen 127.0.0.1:0 --verbose > "$dir/daemon.log" 2>&1 &
+  EXTRA_PIDS+=($!)
+  wait_for grep -q "Push to Secondary: unchanged (generation 1)" "$dir/daemon.log" ||
+    fail "the primary's first push did not arrive: $(tail -n 20 "$dir/daemon.log")"
+  watch_check
+  rm -f "$TMP/watch.ready" "$TMP/watch.done"
+  watch_start Generation
+  sed -i 's/default-action "drop"/default-action "reject"/' "$dir/config.boot"
+  expect_exit 0 env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$dir/bus_socket" "$VCR_CLIENT" push
+  [ "$OUT" = "Secondary: ok, generation 2: applied" ] || fail "push: $OUT"
+  watch_check
+}
+
+case_props_peers () {
+  write_config primary; start_bus; start_daemon
+  watch_start Peers
+  sed -i 's|        replica Secondary {|        replica Third {\n            address "127.0.0.3"\n            port "9"\n        }\n&|' "$TMP/config.boot"
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_listen_address () {
+  write_config replica; start_bus; start_daemon
+  watch_start ListenAddress
+  write_config none
+  expect_exit 0 client reload
+  watch_check
+}
+
+case_props_warnings () {
+  write_config replica; start_bus; start_daemon
+  watch_start Warnings
+  sed -i 's/pre-shared-secret "0123456789abcdef0123"/pre-shared-secret "short"/' "$TMP/config.boot"
+  expect_exit 0 client reload
+  watch_check
+}
+
 case_introspection () {
   write_config replica; start_bus; start_daemon
   expect_exit 0 bctl introspect --xml-interface $BUS_NAME $BUS_PATH
@@ -79,6 +191,30 @@ case_is_managed () {
   [ "$OUT" = 'bs true "firewall name WAN"' ] || fail "$OUT"
   expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 2 firewall name
   [ "$OUT" = 'bs false ""' ] || fail "$OUT"
+}
+
+# IsPathManaged takes at most 256 words and 4,096 bytes of words
+# (InvalidPath beyond, the message names the limit); up to there it answers.
+case_is_managed_limits () {
+  write_config replica; start_bus; start_daemon
+  # shellcheck disable=SC2046
+  expect_exit 0 bctl call $BUS_NAME $BUS_PATH $BUS_NAME IsPathManaged as 256 \
+    firewall name WAN $(seq 4 256)
+  [ "$OUT" = 'bs true "firewall name WAN"' ] || fail "256 words: $OUT"
+  expect_exit 1 is_managed 254 1 firewall name WAN
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidPath: Invalid path: more than 256 words"
+  # 16 words of 256 bytes: exactly the limit
+  expect_exit 0 is_managed 16 256
+  [ "$OUT" = "false	" ] || fail "4096 bytes: $OUT"
+  expect_exit 1 is_managed 16 256 y
+  expect_contains "$ERR" "org.vyos.ConfigReplication.Error.InvalidPath: Invalid path: more than 4096 bytes in total"
+  # one word of a megabyte, and 100,000 words: refused, the daemon unharmed
+  expect_exit 1 is_managed 1 1048576
+  expect_contains "$ERR" "more than 4096 bytes"
+  expect_exit 1 is_managed 100000 1
+  expect_contains "$ERR" "more than 256 words"
+  daemon_alive
+  expect_exit 0 client is-managed firewall name WAN rule 10
 }
 
 case_check_commit_refusals () {
@@ -118,6 +254,84 @@ case_check_commit_refusals () {
   expect_exit 0 client history -n 4
   expect_contains "$OUT" "commit-refused"
   daemon_alive
+}
+
+pipes () {
+  /usr/bin/python3 "$HERE/check-commit-pipes.py" "$@"
+}
+
+# CheckCommit calls in flight are bounded per connection (4) and in total
+# (16), and so are the bytes they hold (64 MiB): beyond, LimitsExceeded.
+# A caller that leaves the bus has its pipes let go of at once.
+case_check_commit_limits () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 pipes per-sender
+  grep -q "left the bus: cancelling its 4 CheckCommit calls" "$TMP/daemon.log" ||
+    fail "the daemon did not notice the caller leaving"
+  expect_exit 0 pipes total
+  expect_exit 0 pipes budget
+  daemon_alive
+  # everything given back: a plain check still works
+  expect_exit 0 client check-commit "$(proposed same -e 's/x/x/')"
+}
+
+# A pipe that never ends is refused at the deadline (10 s), and the daemon
+# lets go of it.
+case_check_commit_deadline () {
+  write_config replica; start_bus; start_daemon
+  expect_exit 0 pipes deadline
+  daemon_alive
+}
+
+# CheckCommit reads and parses in a worker: while a 30 MB config is read,
+# parsed and hashed, the main loop goes on answering.
+case_check_commit_off_loop () {
+  write_config replica; start_bus; start_daemon
+  /usr/bin/python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("firewall {\n    name WAN {\n        default-action \"drop\"\n")
+    for i in range(1, 250000):
+        f.write("        rule %d {\n            action \"accept\"\n            protocol \"tcp\"\n        }\n" % i)
+    f.write("    }\n}\n")
+' "$TMP/big.boot"
+  chmod 644 "$TMP/big.boot"
+  expect_exit 0 pipes off-loop "$TMP/big.boot"
+  log "$ERR"
+}
+
+saved_events () {   # saved_events EVENT: how many state.json holds
+  jq "[.history[] | select(.event == \"$1\")] | length" "$TMP/state/state.json"
+}
+
+# Refusals of callers other than root go to a ring of their own (32), in
+# memory only: 1,100 of them push none of root's events out of the
+# history, never reach state.json, and are logged once, not 1,100 times.
+case_check_commit_history () {
+  local f reloads
+  [ "$(id -u)" -eq 0 ] || skip "setpriv needs root"
+  write_config replica; start_bus; start_daemon
+  f=$(proposed refused -e '/^firewall {/,/^}/d')
+  expect_exit 0 client reload
+  expect_exit 1 client check-commit "$f"
+  wait_for sh -c "[ \$(jq '[.history[] | select(.event == \"commit-refused\")] | length' '$TMP/state/state.json') = 1 ]" ||
+    fail "root's refusal was not saved"
+  expect_exit 0 as_nobody /usr/bin/python3 "$HERE/call-check-commit.py" "$f" 1100
+  expect_contains "$OUT" "firewall name WAN"
+  expect_exit 0 client --json history
+  echo "$OUT" | jq -e '[.[] | select(.event == "reload")] | length >= 2' > /dev/null ||
+    fail "root's reloads were pushed out of the history"
+  echo "$OUT" | jq -e '[.[] | select(.event == "commit-refused")] | length == 33' > /dev/null ||
+    fail "want root's refusal and the newest 32 others: $(echo "$OUT" | jq -c 'map(.event) | group_by(.) | map([.[0], length])')"
+  # root's next event saves the state: still only root's refusal in it
+  reloads=$(saved_events reload)
+  expect_exit 0 client reload
+  wait_for sh -c "[ \$(jq '[.history[] | select(.event == \"reload\")] | length' '$TMP/state/state.json') -gt $reloads ]" ||
+    fail "the reload was not saved"
+  [ "$(saved_events commit-refused)" = 1 ] || fail "state.json holds $(saved_events commit-refused) refusals"
+  [ "$(grep -c "Commit refused for a caller other than root" "$TMP/daemon.log")" = 1 ] ||
+    fail "the unprivileged refusals were logged $(grep -c "Commit refused for a caller other than root" "$TMP/daemon.log") times"
+  grep -q 'Commit refused: Error: path "firewall name WAN"' "$TMP/daemon.log" || fail "root's refusal not logged"
 }
 
 case_check_commit_allowed () {
@@ -161,6 +375,33 @@ case_check_commit_reference () {
   f=$(proposed back -e 's/default-action "reject"/default-action "drop"/')
   expect_exit 1 client check-commit "$f"
   expect_exit 0 client check-commit "$TMP/from-primary.boot"
+}
+
+# Verify calls join the round that runs and reuse its answer for 5 s: 40
+# calls, 20 at once then 20 more, make the daemon ask its peer once or
+# twice, not 40 times; every caller gets the same answer.
+case_verify_join () {
+  local before after pids=()
+  write_config replica; start_bus; start_daemon
+  wait_for sh -c "busctl --address=$DBUS_SYSTEM_BUS_ADDRESS get-property $BUS_NAME $BUS_PATH $BUS_NAME State | grep -q out-of-sync" \
+    || fail "State never became out-of-sync"
+  before=$(grep -c "Cannot verify with" "$TMP/daemon.log")
+  for round in 1 2; do
+    for i in $(seq 1 20); do
+      "$VCR_CLIENT" verify > "$TMP/verify.$round.$i" 2>&1 &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do wait "$pid"; done
+    pids=()
+  done
+  after=$(grep -c "Cannot verify with" "$TMP/daemon.log")
+  log "peer asked $((after - before)) times for 40 Verify calls"
+  [ $((after - before)) -ge 1 ] && [ $((after - before)) -le 4 ] ||
+    fail "the peer was asked $((after - before)) times for 40 Verify calls"
+  for f in "$TMP"/verify.*; do
+    cmp -s "$f" "$TMP/verify.1.1" || fail "answers differ: $(cat "$f") vs $(cat "$TMP/verify.1.1")"
+  done
+  expect_contains "$(cat "$TMP/verify.1.1")" "primary"
 }
 
 case_primary () {
