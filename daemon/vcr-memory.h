@@ -20,21 +20,18 @@ void vcr_memory_init (void);
  * commit check. The main context must run. */
 void vcr_memory_release_later (void);
 
-/* Pages of their own for a big buffer of @size bytes (a request body):
- * the spare kept from the last buffer given back when it fits, so that a
- * replica taking pushes in a row does not fault the same megabytes in
- * again each time (on a VM that cost a tenth of a push's CPU), else a new
- * private anonymous mapping. *@mapped receives the mapping's size (at
- * least @size). NULL when the kernel refuses. */
-gpointer vcr_memory_map (gsize size, gsize *mapped);
+/* Pages of their own for a big buffer of @size bytes (a request body), a
+ * private anonymous mapping not faulted in until written: back to the
+ * kernel as a whole by vcr_memory_unmap(), whatever malloc keeps. NULL
+ * when the kernel refuses. (No mapping is kept for the next body: the
+ * pages of a refused request's body must not stay resident, and the
+ * push benchmark showed no gain worth it; docs/performance.md.) */
+gpointer vcr_memory_map (gsize size);
 
-/* Gives back a buffer from vcr_memory_map(). On the main loop's thread it
- * is kept as the spare and a release is scheduled
- * (vcr_memory_release_later()), which unmaps it; elsewhere it is unmapped
- * at once. */
-void vcr_memory_unmap (gpointer pages, gsize mapped);
+/* Gives a buffer from vcr_memory_map() back, from any thread. */
+void vcr_memory_unmap (gpointer pages, gsize size);
 
-/* Drops a pending release (at exit) and the spare. */
+/* Drops a pending release (at exit). */
 void vcr_memory_shutdown (void);
 
 G_END_DECLS
