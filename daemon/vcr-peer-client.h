@@ -20,6 +20,12 @@
 G_BEGIN_DECLS
 
 #define VCR_PEER_CLIENT_DEFAULT_TIMEOUT 10   /* seconds: connect and each I/O */
+#define VCR_PEER_CLIENT_EXCHANGE_TIMEOUT 30  /* seconds: a whole GET */
+/* Seconds for a whole POST /v1/snapshot, the replica's apply included:
+ * longer than a replica lets an apply take (its apply command is killed
+ * after 120 s, APPLY_COMMAND_TIMEOUT_S; a VyOS commit must be bounded
+ * below this too), so that the primary hears the replica's own verdict. */
+#define VCR_PEER_CLIENT_POST_TIMEOUT 300
 /* Connections open at once, over all peers (libsoup's default is 10). */
 #define VCR_PEER_CLIENT_MAX_CONNS 256
 
@@ -28,7 +34,13 @@ G_DECLARE_FINAL_TYPE (VcrPeerClient, vcr_peer_client, VCR, PEER_CLIENT, GObject)
 
 VcrPeerClient *vcr_peer_client_new (const char *secret);
 void vcr_peer_client_set_secret (VcrPeerClient *client, const char *secret);
+/* Connect and each I/O (default VCR_PEER_CLIENT_DEFAULT_TIMEOUT). */
 void vcr_peer_client_set_timeout (VcrPeerClient *client, guint seconds);
+/* Whole exchanges: GET and POST (defaults above); for requests started
+ * after the call. */
+void vcr_peer_client_set_deadlines (VcrPeerClient *client,
+                                    guint exchange_seconds,
+                                    guint post_seconds);
 /* The largest response body read (default VCR_PEER_DEFAULT_BODY_LIMIT). */
 void vcr_peer_client_set_body_limit (VcrPeerClient *client, gsize limit);
 
