@@ -191,6 +191,7 @@ vcr_peer_conns_take (VcrPeerConns *self, GSocket *socket)
   g_queue_push_tail_link (&self->conns, &conn->link);
   g_hash_table_insert (self->by_remote, conn->remote, conn);
   self->open++;
+  g_debug ("%s: connected (%u open, %u in all)", conn->peer, self->open, self->conns.length);
   start_phase (conn, VCR_PEER_PHASE_HEADERS, 0);
   io = g_simple_io_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (conn->stream)),
                                g_io_stream_get_output_stream (G_IO_STREAM (conn->stream)));

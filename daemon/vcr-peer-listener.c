@@ -35,6 +35,7 @@ struct _VcrPeerListener {
   GSource *backoff;
   guint backoff_ms;          /* 0: not in an episode of failures */
   guint episode_failures;
+  gboolean episode_warned;
   gint64 last_warning;       /* monotonic µs; 0: never */
 };
 
@@ -147,6 +148,7 @@ back_off (VcrPeerListener *self, int err)
       (self->last_warning == 0 || now - self->last_warning >= WARN_INTERVAL_US))
     {
       self->last_warning = now;
+      self->episode_warned = TRUE;
       g_warning ("Cannot accept peer connections: %s; trying again every %u to %u ms "
                  "(said once until it works again, at most once a minute)",
                  g_strerror (err), VCR_PEER_ACCEPT_BACKOFF_MIN_MS,
@@ -162,11 +164,12 @@ back_off (VcrPeerListener *self, int err)
 static void
 episode_over (VcrPeerListener *self)
 {
-  if (self->episode_failures > 0)
+  if (self->episode_warned)
     g_message ("Accepting peer connections again (%u attempts failed before)",
                self->episode_failures);
   self->backoff_ms = 0;
   self->episode_failures = 0;
+  self->episode_warned = FALSE;
 }
 
 static AcceptOutcome
@@ -204,6 +207,10 @@ on_ready (GSocket *socket, GIOCondition condition, gpointer user_data)
     {
       int err = 0;
 
+      /* may_accept() may evict a connection to make room: only for one
+       * that is really waiting (the first is: that is why we are here) */
+      if (n > 0 && !(g_socket_condition_check (socket, G_IO_IN) & G_IO_IN))
+        return G_SOURCE_CONTINUE;
       if (!self->funcs.may_accept (self->user_data))
         {
           self->paused = TRUE;

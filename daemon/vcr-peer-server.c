@@ -455,6 +455,8 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
       refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
       return;
     }
+  g_debug ("%s %s: headers checked, %" G_GUINT64_FORMAT " body bytes reserved",
+           soup_server_message_get_method (msg), path, length);
   body_init (&state->body, self->budget, (gsize) length);
   state->hash = vcr_auth_body_hash_new ();
   g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
