@@ -430,38 +430,38 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   g_autoptr(GError) error = NULL;
   RequestState *state;
 
+  /* libsoup never keeps a body: we keep an accepted one (bounded), and
+   * the body of a request refused here is read and dropped */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
   vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_BODY, chunked ? self->body_limit : length);
-  if (length > self->body_limit)
-    {
-      /* a status set here makes libsoup answer without reading the body */
-      respond_error (msg, NULL, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                     "too-large", "request body is over the limit");
-      return;
-    }
   state = g_new0 (RequestState, 1);
-  if (!check_request_header (self, msg, state, &error))
-    {
-      request_state_free (state);
-      refuse_unauthorized (self, msg, error);
-      return;
-    }
-  self->nonces_used = TRUE;
+  if (length > self->body_limit)
+    respond_error (msg, NULL, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                   "too-large", "request body is over the limit");
+  else if (!check_request_header (self, msg, state, &error))
+    refuse_unauthorized (self, msg, error);
   /* a chunked body takes its room as it grows */
-  if (!budget_take (self->budget, (gsize) length))
+  else if (!budget_take (self->budget, (gsize) length))
+    refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
+  else
     {
-      request_state_free (state);
-      refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
+      self->nonces_used = TRUE;
+      g_debug ("%s %s: headers checked, %" G_GUINT64_FORMAT " body bytes reserved",
+               soup_server_message_get_method (msg), path, length);
+      body_init (&state->body, self->budget, (gsize) length);
+      state->hash = vcr_auth_body_hash_new ();
+      g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
       return;
     }
-  g_debug ("%s %s: headers checked, %" G_GUINT64_FORMAT " body bytes reserved",
-           soup_server_message_get_method (msg), path, length);
-  body_init (&state->body, self->budget, (gsize) length);
-  state->hash = vcr_auth_body_hash_new ();
-  g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
-  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+  /* Refused. With `Expect: 100-continue` libsoup answers at once; else it
+   * reads (and drops) the body the client sends first: that much time
+   * more, as for a body, up to the limit. */
+  request_state_free (state);
+  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_RESPONDING,
+                            MIN (chunked ? self->body_limit : length, self->body_limit));
 }
 
 static void

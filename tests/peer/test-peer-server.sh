@@ -243,6 +243,25 @@ case "$case_name" in
     expect_status 413; expect_error too-large; expect_unsigned
     grep -q '^HTTP/1.1 100' "$tmp/headers" && fail "the body was asked for"
     expect_no_calls ;;
+  refused-body-dropped)
+    # The body of a request refused on its headers is read and dropped,
+    # not kept (by libsoup, or by us) until the answer: 30 MB over the
+    # 20 MB limit and 15 MB with a stale signature, sent without Expect,
+    # leave the peak memory where it was.
+    start_server --mode replica --body-limit 20000000
+    head -c 30000000 /dev/zero > "$tmp/huge"
+    head -c 15000000 /dev/zero > "$tmp/big"
+    hwm () { awk '/^VmHWM/ { print $2 }' "/proc/$server_pid/status"; }
+    before=$(hwm)
+    signed POST /v1/snapshot "$tmp/huge" -H 'Content-Type: application/json' -H 'Expect:' --max-time 60
+    expect_status 413; expect_error too-large
+    nonce=$(new_nonce)
+    request POST /v1/snapshot "$tmp/big" -H 'Content-Type: application/json' -H 'Expect:' \
+      -H "Authorization: $(auth_header "$secret" POST /v1/snapshot $(( $(date +%s) - 400 )) "$nonce" "$tmp/big")" --max-time 60
+    expect_status 401; expect_error unauthorized
+    echo "VmHWM $before kB before, $(hwm) kB after refused bodies of 30 and 15 MB"
+    [ "$(hwm)" -lt $((before + 8000)) ] || fail "peak memory grew from $before to $(hwm) kB"
+    expect_no_calls ;;
   limit-exact)
     start_server --mode replica --body-limit "$(stat -c %s "$tmp/snap")"
     signed POST /v1/snapshot "$tmp/snap" -H 'Content-Type: application/json'
