@@ -18,14 +18,23 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "vcr-memory.h"
 #include "vcr-peer-listener.h"
 
 #define CONN_KEY "vcr-peer-conn"
+/* At the cap with only connections whose request is not read yet: look
+ * again this much later. */
+#define RETRY_MS 10
+/* A client like any peer sends its request as soon as it is connected;
+ * one accepted this recently may not have had time to, and is not taken
+ * for a silent one. */
+#define HEADERS_GRACE_US (200 * 1000)
 
 typedef struct {
   VcrPeerConns *owner;
   GList link;                  /* in owner->conns, oldest first */
   GSocketConnection *stream;   /* owns the descriptor */
+  gint64 accepted;             /* monotonic µs */
   GSocketAddress *remote;
   char *peer;                  /* "ADDR:PORT", for the log */
   SoupServerMessage *msg;      /* its one request */
@@ -42,6 +51,7 @@ struct _VcrPeerConns {
   GHashTable *by_remote;       /* GSocketAddress* (ours) → Conn* */
   guint open;                  /* not cut */
   Conn *taking;                /* inside soup_server_accept_iostream() */
+  GSource *retry;              /* may_accept() said no for a moment */
   gulong started_id;
   void (*room) (gpointer user_data);
   gpointer user_data;
@@ -111,6 +121,9 @@ conn_end (Conn *conn)
     self->open--;
   g_free (conn->peer);
   g_free (conn);
+  /* what the connection's buffers took goes back to the kernel once
+   * connections have stopped coming for a moment (after a flood too) */
+  vcr_memory_release_later ();
   self->room (self->user_data);
 }
 
@@ -185,6 +198,7 @@ vcr_peer_conns_take (VcrPeerConns *self, GSocket *socket)
   conn = g_new0 (Conn, 1);
   conn->owner = self;
   conn->link.data = conn;
+  conn->accepted = g_get_monotonic_time ();
   conn->stream = g_socket_connection_factory_create_connection (socket);
   conn->remote = g_object_ref (remote);
   conn->peer = vcr_peer_format_address (remote);
@@ -207,31 +221,59 @@ vcr_peer_conns_take (VcrPeerConns *self, GSocket *socket)
   self->taking = NULL;
 }
 
-/* The oldest connection that may be evicted: not authenticated, one still
- * waiting for its headers first. */
+/* The connection to evict for a new one: the oldest that is not
+ * authenticated and still waits for its headers with nothing unread (a
+ * silent or slow client: what it sent, libsoup has read); else the oldest
+ * not authenticated in another phase (a body coming, a refusal being
+ * answered). One whose headers are there but not read yet (libsoup gets
+ * to it on this main loop turn), or that was accepted a moment ago, is
+ * never evicted: that is what any client looks like as it connects and
+ * sends its request. *@waiting is set when there is such a one. */
 static Conn *
-pick_victim (VcrPeerConns *self)
+pick_victim (VcrPeerConns *self, gboolean *waiting)
 {
-  Conn *any = NULL;
+  gint64 now = g_get_monotonic_time ();
+  Conn *fallback = NULL;
 
+  *waiting = FALSE;
   for (GList *l = self->conns.head; l != NULL; l = l->next)
     {
       Conn *conn = l->data;
 
       if (conn->cut || conn->authenticated)
         continue;
-      if (conn->phase == VCR_PEER_PHASE_HEADERS)
-        return conn;
-      if (any == NULL)
-        any = conn;
+      if (conn->phase != VCR_PEER_PHASE_HEADERS)
+        {
+          if (fallback == NULL)
+            fallback = conn;
+          continue;
+        }
+      if (now - conn->accepted < HEADERS_GRACE_US ||
+          g_socket_get_available_bytes (g_socket_connection_get_socket (conn->stream)) > 0)
+        {
+          *waiting = TRUE;
+          continue;
+        }
+      return conn;
     }
-  return any;
+  return fallback;
+}
+
+static gboolean
+retry_done (gpointer user_data)
+{
+  VcrPeerConns *self = user_data;
+
+  g_clear_pointer (&self->retry, g_source_unref);
+  self->room (self->user_data);
+  return G_SOURCE_REMOVE;
 }
 
 gboolean
 vcr_peer_conns_may_accept (VcrPeerConns *self)
 {
   guint max = self->limits.max_connections;
+  gboolean waiting;
   Conn *victim;
 
   /* Connections cut but not yet let go by libsoup (a main loop turn)
@@ -240,9 +282,19 @@ vcr_peer_conns_may_accept (VcrPeerConns *self)
     return FALSE;
   if (self->open < max)
     return TRUE;
-  victim = pick_victim (self);
+  victim = pick_victim (self, &waiting);
   if (victim == NULL)
-    return FALSE;
+    {
+      /* every connection is authenticated (wait for one to end), or some
+       * are new or have their request unread: look again a little later */
+      if (waiting && self->retry == NULL)
+        {
+          self->retry = g_timeout_source_new (RETRY_MS);
+          g_source_set_callback (self->retry, retry_done, self, NULL);
+          g_source_attach (self->retry, NULL);
+        }
+      return FALSE;
+    }
   cut (victim, "evicted for a new connection (connection limit reached)");
   return TRUE;
 }
@@ -318,6 +370,9 @@ vcr_peer_conns_free (VcrPeerConns *self)
   if (self == NULL)
     return;
   g_signal_handler_disconnect (self->soup, self->started_id);
+  if (self->retry != NULL)
+    g_source_destroy (self->retry);
+  g_clear_pointer (&self->retry, g_source_unref);
   /* libsoup has let every connection go before (soup_server_disconnect());
    * anything left is closed without telling anyone */
   self->room = no_room;

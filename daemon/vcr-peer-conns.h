@@ -18,8 +18,11 @@
  * A connection past its deadline is shut down; libsoup then ends it.
  *
  * At the cap a new connection evicts the oldest one that is not
- * authenticated, one still waiting for its headers first; when every one
- * is authenticated, nothing more is accepted until one ends.
+ * authenticated, one still waiting for its headers with nothing unread
+ * first (a silent or slow client), then one in another phase; a
+ * connection whose request is there but not yet read is not evicted.
+ * When no connection may be evicted (every one is authenticated), nothing
+ * more is accepted until one ends: new ones wait in the kernel's queue.
  */
 #pragma once
 
