@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -22,6 +24,12 @@
 #include "vcr-error.h"
 
 #define READ_CHUNK 65536
+/* While a POST waits for the replica's apply, the I/O timeout is lifted;
+ * a peer whose link died is still found out within about this long: TCP
+ * keepalive probes after KEEPALIVE_IDLE_S of silence, and data or probes
+ * left unacknowledged this long end the connection (TCP_USER_TIMEOUT). */
+#define DEAD_LINK_MS 20000
+#define KEEPALIVE_IDLE_S 5
 
 struct _VcrPeerClient {
   GObject parent_instance;
@@ -334,12 +342,17 @@ network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection
 {
   Request *req = user_data;
 
-  if (req->socket == NULL && G_IS_SOCKET_CONNECTION (connection))
-    req->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
+  if (req->socket != NULL || !G_IS_SOCKET_CONNECTION (connection))
+    return;
+  req->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
+  g_socket_set_keepalive (req->socket, TRUE);
+  g_socket_set_option (req->socket, IPPROTO_TCP, TCP_KEEPIDLE, KEEPALIVE_IDLE_S, NULL);
+  g_socket_set_option (req->socket, IPPROTO_TCP, TCP_KEEPINTVL, KEEPALIVE_IDLE_S, NULL);
+  g_socket_set_option (req->socket, IPPROTO_TCP, TCP_USER_TIMEOUT, DEAD_LINK_MS, NULL);
 }
 
 /* POST: the body is out; the answer comes after the replica's apply,
- * bounded by the request's deadline alone. */
+ * bounded by the request's deadline (and a dead link by DEAD_LINK_MS). */
 static void
 wrote_body (SoupMessage *msg, gpointer user_data)
 {
