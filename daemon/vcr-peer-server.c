@@ -100,17 +100,21 @@ budget_give (Budget *budget, gsize bytes)
 
 /* A request body, kept by us so that its size stays bounded, its room
  * taken from the budget. One of a megabyte or more gets pages of its own
- * (vcr_memory_map()), back to the kernel as soon as it is freed: from the
+ * (vcr_memory_map()), back to the kernel once it is freed: from the
  * malloc heap it would leave a hole, and a replica's peak memory would
- * grow by its size on every push after the first. A POSTed snapshot is
+ * grow by its size on every push after the first. The pages of an
+ * authenticated body are kept as the spare for the next one for a moment
+ * (pushes in a row do not fault them in again); a refused body's go at
+ * once. A POSTed snapshot is
  * read in place (its texts decoded over their JSON in the body) and takes
  * the body over (body_steal()), so its texts are not held twice. */
 typedef struct {
   guint8 *data;
   gsize len;
-  gsize cap;
-  gboolean mapped;
-  Budget *budget;    /* what cap takes from it */
+  gsize cap;                /* what the budget counts */
+  gsize map_size;           /* of its mapping; 0: from malloc */
+  gboolean authenticated;   /* its pages may be kept as the spare */
+  Budget *budget;
 } Body;
 
 #define BODY_MAP_MIN (1024 * 1024)
@@ -118,8 +122,8 @@ typedef struct {
 static void
 body_clear (Body *body)
 {
-  if (body->mapped)
-    vcr_memory_unmap (body->data, body->cap);
+  if (body->map_size > 0)
+    vcr_memory_unmap (body->data, body->map_size, body->authenticated);
   else
     g_free (body->data);
   if (body->budget != NULL)
@@ -127,24 +131,24 @@ body_clear (Body *body)
       budget_give (body->budget, body->cap);
       budget_unref (body->budget);
     }
-  *body = (Body) { NULL, 0, 0, FALSE, NULL };
+  *body = (Body) { NULL, 0, 0, 0, FALSE, NULL };
 }
 
 /* Room for @cap bytes, already taken from @budget. */
 static void
 body_init (Body *body, Budget *budget, gsize cap)
 {
-  *body = (Body) { NULL, 0, cap, FALSE, g_atomic_rc_box_acquire (budget) };
+  *body = (Body) { NULL, 0, cap, 0, FALSE, g_atomic_rc_box_acquire (budget) };
   if (cap >= BODY_MAP_MIN)
     {
       /* Not MAP_POPULATE: the body is not authenticated yet, and a bare
-       * Content-Length must not make the daemon take its pages at once. */
-      body->data = vcr_memory_map (cap);
+       * Content-Length must not make the daemon take its pages at once.
+       * The budget counts what Content-Length said; a spare a little
+       * bigger is not counted. */
+      body->data = vcr_memory_map (cap, &body->map_size);
       if (body->data != NULL)
-        {
-          body->mapped = TRUE;
-          return;
-        }
+        return;
+      body->map_size = 0;
     }
   body->data = cap > 0 ? g_malloc (cap) : NULL;
 }
@@ -165,7 +169,7 @@ body_steal (Body *body)
   Body *owned = g_new (Body, 1);
 
   *owned = *body;
-  *body = (Body) { NULL, 0, 0, FALSE, NULL };
+  *body = (Body) { NULL, 0, 0, 0, FALSE, NULL };
   return owned;
 }
 
@@ -180,14 +184,14 @@ body_append (Body *body, const guint8 *data, gsize size, gsize limit)
 
       if (!budget_take (body->budget, cap - body->cap))
         return FALSE;
-      if (body->mapped)
+      if (body->map_size > 0)
         {
           /* more than Content-Length said: libsoup does not let it happen */
           guint8 *heap = g_malloc (cap);
           memcpy (heap, body->data, body->len);
-          vcr_memory_unmap (body->data, body->cap);
+          vcr_memory_unmap (body->data, body->map_size, FALSE);
           body->data = heap;
-          body->mapped = FALSE;
+          body->map_size = 0;
         }
       else
         body->data = g_realloc (body->data, cap);
@@ -610,6 +614,7 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
       return;
     }
   vcr_peer_conns_set_authenticated (msg);
+  state->body.authenticated = TRUE;
   route (self, msg, state, path, state->auth.nonce);
 }
 

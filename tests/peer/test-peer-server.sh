@@ -262,6 +262,21 @@ case "$case_name" in
     echo "VmHWM $before kB before, $(hwm) kB after refused bodies of 30 and 15 MB"
     [ "$(hwm)" -lt $((before + 8000)) ] || fail "peak memory grew from $before to $(hwm) kB"
     expect_no_calls ;;
+  refused-body-unmapped)
+    # A body read in full, then refused for its signature: its pages go
+    # back to the kernel at once, not kept as the spare for the next body.
+    start_server --mode replica --body-limit 40000000
+    head -c 15000000 /dev/zero | tr '\0' ' ' > "$tmp/big"
+    rss () { awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status"; }
+    before=$(rss)
+    nonce=$(new_nonce)
+    request POST /v1/snapshot "$tmp/big" -H 'Content-Type: application/json' -H 'Expect:' \
+      -H "Authorization: $(auth_header "not the secret" POST /v1/snapshot "$(date +%s)" "$nonce" "$tmp/big")" --max-time 60
+    expect_status 401; expect_error unauthorized
+    grep -q 'wrong request signature' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    echo "VmRSS $before kB before, $(rss) kB after a refused body of 15 MB"
+    [ "$(rss)" -lt $((before + 4000)) ] || fail "VmRSS grew from $before to $(rss) kB"
+    expect_no_calls ;;
   limit-exact)
     start_server --mode replica --body-limit "$(stat -c %s "$tmp/snap")"
     signed POST /v1/snapshot "$tmp/snap" -H 'Content-Type: application/json'
