@@ -9,7 +9,7 @@
  * (415/400), then the handler. The message is paused while the handler
  * works, so handlers may answer later. Connections, their cap and their
  * deadlines are vcr-peer-conns.c's; the listening sockets
- * vcr-peer-listener.c's.
+ * vcr-peer-listener.c's; bodies and their budget vcr-peer-body.c's.
  */
 #define G_LOG_DOMAIN "vcr-peer-server"
 
@@ -20,20 +20,12 @@
 
 #include "vcr-auth.h"
 #include "vcr-error.h"
-#include "vcr-memory.h"
+#include "vcr-peer-body.h"
 #include "vcr-peer-listener.h"
 
 /* Refusals of unauthenticated requests are logged at most this often
  * (anyone can send them); the rest go to the debug log. */
 #define REFUSAL_LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
-
-/* The bytes of the bodies of all requests in flight, shared with the
- * bodies a snapshot keeps after the request (and frees on any thread). */
-typedef struct {
-  GMutex lock;
-  gsize used;
-  gsize limit;
-} Budget;
 
 struct _VcrPeerServer {
   GObject parent_instance;
@@ -45,7 +37,7 @@ struct _VcrPeerServer {
   gboolean nonces_used;
   gint64 started;           /* unix s: the nonce memory is no older */
   gsize body_limit;
-  Budget *budget;
+  VcrPeerBudget *budget;   /* the bodies of all requests in flight */
   VcrPeerHandler handler;
   gpointer user_data;
   guint answering;          /* handler answers given, not yet fully sent */
@@ -55,156 +47,9 @@ struct _VcrPeerServer {
 
 G_DEFINE_TYPE (VcrPeerServer, vcr_peer_server, G_TYPE_OBJECT)
 
-static void
-budget_clear (gpointer data)
-{
-  g_mutex_clear (&((Budget *) data)->lock);
-}
-
-static Budget *
-budget_new (gsize limit)
-{
-  Budget *budget = g_atomic_rc_box_new0 (Budget);
-
-  g_mutex_init (&budget->lock);
-  budget->limit = limit;
-  return budget;
-}
-
-static void
-budget_unref (Budget *budget)
-{
-  g_atomic_rc_box_release_full (budget, budget_clear);
-}
-
-static gboolean
-budget_take (Budget *budget, gsize bytes)
-{
-  gboolean ok;
-
-  g_mutex_lock (&budget->lock);
-  ok = bytes <= budget->limit - MIN (budget->used, budget->limit);
-  if (ok)
-    budget->used += bytes;
-  g_mutex_unlock (&budget->lock);
-  return ok;
-}
-
-static void
-budget_give (Budget *budget, gsize bytes)
-{
-  g_mutex_lock (&budget->lock);
-  budget->used -= MIN (bytes, budget->used);
-  g_mutex_unlock (&budget->lock);
-}
-
-/* A request body, kept by us so that its size stays bounded, its room
- * taken from the budget. One of a megabyte or more gets pages of its own
- * (vcr_memory_map()), back to the kernel once it is freed: from the
- * malloc heap it would leave a hole, and a replica's peak memory would
- * grow by its size on every push after the first. The pages of an
- * authenticated body are kept as the spare for the next one for a moment
- * (pushes in a row do not fault them in again); a refused body's go at
- * once. A POSTed snapshot is
- * read in place (its texts decoded over their JSON in the body) and takes
- * the body over (body_steal()), so its texts are not held twice. */
-typedef struct {
-  guint8 *data;
-  gsize len;
-  gsize cap;                /* what the budget counts */
-  gsize map_size;           /* of its mapping; 0: from malloc */
-  gboolean authenticated;   /* its pages may be kept as the spare */
-  Budget *budget;
-} Body;
-
-#define BODY_MAP_MIN (1024 * 1024)
-
-static void
-body_clear (Body *body)
-{
-  if (body->map_size > 0)
-    vcr_memory_unmap (body->data, body->map_size, body->authenticated);
-  else
-    g_free (body->data);
-  if (body->budget != NULL)
-    {
-      budget_give (body->budget, body->cap);
-      budget_unref (body->budget);
-    }
-  *body = (Body) { NULL, 0, 0, 0, FALSE, NULL };
-}
-
-/* Room for @cap bytes, already taken from @budget. */
-static void
-body_init (Body *body, Budget *budget, gsize cap)
-{
-  *body = (Body) { NULL, 0, cap, 0, FALSE, g_atomic_rc_box_acquire (budget) };
-  if (cap >= BODY_MAP_MIN)
-    {
-      /* Not MAP_POPULATE: the body is not authenticated yet, and a bare
-       * Content-Length must not make the daemon take its pages at once.
-       * The budget counts what Content-Length said; a spare a little
-       * bigger is not counted. */
-      body->data = vcr_memory_map (cap, &body->map_size);
-      if (body->data != NULL)
-        return;
-      body->map_size = 0;
-    }
-  body->data = cap > 0 ? g_malloc (cap) : NULL;
-}
-
-static void
-body_free (gpointer data)
-{
-  Body *body = data;
-
-  body_clear (body);
-  g_free (body);
-}
-
-/* Moves the body out of @body (left empty), for a snapshot to keep. */
-static Body *
-body_steal (Body *body)
-{
-  Body *owned = g_new (Body, 1);
-
-  *owned = *body;
-  *body = (Body) { NULL, 0, 0, 0, FALSE, NULL };
-  return owned;
-}
-
-/* Appends @size bytes, growing a chunked body (up to @limit) with room
- * from its budget; FALSE when the budget has none. */
-static gboolean
-body_append (Body *body, const guint8 *data, gsize size, gsize limit)
-{
-  if (size > body->cap - body->len)
-    {
-      gsize cap = MIN (MAX (body->len + size, body->cap * 2), limit);
-
-      if (!budget_take (body->budget, cap - body->cap))
-        return FALSE;
-      if (body->map_size > 0)
-        {
-          /* more than Content-Length said: libsoup does not let it happen */
-          guint8 *heap = g_malloc (cap);
-          memcpy (heap, body->data, body->len);
-          vcr_memory_unmap (body->data, body->map_size, FALSE);
-          body->data = heap;
-          body->map_size = 0;
-        }
-      else
-        body->data = g_realloc (body->data, cap);
-      body->cap = cap;
-    }
-  memcpy (body->data + body->len, data, size);
-  body->len += size;
-  return TRUE;
-}
-
 /* Per-message state, attached to the SoupServerMessage at its headers. */
 typedef struct {
-  Body body;
+  VcrPeerBody body;
   VcrAuthHeader auth;       /* parsed and checked with the headers */
   VcrAuthBodyHash *hash;
   guint refusal;            /* 413 or 503 found while the body came */
@@ -226,7 +71,7 @@ request_state_free (gpointer data)
 {
   RequestState *state = data;
 
-  body_clear (&state->body);
+  vcr_peer_body_clear (&state->body);
   g_clear_pointer (&state->hash, vcr_auth_body_hash_free);
   g_free (state);
 }
@@ -447,14 +292,14 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   else if (!check_request_header (self, msg, state, &error))
     refuse_unauthorized (self, msg, error);
   /* a chunked body takes its room as it grows */
-  else if (!budget_take (self->budget, (gsize) length))
+  else if (!vcr_peer_budget_take (self->budget, (gsize) length))
     refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
   else
     {
       self->nonces_used = TRUE;
       g_debug ("%s %s: headers checked, %" G_GUINT64_FORMAT " body bytes reserved",
                soup_server_message_get_method (msg), path, length);
-      body_init (&state->body, self->budget, (gsize) length);
+      vcr_peer_body_init (&state->body, self->budget, (gsize) length);
       state->hash = vcr_auth_body_hash_new ();
       g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
       g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
@@ -480,12 +325,12 @@ got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
     return;
   if (size > self->body_limit - state->body.len)
     state->refusal = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
-  else if (!body_append (&state->body, data, size, self->body_limit))
+  else if (!vcr_peer_body_append (&state->body, data, size, self->body_limit))
     state->refusal = SOUP_STATUS_SERVICE_UNAVAILABLE;
   if (state->refusal != 0)
     {
       /* keep nothing more; the handler answers */
-      body_clear (&state->body);
+      vcr_peer_body_clear (&state->body);
       return;
     }
   vcr_auth_body_hash_update (state->hash, data, size);
@@ -502,7 +347,7 @@ dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   gint64 start = g_get_monotonic_time ();
-  Body *body;
+  VcrPeerBody *body;
 
   if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
     {
@@ -513,10 +358,10 @@ dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
   /* The request was authenticated (the signature covers the body's
    * SHA-256) before this: reading in place changes the body's bytes. The
    * snapshot takes the body, and frees it (or this does, on a refusal). */
-  body = body_steal (&state->body);
+  body = vcr_peer_body_steal (&state->body);
   g_debug ("POST /v1/snapshot: %" G_GSIZE_FORMAT " bytes", body->len);
   snapshot = vcr_snapshot_from_json_in_place ((char *) body->data, body->len,
-                                              body_free, body, &error);
+                                              vcr_peer_body_free, body, &error);
   g_debug ("POST /v1/snapshot: checked and parsed in %.1f ms",
            (g_get_monotonic_time () - start) / 1000.0);
   if (snapshot == NULL)
@@ -657,7 +502,7 @@ vcr_peer_server_finalize (GObject *object)
   g_clear_object (&self->soup);
   vcr_auth_key_free (self->key);
   vcr_nonce_cache_free (self->nonces);
-  budget_unref (self->budget);
+  vcr_peer_budget_unref (self->budget);
   G_OBJECT_CLASS (vcr_peer_server_parent_class)->finalize (object);
 }
 
@@ -671,7 +516,7 @@ static void
 vcr_peer_server_init (VcrPeerServer *self)
 {
   self->body_limit = VCR_PEER_DEFAULT_BODY_LIMIT;
-  self->budget = budget_new (2 * self->body_limit);
+  self->budget = vcr_peer_budget_new (2 * self->body_limit);
   self->nonces = vcr_nonce_cache_new (VCR_NONCE_CACHE_DEFAULT_CAPACITY);
   self->started = g_get_real_time () / G_USEC_PER_SEC;
   self->soup = soup_server_new ("server-header", NULL, NULL);
@@ -710,9 +555,7 @@ vcr_peer_server_set_body_limit (VcrPeerServer *self, gsize limit)
 {
   g_return_if_fail (VCR_IS_PEER_SERVER (self) && limit <= G_MAXSIZE / 2);
   self->body_limit = limit;
-  g_mutex_lock (&self->budget->lock);
-  self->budget->limit = 2 * limit;
-  g_mutex_unlock (&self->budget->lock);
+  vcr_peer_budget_set_limit (self->budget, 2 * limit);
 }
 
 void
