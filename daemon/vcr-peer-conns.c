@@ -177,9 +177,9 @@ start_phase (Conn *conn, VcrPeerPhase phase, guint64 length)
 }
 
 void
-vcr_peer_conns_take (VcrPeerConns *self, GSocket *socket)
+vcr_peer_conns_take (VcrPeerConns *self, GSocket *taken)
 {
-  g_autoptr(GSocket) owned = socket;
+  g_autoptr(GSocket) socket = taken;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, &error);
   g_autoptr(GSocketAddress) remote = local != NULL
