@@ -135,6 +135,11 @@ case_flood () {
        "VmRSS $rss0 kB before, at most $hwm kB during, $rss1 kB after"
   [ "$rss1" -le $((rss0 + 1024)) ] || fail "VmRSS grew from $rss0 to $rss1 kB"
   [ "$peak" -le $((fds0 + 2 * 64 + 8)) ] || fail "$peak descriptors during the flood (cap 64)"
+  # thousands of refusals, a log line every 10 s at most
+  local lines
+  lines=$(grep -c 'Refused a request from' "$WORK/r1/daemon.log")
+  echo "figures: $lines log lines for $(jq '.counts.wrong + .counts.stale + .counts.malformed + .counts.replay' "$TMPF/flood.json") refused requests"
+  [ "$lines" -le 10 ] || fail "$lines lines of refusals in r1's log"
   # and it still replicates
   sed -i 's/port "22"/port "2222"/' "$(cfg primary)"
   run_client primary push
