@@ -22,9 +22,12 @@ G_BEGIN_DECLS
 #define VCR_PEER_CLIENT_DEFAULT_TIMEOUT 10   /* seconds: connect and each I/O */
 #define VCR_PEER_CLIENT_EXCHANGE_TIMEOUT 30  /* seconds: a whole GET */
 /* Seconds for a whole POST /v1/snapshot, the replica's apply included:
- * longer than a replica lets an apply take (its apply command is killed
- * after 120 s, APPLY_COMMAND_TIMEOUT_S; a VyOS commit must be bounded
- * below this too), so that the primary hears the replica's own verdict. */
+ * it must be longer than a replica lets an apply take, so that the primary
+ * hears the replica's own verdict. Bounds of the apply: the apply command
+ * is killed after VCR_APPLY_COMMAND_TIMEOUT_S (120 s); the vyos backend's
+ * session after DEFAULT_SESSION_TIMEOUT_MS (300 s, more with retries on a
+ * held commit lock), which is too long for this and is to be shortened
+ * below it (issue 9, apply hardening). */
 #define VCR_PEER_CLIENT_POST_TIMEOUT 300
 /* Connections open at once, over all peers (libsoup's default is 10). */
 #define VCR_PEER_CLIENT_MAX_CONNS 256

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the replicator's files share (vcr-replicator.c: peers, snapshots,
- * start and stop; -push.c: the primary's side; -receive.c: a replica
- * taking a snapshot; -pull.c: pull and verification; -serve.c: the peer
- * server's handlers). Nothing outside daemon/vcr-replicator*.c includes it.
+ * What the replicator's files share (vcr-replicator.c: the object, its
+ * signals, start and stop; -peers.c: the peer records and the status they
+ * make; -snapshot.c: the primary's snapshot; -push.c: the primary's side;
+ * -receive.c: a replica deciding on a snapshot (SPEC §7); -apply.c:
+ * writing it; -pull.c: pull and verification; -serve.c: the peer server's
+ * handlers). Nothing outside daemon/vcr-replicator*.c includes it.
  */
 #pragma once
 
@@ -15,6 +17,7 @@
 #include "vcr-peer-client.h"
 #include "vcr-peer-server.h"
 #include "vcr-replicator.h"
+#include "vcr-running.h"
 #include "vcr-snapshot.h"
 #include "vcr-state.h"
 #include "vcr-tree-view.h"
@@ -24,7 +27,6 @@ G_BEGIN_DECLS
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
 #define DEFAULT_VERIFY_INTERVAL_S 300
-#define APPLY_COMMAND_TIMEOUT_S 120
 
 /* One remote node: a replica on a primary, the primary on a replica.
  * Reference-counted (g_rc_box) because requests in flight hold it while a
@@ -46,19 +48,34 @@ typedef struct {
 struct _VcrReplicator {
   GObject parent_instance;
 
-  VcrDaemon *daemon;        /* not owned: the daemon owns us */
+  /* Given by the creator (vcr-replicator.h: VcrReplicatorSetup). */
+  VcrState *store;
+  VcrBackend *backend;
+  VcrRunning *running;
+  char *apply_command;      /* NULL when none */
+  char *config_path;
+  char *listen;
+  guint verify_interval;
+
+  VcrSettings *settings;    /* in force; NULL before the first start */
+  char *state;              /* State (SPEC §5) */
+  char *listen_address;     /* "" when not listening */
+  GPtrArray *shown;         /* of VcrPeerStatus*, what Peers shows */
+
   VcrPeerServer *server;
   char *listening_on;       /* "address|port" the server was asked for */
   VcrPeerClient *client;
   char *origin;
   GPtrArray *peers;         /* of Peer*, in the order of the settings */
-  VcrSnapshot *snapshot;    /* primary: the newest snapshot built (its texts
-                             * dropped once serialized: digests only) */
+  VcrSnapshot *snapshot;    /* primary: the newest snapshot built for the
+                             * settings in force (its texts dropped once
+                             * serialized: digests only) */
   GBytes *snapshot_json;    /* its serialization, made once for all replicas */
 
   GPtrArray *push_waiters;  /* of GTask*: one running Push, joined */
   GPtrArray *push_results;  /* of VcrPushResult* for those waiters */
   guint push_outstanding;
+  guint push_round;         /* grows when a Push is answered early (failed) */
   gboolean acks_unsaved;    /* acknowledgements of the running Push not yet saved */
 
   GPtrArray *pull_waiters;  /* of GTask*: callers of the running pull */
@@ -81,38 +98,110 @@ typedef void (*Received) (VcrReplicator *self, guint status, const char *code,
                           const char *message, gboolean applied, guint64 generation,
                           gpointer data);
 
+/* A replica taking one snapshot (vcr-replicator-receive.c decides,
+ * vcr-replicator-apply.c writes). */
+typedef struct {
+  VcrReplicator *self;
+  VcrSettings *settings;    /* in force when the snapshot arrived: the
+                             * receive uses these and no others */
+  VcrSnapshot *snapshot;
+  Received done;
+  gpointer data;
+  gint64 mark;              /* monotonic µs at the last phase logged */
+  gboolean claimed;         /* this receive holds self->applying */
+  gboolean stale;           /* an older generation of the applied epoch */
+
+  /* The texts are parsed in one worker while the running config is read in
+   * another (unless it was cached): both must be back before the rules go
+   * on (@waiting). */
+  guint waiting;
+  gboolean splice;          /* texts may be spliced (vcr-splice.h): the
+                             * running config is cached, so no tree of them
+                             * is needed to compare */
+  GPtrArray *trees;         /* of VcrTree*, one per entry; NULL where spliced */
+  GArray *splices;          /* of VcrSplice, one per entry; text NULL where parsed */
+  GError *parse_error;      /* the snapshot texts did not parse */
+  char *stamp;              /* the backend's stamp before the running config was taken */
+  VcrTree *running;         /* the running config as read, or as cached
+                             * (then without its replicated subtrees) */
+  GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
+  GError *read_error;
+
+  /* The apply: the config through the backend and the reference copies in
+   * a worker, side by side (@writing). */
+  VcrTree *applied;         /* the running config without its replicated subtrees,
+                             * then with the snapshot's: lent to the backend */
+  GHashTable *digests;      /* path → digest being applied (the pending reference) */
+  VcrReferenceUpdate *references; /* the new reference copies */
+  guint writing;
+  GError *apply_error;      /* the backend's apply failed */
+  GError *reference_error;  /* the reference copies could not be written */
+  char *written_stamp;      /* the backend's stamp of what it wrote */
+
+  /* What a failed --apply-command puts back. */
+  VcrTree *old;             /* the replicated subtrees before the apply (not
+                             * kept when a byte-exact undo is at hand) */
+  char *undo_reason;        /* why the apply is being undone */
+} Receive;
+
 /* vcr-replicator.c */
 void vcr_push_result_free (VcrPushResult *r);
 VcrPushResult *vcr_push_result_new (const char *replica, gboolean ok, guint64 generation,
                                     const char *message);
 void vcr_verify_result_free (VcrVerifyResult *r);
-void vcr_replicator_add_event (VcrReplicator *self, const char *event, const char *peer,
+gboolean vcr_replicator_is_current (VcrReplicator *self, const VcrSettings *settings);
+void vcr_replicator_add_event (VcrReplicator *self, const VcrSettings *settings,
+                               const char *event, const char *peer,
                                guint64 generation, const char *result);
+void vcr_replicator_read_running (VcrReplicator *self, TreeReady done, gpointer data);
+void vcr_replicator_set_state (VcrReplicator *self, const char *state);
+void vcr_replicator_emit_peers_changed (VcrReplicator *self);
+void vcr_replicator_emit_generation_changed (VcrReplicator *self);
+void vcr_replicator_emit_push_finished (VcrReplicator *self, const char *replica, gboolean ok,
+                                        guint64 generation, const char *message);
+void vcr_replicator_emit_pull_finished (VcrReplicator *self, gboolean ok, guint64 generation,
+                                        const char *message);
+void vcr_replicator_emit_snapshot_applied (VcrReplicator *self, guint64 generation,
+                                           const VcrSettings *settings, const char *origin);
+
+/* vcr-replicator-peers.c */
 GCancellable *vcr_replicator_peer_begin (Peer *peer);
 Peer *vcr_replicator_peer_ref (Peer *peer);
+void vcr_replicator_peer_unref (Peer *peer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, vcr_replicator_peer_unref)
+void vcr_replicator_peer_retire (Peer *peer);
 void vcr_replicator_peer_set_state (VcrReplicator *self, Peer *peer, const char *state,
                                     const char *error);
 void vcr_replicator_peer_succeeded (VcrReplicator *self, Peer *peer);
 void vcr_replicator_publish (VcrReplicator *self);
-GStrv vcr_replicator_replicate_paths (VcrReplicator *self);
-VcrSnapshot *vcr_replicator_build_snapshot (VcrReplicator *self, const VcrTree *tree);
+void vcr_replicator_rebuild_peers (VcrReplicator *self);
+GPtrArray *vcr_replicator_peer_status_array (void);
+
+/* vcr-replicator-snapshot.c */
+VcrSnapshot *vcr_replicator_build_snapshot (VcrReplicator *self, const VcrSettings *settings,
+                                            const VcrTree *tree);
 GHashTable *vcr_replicator_digest_table (const VcrSnapshot *snapshot);
 gboolean vcr_replicator_digests_match (GHashTable *digests, const VcrSnapshot *snapshot);
-void vcr_replicator_read_running (VcrReplicator *self, TreeReady done, gpointer data);
 void vcr_replicator_set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot);
 GBytes *vcr_replicator_snapshot_json (VcrReplicator *self);
-void vcr_replicator_peer_unref (Peer *peer);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, vcr_replicator_peer_unref)
 
 /* vcr-replicator-push.c */
 void vcr_replicator_fail_push_waiters (VcrReplicator *self, const GError *error);
-void vcr_replicator_primary_start_read_done (VcrReplicator *self, VcrTree *running,
-                                             const GError *error, gpointer data);
+void vcr_replicator_primary_start (VcrReplicator *self);
 void vcr_replicator_resync_replicas (VcrReplicator *self, GHashTable *remote);
 
 /* vcr-replicator-receive.c */
 void vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot,
                                       Received done, gpointer data);
+void vcr_receive_phase (Receive *rx, const char *phase);
+void vcr_receive_finish (Receive *rx, guint status, const char *code, const char *message,
+                         gboolean applied);
+
+/* vcr-replicator-apply.c */
+gboolean vcr_receive_has_apply_command (Receive *rx);
+void vcr_receive_write (Receive *rx);
+void vcr_receive_unchanged (Receive *rx);
+void vcr_receive_failed (Receive *rx, const char *reason);
 
 /* vcr-replicator-pull.c */
 void vcr_replicator_pull_run (VcrReplicator *self);

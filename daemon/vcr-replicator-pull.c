@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "vcr-mask.h"
 #include "vcr-replicator-private.h"
 
 /* ---- Pull (replica) --------------------------------------------------- */
@@ -18,7 +19,7 @@ pull_retry_cb (gpointer user_data)
   VcrReplicator *self = user_data;
 
   self->pull_retry_source = 0;
-  if (!self->pulling && vcr_daemon_get_mode (self->daemon) == VCR_MODE_REPLICA)
+  if (!self->pulling && self->settings->mode == VCR_MODE_REPLICA)
     vcr_replicator_pull_run (self);
   return G_SOURCE_REMOVE;
 }
@@ -33,8 +34,9 @@ pull_finish (VcrReplicator *self, gboolean ok, gboolean changed, guint64 generat
 
   self->pull_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->pulling = FALSE;
-  g_signal_emit_by_name (self->daemon, "pull-finished", ok, generation, message);
-  vcr_replicator_add_event (self, "pull", "primary", generation, ok ? "ok" : message);
+  vcr_replicator_emit_pull_finished (self, ok, generation, message);
+  vcr_replicator_add_event (self, self->settings, "pull", "primary", generation,
+                            ok ? "ok" : message);
   if (ok)
     {
       self->have_primary_snapshot = TRUE;
@@ -64,10 +66,32 @@ pull_finish (VcrReplicator *self, gboolean ok, gboolean changed, guint64 generat
   vcr_replicator_publish (self);
 }
 
+/* One pull, for the settings in force when it started. */
+typedef struct {
+  VcrReplicator *self;
+  VcrSettings *settings;
+} PullCall;
+
+static void
+pull_call_free (PullCall *call)
+{
+  vcr_settings_unref (call->settings);
+  g_object_unref (call->self);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PullCall, pull_call_free)
+
 static void
 pull_received (VcrReplicator *self, guint status, const char *code, const char *message,
                gboolean applied, guint64 generation, gpointer data)
 {
+  g_autoptr(PullCall) call = data;
+
+  /* A reload during the apply answered this pull's callers and started a
+   * pull of its own: this one's outcome is not that pull's. */
+  if (!vcr_replicator_is_current (self, call->settings))
+    return;
   if (status == 200)
     pull_finish (self, TRUE, applied, generation, applied ? "applied" : "unchanged");
   else
@@ -80,11 +104,18 @@ pull_received (VcrReplicator *self, guint status, const char *code, const char *
 static void
 pull_got (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(VcrReplicator) self = user_data;
+  g_autoptr(PullCall) call = user_data;
+  VcrReplicator *self = call->self;
   g_autoptr(GError) error = NULL;
   VcrSnapshot *snapshot = vcr_peer_client_get_snapshot_finish (VCR_PEER_CLIENT (source),
                                                                result, &error);
 
+  if (!vcr_replicator_is_current (self, call->settings))
+    {
+      /* superseded by a reload (its request cancelled with the peer) */
+      g_clear_pointer (&snapshot, vcr_snapshot_free);
+      return;
+    }
   if (self->peers->len > 0)
     ((Peer *) g_ptr_array_index (self->peers, 0))->busy = FALSE;
   if (snapshot == NULL)
@@ -92,13 +123,14 @@ pull_got (GObject *source, GAsyncResult *result, gpointer user_data)
       pull_finish (self, FALSE, FALSE, 0, error->message);
       return;
     }
-  vcr_replicator_receive_snapshot (self, snapshot, pull_received, NULL);
+  vcr_replicator_receive_snapshot (self, snapshot, pull_received, g_steal_pointer (&call));
 }
 
 void
 vcr_replicator_pull_run (VcrReplicator *self)
 {
   Peer *primary;
+  PullCall *call;
 
   if (self->peers->len == 0)
     return;
@@ -106,8 +138,11 @@ vcr_replicator_pull_run (VcrReplicator *self)
   g_clear_handle_id (&self->pull_retry_source, g_source_remove);
   self->pulling = TRUE;
   vcr_replicator_peer_set_state (self, primary, "syncing", NULL);
+  call = g_new0 (PullCall, 1);
+  call->self = g_object_ref (self);
+  call->settings = vcr_settings_ref (self->settings);
   vcr_peer_client_get_snapshot_async (self->client, primary->host, primary->port,
-                                      vcr_replicator_peer_begin (primary), pull_got, g_object_ref (self));
+                                      vcr_replicator_peer_begin (primary), pull_got, call);
 }
 
 void
@@ -141,9 +176,12 @@ vcr_replicator_pull_finish (VcrReplicator *self, GAsyncResult *result,
 /* ---- Verify (both) ---------------------------------------------------- */
 
 /* One round of digest comparison with every peer: for the Verify method
- * (@task set) or the periodic check, which resyncs what differs. */
+ * (@task set) or the periodic check, which resyncs what differs. It works
+ * on the settings and peers in force when it started. */
 typedef struct {
   VcrReplicator *self;
+  VcrSettings *settings;
+  GPtrArray *peers;         /* of Peer* (referenced) */
   GTask *task;              /* nullable */
   GHashTable *own;          /* path → digest of the running config */
   GHashTable *remote;       /* peer name → VcrDigests* (absent: unreachable) */
@@ -156,6 +194,8 @@ verify_call_free (VerifyCall *call)
   g_clear_object (&call->task);
   g_clear_pointer (&call->own, g_hash_table_unref);
   g_clear_pointer (&call->remote, g_hash_table_unref);
+  g_ptr_array_unref (call->peers);
+  vcr_settings_unref (call->settings);
   g_object_unref (call->self);
   g_free (call);
 }
@@ -163,18 +203,17 @@ verify_call_free (VerifyCall *call)
 static GPtrArray *
 verify_results (VerifyCall *call)
 {
-  VcrReplicator *self = call->self;
-  GPtrArray *paths = vcr_daemon_get_replicated_paths (self->daemon);
+  char **paths = call->settings->path_strings;
   GPtrArray *results = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_verify_result_free);
 
-  for (guint i = 0; i < self->peers->len; i++)
+  for (guint i = 0; i < call->peers->len; i++)
     {
-      Peer *peer = g_ptr_array_index (self->peers, i);
+      Peer *peer = g_ptr_array_index (call->peers, i);
       VcrDigests *d = g_hash_table_lookup (call->remote, peer->name);
 
-      for (guint j = 0; j < paths->len; j++)
+      for (guint j = 0; paths[j] != NULL; j++)
         {
-          const char *path = g_ptr_array_index (paths, j);
+          const char *path = paths[j];
           const VcrSnapshotEntry *e = d != NULL ? vcr_digests_lookup (d, path) : NULL;
           VcrVerifyResult *r = g_new0 (VcrVerifyResult, 1);
 
@@ -196,11 +235,13 @@ verify_resync (VerifyCall *call)
   g_autoptr(GPtrArray) results = verify_results (call);
   gboolean all_in_sync = TRUE;
 
+  if (!vcr_replicator_is_current (self, call->settings))
+    return;   /* the new settings' start checks for itself */
   for (guint i = 0; i < results->len; i++)
     all_in_sync &= ((VcrVerifyResult *) g_ptr_array_index (results, i))->in_sync;
-  if (vcr_daemon_get_mode (self->daemon) == VCR_MODE_PRIMARY && self->snapshot != NULL)
+  if (call->settings->mode == VCR_MODE_PRIMARY && self->snapshot != NULL)
     vcr_replicator_resync_replicas (self, call->remote);
-  else if (vcr_daemon_get_mode (self->daemon) == VCR_MODE_REPLICA && !all_in_sync &&
+  else if (call->settings->mode == VCR_MODE_REPLICA && !all_in_sync &&
            g_hash_table_size (call->remote) > 0 && !self->pulling)
     {
       g_message ("The replicated paths differ from the primary's; pulling");
@@ -242,11 +283,19 @@ verify_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gp
 {
   g_autoptr(VcrTree) tree = running;   /* ours to free */
   VerifyCall *call = data;
-  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
-  GPtrArray *paths = vcr_daemon_get_replicated_paths (self->daemon);
+  VcrSettings *settings = call->settings;
 
-  if (tree == NULL || settings == NULL || settings->mode == VCR_MODE_DISABLED ||
-      self->peers->len == 0)
+  if (!vcr_replicator_is_current (self, settings))
+    {
+      /* A reload came during the read: like a Push or Pull, a Verify for
+       * settings that are gone is answered with an error. */
+      if (call->task != NULL)
+        g_task_return_new_error (call->task, VCR_ERROR, VCR_ERROR_PEER_FAILED,
+                                 "cancelled: the settings changed");
+      verify_call_free (call);
+      return;
+    }
+  if (tree == NULL || settings->mode == VCR_MODE_DISABLED || call->peers->len == 0)
     {
       if (call->task != NULL && tree == NULL)
         g_task_return_new_error (call->task, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
@@ -259,19 +308,19 @@ verify_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gp
     }
   if (settings->mode == VCR_MODE_PRIMARY)
     {
-      /* Compare with what the replicas should have now. */
-      vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, tree));
+      /* Compare with what the replicas should have now: the snapshot's
+       * digests are the running config's. */
+      VcrSnapshot *snapshot = vcr_replicator_build_snapshot (self, settings, tree);
+
+      call->own = vcr_replicator_digest_table (snapshot);
+      vcr_replicator_set_snapshot (self, snapshot);
     }
-  for (guint i = 0; i < settings->paths->len; i++)
+  else
+    call->own = vcr_mask_path_digests (tree, settings, NULL);
+  call->outstanding = call->peers->len;
+  for (guint i = 0; i < call->peers->len; i++)
     {
-      g_autofree char *text = vcr_path_snapshot_text (tree, g_ptr_array_index (settings->paths, i));
-      g_hash_table_insert (call->own, g_strdup (g_ptr_array_index (paths, i)),
-                           vcr_digest (text, strlen (text)));
-    }
-  call->outstanding = self->peers->len;
-  for (guint i = 0; i < self->peers->len; i++)
-    {
-      Peer *peer = g_ptr_array_index (self->peers, i);
+      Peer *peer = g_ptr_array_index (call->peers, i);
       VerifyRequest *request = g_new0 (VerifyRequest, 1);
 
       request->call = call;
@@ -287,8 +336,11 @@ verify_start (VcrReplicator *self, GTask *task)
   VerifyCall *call = g_new0 (VerifyCall, 1);
 
   call->self = g_object_ref (self);
+  call->settings = vcr_settings_ref (self->settings);
+  call->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_replicator_peer_unref);
+  for (guint i = 0; i < self->peers->len; i++)
+    g_ptr_array_add (call->peers, vcr_replicator_peer_ref (g_ptr_array_index (self->peers, i)));
   call->task = task;
-  call->own = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   call->remote = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) vcr_digests_free);
   vcr_replicator_read_running (self, verify_read_done, call);

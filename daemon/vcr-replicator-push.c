@@ -16,6 +16,7 @@ typedef struct {
   VcrReplicator *self;
   Peer *peer;
   gboolean report;          /* part of a Push call, which waits for it */
+  guint round;              /* which Push (self->push_round) */
   guint64 generation;
   GHashTable *digests;      /* what the peer acknowledges on success */
   gint64 started;           /* monotonic µs */
@@ -34,7 +35,7 @@ finish_push_waiters (VcrReplicator *self)
       g_autoptr(GError) error = NULL;
 
       self->acks_unsaved = FALSE;
-      if (!vcr_state_save (vcr_daemon_get_state_store (self->daemon), &error))
+      if (!vcr_state_save (self->store, &error))
         g_warning ("Cannot save the state: %s, ignoring", error->message);
     }
   self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
@@ -62,6 +63,7 @@ vcr_replicator_fail_push_waiters (VcrReplicator *self, const GError *error)
   self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_set_size (self->push_results, 0);
   self->push_outstanding = 0;
+  self->push_round++;   /* sends still in flight no longer count */
   for (guint i = 0; i < waiters->len; i++)
     g_task_return_error (g_ptr_array_index (waiters, i), g_error_copy (error));
   vcr_replicator_publish (self);
@@ -123,7 +125,7 @@ send_done (GObject *source, GAsyncResult *result, gpointer user_data)
       peer->busy = FALSE;
       if (ok)
         {
-          VcrState *store = vcr_daemon_get_state_store (self->daemon);
+          VcrState *store = self->store;
           g_autoptr(GError) save_error = NULL;
 
           message = g_strdup (applied ? "applied" : "unchanged");
@@ -150,14 +152,14 @@ send_done (GObject *source, GAsyncResult *result, gpointer user_data)
           g_warning ("Push to %s failed: %s", peer->name, message);
           schedule_retry (self, peer);
         }
-      g_signal_emit_by_name (self->daemon, "push-finished", peer->name, ok,
-                             call->generation, message);
-      vcr_replicator_add_event (self, "push", peer->name, call->generation, ok ? "ok" : message);
+      vcr_replicator_emit_push_finished (self, peer->name, ok, call->generation, message);
+      vcr_replicator_add_event (self, self->settings, "push", peer->name, call->generation,
+                                ok ? "ok" : message);
     }
   else if (message == NULL)
     message = g_strdup ("superseded");
 
-  if (call->report)
+  if (call->report && call->round == self->push_round)
     {
       g_ptr_array_add (self->push_results,
                        vcr_push_result_new (peer->name, ok, call->generation, message));
@@ -182,6 +184,7 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
   call->self = g_object_ref (self);
   call->peer = vcr_replicator_peer_ref (peer);
   call->report = report;
+  call->round = self->push_round;
   call->started = g_get_monotonic_time ();
   call->generation = self->snapshot->generation;
   call->digests = vcr_replicator_digest_table (self->snapshot);
@@ -194,7 +197,13 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
 static void
 push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
+  g_autoptr(VcrSettings) settings = data;   /* the Push's own */
   g_autoptr(VcrTree) tree = running;   /* ours to free */
+
+  /* A reload meanwhile answered this Push's callers already: the settings
+   * it was for are gone, and a Push that started since has its own read. */
+  if (!vcr_replicator_is_current (self, settings))
+    return;
   if (tree == NULL)
     {
       g_autoptr(GError) e = g_error_new (VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
@@ -202,16 +211,9 @@ push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpoi
       vcr_replicator_fail_push_waiters (self, e);
       return;
     }
-  if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_PRIMARY)
-    {
-      g_autoptr(GError) e = g_error_new_literal (VCR_ERROR, VCR_ERROR_WRONG_MODE,
-                                                 "the settings changed during the push");
-      vcr_replicator_fail_push_waiters (self, e);
-      return;
-    }
   {
     gint64 start = g_get_monotonic_time ();
-    vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, tree));
+    vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, settings, tree));
     vcr_replicator_snapshot_json (self);
     g_debug ("Push: snapshot built and serialized in %.1f ms",
              (g_get_monotonic_time () - start) / 1000.0);
@@ -235,7 +237,7 @@ vcr_replicator_push_async (VcrReplicator *self, GAsyncReadyCallback callback,
   if (self->push_waiters->len > 1)
     return;   /* joins the Push that runs */
   vcr_replicator_publish (self);
-  vcr_replicator_read_running (self, push_read_done, NULL);
+  vcr_replicator_read_running (self, push_read_done, vcr_settings_ref (self->settings));
 }
 
 GPtrArray *
@@ -250,7 +252,7 @@ vcr_replicator_push_finish (VcrReplicator *self, GAsyncResult *result, GError **
 void
 vcr_replicator_resync_replicas (VcrReplicator *self, GHashTable *remote)
 {
-  VcrState *store = vcr_daemon_get_state_store (self->daemon);
+  VcrState *store = self->store;
 
   for (guint i = 0; i < self->peers->len; i++)
     {
@@ -283,17 +285,29 @@ vcr_replicator_resync_replicas (VcrReplicator *self, GHashTable *remote)
     }
 }
 
-void
-vcr_replicator_primary_start_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
+static void
+primary_start_read_done (VcrReplicator *self, VcrTree *running, const GError *error,
+                         gpointer data)
 {
+  g_autoptr(VcrSettings) settings = data;   /* those the start was for */
   g_autoptr(VcrTree) tree = running;   /* ours to free */
+
   if (tree == NULL)
     {
       g_warning ("Cannot read the running config: %s", error->message);
       return;
     }
-  if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_PRIMARY)
-    return;
-  vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, tree));
+  if (!vcr_replicator_is_current (self, settings))
+    return;   /* a later start reads again */
+  vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, settings, tree));
   vcr_replicator_resync_replicas (self, NULL);
+}
+
+/* At start on a primary: the snapshot of the running config, and each
+ * replica whose acknowledgement differs gets it. */
+void
+vcr_replicator_primary_start (VcrReplicator *self)
+{
+  vcr_replicator_read_running (self, primary_start_read_done,
+                               vcr_settings_ref (self->settings));
 }

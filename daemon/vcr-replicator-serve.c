@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "vcr-mask.h"
 #include "vcr-replicator-private.h"
 
 /* ---- Server handlers -------------------------------------------------- */
@@ -39,28 +40,64 @@ vcr_replicator_on_post_snapshot (VcrSnapshot *snapshot, VcrPeerReply *reply, gpo
   vcr_replicator_receive_snapshot (self, snapshot, post_received, reply);
 }
 
+/* A GET, answered for the settings in force when it arrived. */
+typedef struct {
+  VcrPeerReply *reply;
+  VcrSettings *settings;
+} ServeCall;
+
+static ServeCall *
+serve_call_new (VcrReplicator *self, VcrPeerReply *reply)
+{
+  ServeCall *call = g_new0 (ServeCall, 1);
+
+  call->reply = reply;
+  call->settings = vcr_settings_ref (self->settings);
+  return call;
+}
+
+static void
+serve_call_free (ServeCall *call)
+{
+  vcr_settings_unref (call->settings);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServeCall, serve_call_free)
+
+/* FALSE (answered) when the running config could not be read, or a
+ * reload came while it was: the answer would be for settings that are
+ * gone. */
+static gboolean
+serve_read_ok (VcrReplicator *self, ServeCall *call, const VcrTree *tree, const GError *error)
+{
+  if (tree == NULL)
+    {
+      vcr_peer_reply_error (call->reply, 500, "read-failed", error->message);
+      return FALSE;
+    }
+  if (!vcr_replicator_is_current (self, call->settings))
+    {
+      vcr_peer_reply_error (call->reply, 503, "busy", "the settings changed; try again");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 get_snapshot_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
   g_autoptr(VcrTree) tree = running;   /* ours to free */
-  VcrPeerReply *reply = data;
+  g_autoptr(ServeCall) call = data;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   gsize length = 0;
   char *json;
 
-  if (tree == NULL)
-    {
-      vcr_peer_reply_error (reply, 500, "read-failed", error->message);
-      return;
-    }
-  if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_PRIMARY)
-    {
-      vcr_peer_reply_error (reply, 409, "wrong-mode", "this node is not the primary");
-      return;
-    }
-  snapshot = vcr_replicator_build_snapshot (self, tree);
+  if (!serve_read_ok (self, call, tree, error))
+    return;
+  snapshot = vcr_replicator_build_snapshot (self, call->settings, tree);
   json = vcr_snapshot_to_json (snapshot, &length);
-  vcr_peer_reply_json (reply, json, length);
+  vcr_peer_reply_json (call->reply, json, length);
 }
 
 void
@@ -68,40 +105,30 @@ vcr_replicator_on_get_snapshot (VcrPeerReply *reply, gpointer user_data)
 {
   VcrReplicator *self = user_data;
 
-  if (vcr_daemon_get_mode (self->daemon) != VCR_MODE_PRIMARY)
+  if (self->settings->mode != VCR_MODE_PRIMARY)
     {
       vcr_peer_reply_error (reply, 409, "wrong-mode", "this node is not the primary");
       return;
     }
-  vcr_replicator_read_running (self, get_snapshot_read_done, reply);
+  vcr_replicator_read_running (self, get_snapshot_read_done, serve_call_new (self, reply));
 }
 
 static void
 get_digests_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
   g_autoptr(VcrTree) tree = running;   /* ours to free */
-  VcrPeerReply *reply = data;
-  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
-  VcrState *store = vcr_daemon_get_state_store (self->daemon);
-  GPtrArray *paths = vcr_daemon_get_replicated_paths (self->daemon);
+  g_autoptr(ServeCall) call = data;
+  const VcrSettings *settings = call->settings;
   g_autoptr(VcrDigests) digests = NULL;
   gsize length = 0;
   char *json;
 
-  if (tree == NULL)
-    {
-      vcr_peer_reply_error (reply, 500, "read-failed", error->message);
-      return;
-    }
-  if (settings == NULL || settings->mode == VCR_MODE_DISABLED)
-    {
-      vcr_peer_reply_error (reply, 409, "wrong-mode", "config replication is not configured");
-      return;
-    }
+  if (!serve_read_ok (self, call, tree, error))
+    return;
   if (settings->mode == VCR_MODE_PRIMARY)
     {
       /* The snapshot has the digests (and the generation they make). */
-      g_autoptr(VcrSnapshot) snapshot = vcr_replicator_build_snapshot (self, tree);
+      g_autoptr(VcrSnapshot) snapshot = vcr_replicator_build_snapshot (self, settings, tree);
 
       digests = vcr_digests_new ("primary", snapshot->epoch, snapshot->generation);
       for (guint i = 0; i < snapshot->entries->len; i++)
@@ -112,23 +139,28 @@ get_digests_read_done (VcrReplicator *self, VcrTree *running, const GError *erro
     }
   else
     {
-      const char *epoch = vcr_state_get_applied_epoch (store);
+      const char *epoch = vcr_state_get_applied_epoch (self->store);
+      g_autoptr(GHashTable) own = vcr_mask_path_digests (tree, settings, NULL);
 
       digests = vcr_digests_new ("replica", epoch != NULL ? epoch : "",
-                                 vcr_state_get_applied_generation (store));
-      for (guint i = 0; i < settings->paths->len; i++)
-        {
-          g_autofree char *text = vcr_path_snapshot_text (tree, g_ptr_array_index (settings->paths, i));
-          g_autofree char *digest = vcr_digest (text, strlen (text));
-          vcr_digests_add (digests, g_ptr_array_index (paths, i), digest);
-        }
+                                 vcr_state_get_applied_generation (self->store));
+      for (guint i = 0; settings->path_strings[i] != NULL; i++)
+        vcr_digests_add (digests, settings->path_strings[i],
+                         g_hash_table_lookup (own, settings->path_strings[i]));
     }
   json = vcr_digests_to_json (digests, &length);
-  vcr_peer_reply_json (reply, json, length);
+  vcr_peer_reply_json (call->reply, json, length);
 }
 
 void
 vcr_replicator_on_get_digests (VcrPeerReply *reply, gpointer user_data)
 {
-  vcr_replicator_read_running (user_data, get_digests_read_done, reply);
+  VcrReplicator *self = user_data;
+
+  if (self->settings->mode == VCR_MODE_DISABLED)
+    {
+      vcr_peer_reply_error (reply, 409, "wrong-mode", "config replication is not configured");
+      return;
+    }
+  vcr_replicator_read_running (self, get_digests_read_done, serve_call_new (self, reply));
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The replicator (see vcr-replicator.h for the whole picture). This file
- * holds what every part uses: the peer records, mirrored into the daemon's
- * Peers and State properties; the snapshot a primary builds from its
- * running config; start, stop and the object. Reading guide for the rest:
- * vcr-replicator-push.c sends snapshots, vcr-replicator-receive.c is a
- * replica's side of both push and pull (the rules of SPEC §7, then the
- * apply), vcr-replicator-pull.c and vcr-replicator-serve.c are thin on top.
+ * holds the object: what its creator hands it, the signals it reports
+ * through, start and stop. Reading guide for the rest:
+ * vcr-replicator-peers.c keeps the peer records and the status they make,
+ * vcr-replicator-snapshot.c builds a primary's snapshot,
+ * vcr-replicator-push.c sends it, vcr-replicator-receive.c is a replica's
+ * side of both push and pull (the rules of SPEC §7) and
+ * vcr-replicator-apply.c writes what it takes; vcr-replicator-pull.c and
+ * vcr-replicator-serve.c are thin on top.
  */
 #define G_LOG_DOMAIN "vcr-replicator"
 
@@ -15,6 +17,20 @@
 #include "vcr-replicator-private.h"
 
 G_DEFINE_TYPE (VcrReplicator, vcr_replicator, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_PEERS_CHANGED,
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_GENERATION_CHANGED,
+  SIGNAL_LISTEN_ADDRESS_CHANGED,
+  SIGNAL_HISTORY_EVENT,
+  SIGNAL_PUSH_FINISHED,
+  SIGNAL_PULL_FINISHED,
+  SIGNAL_SNAPSHOT_APPLIED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 guint
 vcr_replicator_backoff_ms (guint attempt)
@@ -27,7 +43,7 @@ vcr_replicator_backoff_ms (guint attempt)
   return (guint) (delay * g_random_double_range (0.5, 1.0));
 }
 
-/* ---- Results handed to the bus layer ---------------------------------- */
+/* ---- Results handed to the caller ------------------------------------- */
 
 void
 vcr_push_result_free (VcrPushResult *r)
@@ -56,269 +72,101 @@ vcr_verify_result_free (VcrVerifyResult *r)
   g_free (r);
 }
 
-/* ---- Peers ------------------------------------------------------------ */
+/* ---- Reports ---------------------------------------------------------- */
 
-static void
-peer_clear (Peer *peer)
-{
-  g_clear_handle_id (&peer->retry_source, g_source_remove);
-  if (peer->cancellable != NULL)
-    g_cancellable_cancel (peer->cancellable);
-  g_clear_object (&peer->cancellable);
-  g_free (peer->name);
-  g_free (peer->host);
-  g_free (peer->state);
-  g_free (peer->last_error);
-}
-
-Peer *
-vcr_replicator_peer_ref (Peer *peer)
-{
-  return g_rc_box_acquire (peer);
-}
-
-void
-vcr_replicator_peer_unref (Peer *peer)
-{
-  g_rc_box_release_full (peer, (GDestroyNotify) peer_clear);
-}
-
-
-/* Drops a peer from service: nothing it started may act any more. */
-static void
-peer_retire (Peer *peer)
-{
-  peer->gone = TRUE;
-  g_clear_handle_id (&peer->retry_source, g_source_remove);
-  if (peer->cancellable != NULL)
-    g_cancellable_cancel (peer->cancellable);
-  vcr_replicator_peer_unref (peer);
-}
-
-GStrv
-vcr_replicator_replicate_paths (VcrReplicator *self)
-{
-  GPtrArray *paths = vcr_daemon_get_replicated_paths (self->daemon);
-  return g_strdupv ((char **) paths->pdata);
-}
-
-/* The daemon's State, from the peers (SPEC §5). */
-static const char *
-overall_state (VcrReplicator *self)
-{
-  guint in_sync = 0, busy = 0;
-
-  if (vcr_daemon_get_mode (self->daemon) == VCR_MODE_DISABLED)
-    return "disabled";
-  if (self->applying || self->push_waiters->len > 0 || self->pulling)
-    return "syncing";
-  for (guint i = 0; i < self->peers->len; i++)
-    {
-      Peer *peer = g_ptr_array_index (self->peers, i);
-      in_sync += g_str_equal (peer->state, "in-sync") ? 1 : 0;
-      busy += peer->busy ? 1 : 0;
-    }
-  if (self->peers->len > 0 && in_sync == self->peers->len)
-    return "in-sync";
-  if (busy > 0)
-    return "syncing";
-  if (in_sync > 0)
-    return "degraded";
-  return "out-of-sync";
-}
-
-/* Mirrors the peer records into the daemon's Peers and State properties. */
-void
-vcr_replicator_publish (VcrReplicator *self)
-{
-  GPtrArray *shown = vcr_daemon_get_peers (self->daemon);
-  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
-  VcrState *store = vcr_daemon_get_state_store (self->daemon);
-
-  for (guint i = 0; i < shown->len && i < self->peers->len; i++)
-    {
-      VcrPeerStatus *status = g_ptr_array_index (shown, i);
-      Peer *peer = g_ptr_array_index (self->peers, i);
-      const VcrPeerAck *ack = vcr_state_get_ack (store, peer->name);
-
-      g_free (status->state);
-      status->state = g_strdup (peer->state);
-      g_free (status->last_error);
-      status->last_error = g_strdup (peer->last_error);
-      status->last_success = peer->last_success;
-      if (settings != NULL && settings->mode == VCR_MODE_REPLICA)
-        status->acknowledged = vcr_state_get_applied_generation (store);
-      else
-        status->acknowledged = ack != NULL ? ack->generation : 0;
-    }
-  vcr_daemon_notify (self->daemon, "Peers");
-  vcr_daemon_set_state (self->daemon, overall_state (self));
-}
-
-void
-vcr_replicator_peer_set_state (VcrReplicator *self, Peer *peer, const char *state, const char *error)
-{
-  g_free (peer->state);
-  peer->state = g_strdup (state);
-  if (error != NULL)
-    {
-      g_free (peer->last_error);
-      peer->last_error = g_strdup (error);
-    }
-  vcr_replicator_publish (self);
-}
-
-void
-vcr_replicator_peer_succeeded (VcrReplicator *self, Peer *peer)
-{
-  peer->attempt = 0;
-  peer->last_success = g_get_real_time ();
-  vcr_replicator_peer_set_state (self, peer, "in-sync", "");
-}
-
-/* A fresh cancellable for the next request to @peer; the previous one, if
- * still in flight, is cancelled (it is superseded). */
-GCancellable *
-vcr_replicator_peer_begin (Peer *peer)
-{
-  if (peer->cancellable != NULL)
-    g_cancellable_cancel (peer->cancellable);
-  g_clear_object (&peer->cancellable);
-  g_clear_handle_id (&peer->retry_source, g_source_remove);
-  peer->cancellable = g_cancellable_new ();
-  peer->busy = TRUE;
-  return peer->cancellable;
-}
-
-static void
-rebuild_peers (VcrReplicator *self)
-{
-  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
-
-  g_ptr_array_set_size (self->peers, 0);
-  if (settings == NULL || settings->mode == VCR_MODE_DISABLED)
-    return;
-  for (guint i = 0; i < settings->peers->len; i++)
-    {
-      const VcrPeerSettings *ps = g_ptr_array_index (settings->peers, i);
-      Peer *peer = g_rc_box_new0 (Peer);
-
-      peer->name = g_strdup (ps->name);
-      peer->host = g_strdup (ps->address);
-      peer->port = ps->port;
-      peer->state = g_strdup ("unknown");
-      peer->last_error = g_strdup ("");
-      g_ptr_array_add (self->peers, peer);
-    }
-}
-
-void
-vcr_replicator_add_event (VcrReplicator *self, const char *event, const char *peer,
-           guint64 generation, const char *result)
-{
-  g_auto(GStrv) paths = vcr_replicator_replicate_paths (self);
-  vcr_daemon_add_event (self->daemon,
-                        vcr_event_new (event, peer, generation,
-                                       (const char *const *) paths, result));
-}
-
-/* ---- Snapshots -------------------------------------------------------- */
-
-GHashTable *
-vcr_replicator_digest_table (const VcrSnapshot *snapshot)
-{
-  GHashTable *digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  for (guint i = 0; i < snapshot->entries->len; i++)
-    {
-      const VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
-      g_hash_table_insert (digests, g_strdup (e->path), g_strdup (e->digest));
-    }
-  return digests;
-}
-
-/* TRUE when @digests (path → digest) holds exactly the digests of
- * @snapshot. */
+/* TRUE while @settings, taken by a unit of work when it started, are still
+ * the ones in force: a unit a reload overtook must not act on what the new
+ * settings started (their peers, snapshot, Push or Pull). */
 gboolean
-vcr_replicator_digests_match (GHashTable *digests, const VcrSnapshot *snapshot)
+vcr_replicator_is_current (VcrReplicator *self, const VcrSettings *settings)
 {
-  if (digests == NULL || g_hash_table_size (digests) != snapshot->entries->len)
-    return FALSE;
-  for (guint i = 0; i < snapshot->entries->len; i++)
-    {
-      const VcrSnapshotEntry *e = g_ptr_array_index (snapshot->entries, i);
-      if (g_strcmp0 (g_hash_table_lookup (digests, e->path), e->digest) != 0)
-        return FALSE;
-    }
-  return TRUE;
+  return settings != NULL && settings == self->settings;
 }
 
-/* The snapshot of the replicate paths in @tree. On a primary the
- * generation grows by one whenever the digests differ from the last
- * snapshot built (kept in the state store, so it survives restarts). */
-VcrSnapshot *
-vcr_replicator_build_snapshot (VcrReplicator *self, const VcrTree *tree)
-{
-  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
-  VcrState *store = vcr_daemon_get_state_store (self->daemon);
-  GPtrArray *path_strings = vcr_daemon_get_replicated_paths (self->daemon);
-  g_autoptr(VcrSnapshot) snapshot =
-    vcr_snapshot_new (self->origin, vcr_state_get_epoch (store),
-                      vcr_state_get_generation (store));
-  g_autoptr(GError) error = NULL;
-
-  for (guint i = 0; i < settings->paths->len; i++)
-    {
-      const char *const *words = g_ptr_array_index (settings->paths, i);
-      g_autofree char *text = vcr_path_snapshot_text (tree, words);
-      g_autofree char *digest = vcr_digest (text, strlen (text));
-      vcr_snapshot_add (snapshot, g_ptr_array_index (path_strings, i), text, digest);
-    }
-  if (!vcr_replicator_digests_match (vcr_state_get_snapshot_digests (store), snapshot))
-    {
-      snapshot->generation = vcr_state_get_generation (store) + 1;
-      vcr_state_set_generation (store, snapshot->generation);
-      vcr_state_set_snapshot_digests (store, vcr_replicator_digest_table (snapshot));
-      if (!vcr_state_save (store, &error))
-        g_warning ("Cannot save the state: %s, ignoring", error->message);
-      vcr_daemon_notify (self->daemon, "Generation");
-      g_message ("New snapshot, generation %" G_GUINT64_FORMAT, snapshot->generation);
-    }
-  return g_steal_pointer (&snapshot);
-}
-
-/* Replaces the newest snapshot (@snapshot may be NULL); its JSON is made
- * when first sent. */
+/* A history entry naming the replicate paths of @settings (those of the
+ * unit of work it reports on). */
 void
-vcr_replicator_set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot)
+vcr_replicator_add_event (VcrReplicator *self, const VcrSettings *settings,
+                          const char *event, const char *peer,
+                          guint64 generation, const char *result)
 {
-  g_clear_pointer (&self->snapshot, vcr_snapshot_free);
-  g_clear_pointer (&self->snapshot_json, g_bytes_unref);
-  self->snapshot = snapshot;
+  g_signal_emit (self, signals[SIGNAL_HISTORY_EVENT], 0, event, peer, generation,
+                 settings->path_strings, result);
 }
 
-GBytes *
-vcr_replicator_snapshot_json (VcrReplicator *self)
+void
+vcr_replicator_emit_generation_changed (VcrReplicator *self)
 {
-  if (self->snapshot_json == NULL)
-    {
-      gsize len = 0;
-      char *json = vcr_snapshot_to_json (self->snapshot, &len);
-
-      self->snapshot_json = g_bytes_new_take (json, len);
-      /* From now on only the JSON is sent, and only the digests are
-       * compared: the texts (megabytes) need not be kept twice. */
-      for (guint i = 0; i < self->snapshot->entries->len; i++)
-        {
-          VcrSnapshotEntry *entry = g_ptr_array_index (self->snapshot->entries, i);
-
-          g_clear_pointer (&entry->config, g_free);
-          entry->config_len = 0;
-        }
-    }
-  return self->snapshot_json;
+  g_signal_emit (self, signals[SIGNAL_GENERATION_CHANGED], 0);
 }
 
+void
+vcr_replicator_emit_push_finished (VcrReplicator *self, const char *replica, gboolean ok,
+                                   guint64 generation, const char *message)
+{
+  g_signal_emit (self, signals[SIGNAL_PUSH_FINISHED], 0, replica, ok, generation, message);
+}
+
+void
+vcr_replicator_emit_pull_finished (VcrReplicator *self, gboolean ok, guint64 generation,
+                                   const char *message)
+{
+  g_signal_emit (self, signals[SIGNAL_PULL_FINISHED], 0, ok, generation, message);
+}
+
+void
+vcr_replicator_emit_snapshot_applied (VcrReplicator *self, guint64 generation,
+                                      const VcrSettings *settings, const char *origin)
+{
+  g_signal_emit (self, signals[SIGNAL_SNAPSHOT_APPLIED], 0, generation,
+                 settings->path_strings, origin);
+}
+
+void
+vcr_replicator_emit_peers_changed (VcrReplicator *self)
+{
+  g_signal_emit (self, signals[SIGNAL_PEERS_CHANGED], 0);
+}
+
+void
+vcr_replicator_set_state (VcrReplicator *self, const char *state)
+{
+  if (g_strcmp0 (self->state, state) == 0)
+    return;
+  g_free (self->state);
+  self->state = g_strdup (state);
+  g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0);
+}
+
+static void
+set_listen_address (VcrReplicator *self, const char *address)
+{
+  if (g_strcmp0 (self->listen_address, address) == 0)
+    return;
+  g_free (self->listen_address);
+  self->listen_address = g_strdup (address != NULL ? address : "");
+  g_signal_emit (self, signals[SIGNAL_LISTEN_ADDRESS_CHANGED], 0);
+}
+
+const char *
+vcr_replicator_get_state (VcrReplicator *self)
+{
+  return self->state;
+}
+
+GPtrArray *
+vcr_replicator_get_peers (VcrReplicator *self)
+{
+  return self->shown;
+}
+
+const char *
+vcr_replicator_get_listen_address (VcrReplicator *self)
+{
+  return self->listen_address;
+}
+
+/* ---- The running config ----------------------------------------------- */
 
 typedef struct {
   VcrReplicator *self;
@@ -346,7 +194,7 @@ vcr_replicator_read_running (VcrReplicator *self, TreeReady done, gpointer data)
   call->self = g_object_ref (self);
   call->done = done;
   call->data = data;
-  vcr_backend_read_async (vcr_daemon_get_backend (self->daemon), NULL, read_done, call);
+  vcr_backend_read_async (self->backend, NULL, read_done, call);
 }
 
 /* ---- Start and stop --------------------------------------------------- */
@@ -387,7 +235,6 @@ parse_listen (const char *text, char **address, guint16 *port, GError **error)
 static gboolean
 start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
 {
-  const VcrDaemonOptions *options = vcr_daemon_get_options (self->daemon);
   const VcrPeerHandler handler = {
     .post_snapshot = vcr_replicator_on_post_snapshot,
     .get_snapshot = vcr_replicator_on_get_snapshot,
@@ -398,9 +245,9 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
   g_autofree char *bound = NULL;
   guint16 port = settings->port;
 
-  if (options->listen != NULL)
+  if (self->listen != NULL)
     {
-      if (!parse_listen (options->listen, &address, &port, error))
+      if (!parse_listen (self->listen, &address, &port, error))
         return FALSE;
     }
   else
@@ -423,13 +270,15 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
     return FALSE;
   self->listening_on = g_steal_pointer (&key);
   bound = vcr_peer_server_get_address (self->server);
-  vcr_daemon_set_listen_address (self->daemon, bound);
+  set_listen_address (self, bound);
   g_message ("Listening for peers on %s", bound);
   return TRUE;
 }
 
 /* Cancels what runs for the old settings; callers of a running Push or
- * Pull get an error rather than a result for settings that are gone. */
+ * Pull get an error rather than a result for settings that are gone. An
+ * apply in flight is not cancelled: it finishes on the settings it
+ * started with. */
 static void
 stop_work (VcrReplicator *self)
 {
@@ -449,34 +298,41 @@ stop_work (VcrReplicator *self)
   vcr_replicator_set_snapshot (self, NULL);
 }
 
-gboolean
-vcr_replicator_start (VcrReplicator *self, GError **error)
+static void
+stop_server (VcrReplicator *self)
 {
-  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
-  const VcrDaemonOptions *options = vcr_daemon_get_options (self->daemon);
-  guint interval = options->verify_interval > 0 ? options->verify_interval
-                                                : DEFAULT_VERIFY_INTERVAL_S;
+  if (self->server != NULL)
+    vcr_peer_server_stop (self->server);
+  g_clear_object (&self->server);
+  g_clear_pointer (&self->listening_on, g_free);
+}
 
+gboolean
+vcr_replicator_start (VcrReplicator *self, VcrSettings *settings, GError **error)
+{
+  guint interval = self->verify_interval > 0 ? self->verify_interval
+                                             : DEFAULT_VERIFY_INTERVAL_S;
+
+  g_return_val_if_fail (settings != NULL, FALSE);
   stop_work (self);
-  if (settings == NULL || settings->mode == VCR_MODE_DISABLED)
+  g_clear_pointer (&self->settings, vcr_settings_unref);
+  self->settings = vcr_settings_ref (settings);
+  vcr_replicator_rebuild_peers (self);
+  if (settings->mode == VCR_MODE_DISABLED)
     {
-      if (self->server != NULL)
-        vcr_peer_server_stop (self->server);
-      g_clear_object (&self->server);
-      g_clear_pointer (&self->listening_on, g_free);
-      vcr_daemon_set_listen_address (self->daemon, "");
+      stop_server (self);
+      set_listen_address (self, "");
       return TRUE;
     }
   vcr_peer_client_set_secret (self->client, settings->secret);
-  rebuild_peers (self);
   if (!start_server (self, settings, error))
     {
-      vcr_daemon_set_state (self->daemon, "error");
+      vcr_replicator_set_state (self, "error");
       return FALSE;
     }
   vcr_replicator_publish (self);
   if (settings->mode == VCR_MODE_PRIMARY)
-    vcr_replicator_read_running (self, vcr_replicator_primary_start_read_done, NULL);
+    vcr_replicator_primary_start (self);
   else
     vcr_replicator_pull_run (self);
   self->verify_source = g_timeout_add_seconds (interval, vcr_replicator_verify_tick, self);
@@ -487,10 +343,7 @@ void
 vcr_replicator_stop (VcrReplicator *self)
 {
   stop_work (self);
-  if (self->server != NULL)
-    vcr_peer_server_stop (self->server);
-  g_clear_object (&self->server);
-  g_clear_pointer (&self->listening_on, g_free);
+  stop_server (self);
 }
 
 gboolean
@@ -519,12 +372,35 @@ vcr_replicator_finalize (GObject *object)
   VcrReplicator *self = VCR_REPLICATOR (object);
 
   g_clear_pointer (&self->peers, g_ptr_array_unref);
+  g_clear_pointer (&self->shown, g_ptr_array_unref);
   g_clear_pointer (&self->push_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->push_results, g_ptr_array_unref);
   g_clear_pointer (&self->pull_waiters, g_ptr_array_unref);
   g_clear_object (&self->client);
+  g_clear_pointer (&self->settings, vcr_settings_unref);
+  g_clear_object (&self->store);
+  g_clear_object (&self->backend);
+  g_clear_object (&self->running);
+  g_free (self->apply_command);
+  g_free (self->config_path);
+  g_free (self->listen);
+  g_free (self->state);
+  g_free (self->listen_address);
   g_free (self->origin);
   G_OBJECT_CLASS (vcr_replicator_parent_class)->finalize (object);
+}
+
+static guint
+new_signal (VcrReplicatorClass *klass, const char *name, guint n_params, ...)
+{
+  va_list args;
+  guint id;
+
+  va_start (args, n_params);
+  id = g_signal_new_valist (name, G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, NULL,
+                            NULL, NULL, NULL, G_TYPE_NONE, n_params, args);
+  va_end (args);
+  return id;
 }
 
 static void
@@ -534,24 +410,48 @@ vcr_replicator_class_init (VcrReplicatorClass *klass)
 
   object_class->dispose = vcr_replicator_dispose;
   object_class->finalize = vcr_replicator_finalize;
+  signals[SIGNAL_PEERS_CHANGED] = new_signal (klass, "peers-changed", 0);
+  signals[SIGNAL_STATE_CHANGED] = new_signal (klass, "state-changed", 0);
+  signals[SIGNAL_GENERATION_CHANGED] = new_signal (klass, "generation-changed", 0);
+  signals[SIGNAL_LISTEN_ADDRESS_CHANGED] = new_signal (klass, "listen-address-changed", 0);
+  signals[SIGNAL_HISTORY_EVENT] =
+    new_signal (klass, "history-event", 5, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64,
+                G_TYPE_STRV, G_TYPE_STRING);
+  signals[SIGNAL_PUSH_FINISHED] =
+    new_signal (klass, "push-finished", 4, G_TYPE_STRING, G_TYPE_BOOLEAN, G_TYPE_UINT64,
+                G_TYPE_STRING);
+  signals[SIGNAL_PULL_FINISHED] =
+    new_signal (klass, "pull-finished", 3, G_TYPE_BOOLEAN, G_TYPE_UINT64, G_TYPE_STRING);
+  signals[SIGNAL_SNAPSHOT_APPLIED] =
+    new_signal (klass, "snapshot-applied", 3, G_TYPE_UINT64, G_TYPE_STRV, G_TYPE_STRING);
 }
 
 static void
 vcr_replicator_init (VcrReplicator *self)
 {
-  self->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_retire);
+  self->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_replicator_peer_retire);
+  self->shown = vcr_replicator_peer_status_array ();
   self->push_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->push_results = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_push_result_free);
   self->pull_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->origin = g_strdup (g_get_host_name ());
+  self->state = g_strdup ("error");
+  self->listen_address = g_strdup ("");
 }
 
 VcrReplicator *
-vcr_replicator_new (VcrDaemon *daemon)
+vcr_replicator_new (const VcrReplicatorSetup *setup)
 {
   VcrReplicator *self = g_object_new (VCR_TYPE_REPLICATOR, NULL);
 
-  self->daemon = daemon;
+  self->store = g_object_ref (setup->store);
+  self->backend = g_object_ref (setup->backend);
+  self->running = g_object_ref (setup->running);
+  if (setup->apply_command != NULL && *setup->apply_command != '\0')
+    self->apply_command = g_strdup (setup->apply_command);
+  self->config_path = g_strdup (setup->config_path);
+  self->listen = g_strdup (setup->listen);
+  self->verify_interval = setup->verify_interval;
   self->client = vcr_peer_client_new ("");
   return self;
 }

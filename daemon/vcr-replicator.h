@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The replicator: everything that crosses between routers. It owns the peer
- * server and client and implements SPEC §7 and §8 on top of the daemon's core
- * object (settings, backend, state store):
+ * server and client and implements SPEC §7 and §8:
  *
  *  - primary: builds the snapshot of the replicate paths from the running
  *    config (generation +1 per distinct snapshot, epoch made once), pushes
@@ -16,27 +15,84 @@
  *  - both: serve GET /v1/digests, re-verify digests every --verify-interval
  *    and resync what differs.
  *
- * A second Push or Pull while one runs joins it. The daemon's Push, Pull and
- * Verify entry points call into this file; the bus layer never does.
+ * Data flows one way: the daemon creates the replicator with what it needs
+ * (the state store, the backend, the running-config cache, the options it
+ * uses), hands it each new VcrSettings with vcr_replicator_start(), calls
+ * its Push, Pull and Verify, and turns the signals below into its
+ * properties, history and D-Bus signals. Nothing here knows the daemon.
+ * Every unit of work (a receive, a push, a pull, a verify, a GET) takes a
+ * reference on the settings in force when it starts and uses only those
+ * until it ends; one that a reload overtook ends without touching what
+ * the new settings started. A second Push or Pull while one runs joins it.
+ *
+ * Signals:
+ *   "peers-changed"          ()  the peers' status (vcr_replicator_get_peers())
+ *   "state-changed"          ()  vcr_replicator_get_state()
+ *   "generation-changed"     ()  a primary made a new generation
+ *   "listen-address-changed" ()  vcr_replicator_get_listen_address()
+ *   "history-event"          (const char *event, const char *peer, guint64 generation,
+ *                             GStrv paths, const char *result)
+ *   "push-finished"          (const char *replica, gboolean ok, guint64 generation,
+ *                             const char *message)
+ *   "pull-finished"          (gboolean ok, guint64 generation, const char *message)
+ *   "snapshot-applied"       (guint64 generation, GStrv paths, const char *origin)
  */
 #pragma once
 
 #include <gio/gio.h>
 
-#include "vcr-daemon.h"
+#include "vcr-backend.h"
+#include "vcr-running.h"
+#include "vcr-settings.h"
+#include "vcr-state.h"
 
 G_BEGIN_DECLS
+
+/* What the replicator is made with; the strings are copied, the objects
+ * referenced. */
+typedef struct {
+  VcrState *store;
+  VcrBackend *backend;
+  VcrRunning *running;        /* shared with the daemon's CheckCommit */
+  const char *apply_command;  /* --apply-command, nullable */
+  const char *config_path;    /* --config (VCR_CONFIG of the command), nullable */
+  const char *listen;         /* --listen ADDR:PORT, overrides the settings; nullable */
+  guint verify_interval;      /* --verify-interval seconds (0: the default) */
+} VcrReplicatorSetup;
+
+typedef struct {
+  char *name;             /* replica NAME, or "primary" on a replica */
+  char *address;          /* "address:port" ("[v6]:port") */
+  char *state;            /* "in-sync", "out-of-sync", "syncing", "error", "unknown" */
+  guint64 acknowledged;   /* generation the peer acknowledged */
+  gint64 last_success;    /* µs since the epoch, 0: never */
+  char *last_error;       /* "" when none */
+} VcrPeerStatus;
+
+typedef struct {
+  char *replica;
+  gboolean ok;
+  guint64 generation;
+  char *message;
+} VcrPushResult;
+
+typedef struct {
+  char *peer;
+  char *replicate_path;
+  gboolean in_sync;
+} VcrVerifyResult;
 
 #define VCR_TYPE_REPLICATOR (vcr_replicator_get_type ())
 G_DECLARE_FINAL_TYPE (VcrReplicator, vcr_replicator, VCR, REPLICATOR, GObject)
 
-/* @daemon is not referenced: the daemon owns the replicator. */
-VcrReplicator *vcr_replicator_new (VcrDaemon *daemon);
+VcrReplicator *vcr_replicator_new (const VcrReplicatorSetup *setup);
 
-/* (Re)starts listening and the background work for the daemon's current
- * settings: called after every successful reload. Fails when the listener
- * cannot be bound. */
-gboolean vcr_replicator_start (VcrReplicator *self, GError **error);
+/* (Re)starts listening and the background work for @settings (referenced
+ * until the next start): called after every successful reload. Work
+ * running for the previous settings is cancelled, or, for an apply in
+ * flight, finishes on the settings it started with. Fails when the
+ * listener cannot be bound (State "error"). */
+gboolean vcr_replicator_start (VcrReplicator *self, VcrSettings *settings, GError **error);
 
 /* Stops listening and cancels all background work. */
 void vcr_replicator_stop (VcrReplicator *self);
@@ -44,6 +100,14 @@ void vcr_replicator_stop (VcrReplicator *self);
 /* TRUE while a snapshot is being applied or its answer is still being
  * sent (SIGTERM waits for both). */
 gboolean vcr_replicator_is_applying (VcrReplicator *self);
+
+/* State (SPEC §5): "in-sync", "degraded", "out-of-sync", "syncing",
+ * "disabled", or "error" (no settings yet, or the listener failed). */
+const char *vcr_replicator_get_state (VcrReplicator *self);
+/* Of VcrPeerStatus*, in the order of the settings; borrowed. */
+GPtrArray *vcr_replicator_get_peers (VcrReplicator *self);
+/* Where the peer server listens, "" when it does not. */
+const char *vcr_replicator_get_listen_address (VcrReplicator *self);
 
 /* Push (primary): of VcrPushResult*. */
 void vcr_replicator_push_async (VcrReplicator *self, GAsyncReadyCallback callback,

@@ -113,6 +113,23 @@ vcr_path_text_free (VcrPathText *entry)
   g_free (entry);
 }
 
+/* Replicate path number @i of @settings in @tree, masked, with its digest. */
+static VcrPathText *
+path_text (const VcrTree *tree, const VcrSettings *settings, guint i,
+           const VcrPeerSettings *peer)
+{
+  const char *const *path = g_ptr_array_index (settings->paths, i);
+  g_autoptr(GPtrArray) excludes = vcr_settings_excludes_under (settings, path);
+  g_autoptr(GPtrArray) overrides = vcr_mask_overrides_under (peer, path);
+  VcrPathText *entry = g_new0 (VcrPathText, 1);
+
+  entry->path = vcr_path_to_string (path);
+  entry->text = vcr_mask_snapshot_text (tree, path, excludes, overrides);
+  entry->length = strlen (entry->text);
+  entry->digest = vcr_digest (entry->text, entry->length);
+  return entry;
+}
+
 GPtrArray *
 vcr_mask_path_texts (const VcrTree *tree, const VcrSettings *settings,
                      const VcrPeerSettings *peer)
@@ -120,17 +137,22 @@ vcr_mask_path_texts (const VcrTree *tree, const VcrSettings *settings,
   GPtrArray *texts = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_path_text_free);
 
   for (guint i = 0; i < settings->paths->len; i++)
-    {
-      const char *const *path = g_ptr_array_index (settings->paths, i);
-      g_autoptr(GPtrArray) excludes = vcr_settings_excludes_under (settings, path);
-      g_autoptr(GPtrArray) overrides = vcr_mask_overrides_under (peer, path);
-      VcrPathText *entry = g_new0 (VcrPathText, 1);
-
-      entry->path = vcr_path_to_string (path);
-      entry->text = vcr_mask_snapshot_text (tree, path, excludes, overrides);
-      entry->length = strlen (entry->text);
-      entry->digest = vcr_digest (entry->text, entry->length);
-      g_ptr_array_add (texts, entry);
-    }
+    g_ptr_array_add (texts, path_text (tree, settings, i, peer));
   return texts;
+}
+
+GHashTable *
+vcr_mask_path_digests (const VcrTree *tree, const VcrSettings *settings,
+                       const VcrPeerSettings *peer)
+{
+  GHashTable *digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  for (guint i = 0; i < settings->paths->len; i++)
+    {
+      g_autoptr(VcrPathText) entry = path_text (tree, settings, i, peer);
+
+      g_hash_table_insert (digests, g_steal_pointer (&entry->path),
+                           g_steal_pointer (&entry->digest));
+    }
+  return digests;
 }

@@ -70,4 +70,10 @@ GPtrArray *vcr_mask_path_texts (const VcrTree *tree,
                                 const VcrSettings *settings,
                                 const VcrPeerSettings *peer);
 
+/* The same, digests only: path → digest (both owned by the table). Each
+ * text is dropped once hashed, so only one is held at a time. */
+GHashTable *vcr_mask_path_digests (const VcrTree *tree,
+                                   const VcrSettings *settings,
+                                   const VcrPeerSettings *peer);
+
 G_END_DECLS

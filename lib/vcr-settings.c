@@ -57,12 +57,11 @@ peer_settings_free (VcrPeerSettings *peer)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrPeerSettings, peer_settings_free)
 
-void
-vcr_settings_free (VcrSettings *settings)
+static void
+settings_clear (VcrSettings *settings)
 {
-  if (settings == NULL)
-    return;
   g_ptr_array_unref (settings->paths);
+  g_strfreev (settings->path_strings);
   g_ptr_array_unref (settings->excludes);
   g_ptr_array_unref (settings->peers);
   if (settings->secret != NULL)
@@ -70,13 +69,37 @@ vcr_settings_free (VcrSettings *settings)
   g_free (settings->secret);
   g_free (settings->listen_address);
   g_ptr_array_unref (settings->warnings);
-  g_free (settings);
+}
+
+VcrSettings *
+vcr_settings_ref (VcrSettings *settings)
+{
+  g_return_val_if_fail (settings != NULL, NULL);
+  return g_atomic_rc_box_acquire (settings);
+}
+
+void
+vcr_settings_unref (VcrSettings *settings)
+{
+  if (settings != NULL)
+    g_atomic_rc_box_release_full (settings, (GDestroyNotify) settings_clear);
+}
+
+gboolean
+vcr_settings_same_paths (const VcrSettings *a, const VcrSettings *b)
+{
+  if (a == b)
+    return TRUE;
+  if (a == NULL || b == NULL)
+    return FALSE;
+  return g_strv_equal ((const char *const *) a->path_strings,
+                       (const char *const *) b->path_strings);
 }
 
 static VcrSettings *
 settings_new (void)
 {
-  VcrSettings *settings = g_new0 (VcrSettings, 1);
+  VcrSettings *settings = g_atomic_rc_box_new0 (VcrSettings);
 
   settings->mode = VCR_MODE_DISABLED;
   settings->paths = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
@@ -639,6 +662,22 @@ read_listen (VcrSettings *settings, const VcrNode *top, GError **error)
   return parse_port ("port", port, &settings->port, error);
 }
 
+/* The canonical strings of the (sorted) replicate paths, made once: the
+ * daemon's properties, snapshots and logs all name paths this way. */
+static void
+set_path_strings (VcrSettings *settings)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+
+  for (guint i = 0; i < settings->paths->len; i++)
+    {
+      g_autofree char *path = vcr_path_to_string (g_ptr_array_index (settings->paths, i));
+      g_strv_builder_add (builder, path);
+    }
+  settings->path_strings = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+}
+
 VcrSettings *
 vcr_settings_from_tree (const VcrTree *tree, GError **error)
 {
@@ -654,7 +693,10 @@ vcr_settings_from_tree (const VcrTree *tree, GError **error)
 
   top = vcr_tree_lookup (tree, words);
   if (top == NULL)
-    return g_steal_pointer (&settings);
+    {
+      set_path_strings (settings);
+      return g_steal_pointer (&settings);
+    }
 
   if (!check_known_children (top, TOP, known, error) ||
       !read_mode (settings, top, error) ||
@@ -663,6 +705,7 @@ vcr_settings_from_tree (const VcrTree *tree, GError **error)
       !read_secret (settings, top, error) ||
       !read_listen (settings, top, error))
     return NULL;
+  set_path_strings (settings);
   return g_steal_pointer (&settings);
 }
 

@@ -2,6 +2,11 @@
 /*
  * Replication settings, read from the router's own config tree at
  * `high-availability config-replication` (SPEC §2), typed and validated.
+ * A VcrSettings is immutable once vcr_settings_from_tree() returns it and
+ * reference-counted: the daemon holds the current one, and every unit of
+ * work (a receive, a push, a pull, a verify, a CheckCommit) takes a
+ * reference when it starts and uses only that one until it ends, so a
+ * reload meanwhile never mixes two sets of replicate paths.
  */
 #pragma once
 
@@ -39,6 +44,8 @@ typedef struct {
 typedef struct {
   VcrMode mode;
   GPtrArray *paths;      /* of GStrv: the replicate paths' words, sorted */
+  GStrv path_strings;    /* the same paths as canonical strings (words
+                            joined by single spaces), in the same order */
   GPtrArray *excludes;   /* of GStrv: `replicate exclude` paths, each
                             strictly under a replicate path, sorted */
   GPtrArray *peers;      /* of VcrPeerSettings*: the replicas (primary) or
@@ -55,8 +62,14 @@ typedef struct {
  * that names the offending value. */
 VcrSettings *vcr_settings_from_tree (const VcrTree *tree, GError **error);
 
-void vcr_settings_free (VcrSettings *settings);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSettings, vcr_settings_free)
+/* Thread-safe (a worker may hold the settings a receive started with). */
+VcrSettings *vcr_settings_ref (VcrSettings *settings);
+void vcr_settings_unref (VcrSettings *settings);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSettings, vcr_settings_unref)
+
+/* TRUE when @a and @b (both nullable) have the same replicate paths in
+ * the same order: what a cache pruned for one set may be reused under. */
+gboolean vcr_settings_same_paths (const VcrSettings *a, const VcrSettings *b);
 
 /* The exclusion that @words is under (or equal to), or NULL. */
 const char *const *vcr_settings_find_exclude (const VcrSettings *settings,

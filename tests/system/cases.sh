@@ -416,3 +416,89 @@ case_state_unreadable () {
     fail "no clear message: $(cat "$WORK/r1/daemon.log")"
   [ -d "$WORK/r1/state/state.json" ] || fail "the state file was moved or replaced"
 }
+
+# ---- a Reload in the middle of a receive ---------------------------------
+
+# with_replicate_path ROUTER PATH: a copy of ROUTER's config.boot (to stdout)
+# whose replicate block also lists PATH.
+with_replicate_path () {
+  sed "s|^\( *\)path \"interfaces openvpn\"|&\n\1path \"$2\"|" "$(cfg "$1")"
+}
+
+# The history's apply event of generation $2 on router $1: its paths, one
+# line of JSON.
+apply_event_paths () {
+  vcr_on "$1" --json history |
+    jq -c --argjson g "$2" '[.[] | select(.event == "apply" and .generation == $g) | .paths]'
+}
+
+APPLIED_TWO='[["firewall name WAN","interfaces openvpn"]]'
+
+# 12. A Reload that adds a replicate path while the replica runs its
+# --apply-command: the apply finishes on the path set it started with (its
+# history entry names those paths), the newly added path's local subtree
+# stays, and the reload's paths are in force afterwards.
+case_reload_during_apply () {
+  netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
+  write_primary primary 1 22 r1=2
+  write_replica r1 2 1
+  router_start primary || fail "primary did not start"
+  router_start r1 --apply-command "touch '$TMPF/started'; sleep 3" || fail "r1 did not start"
+  wait_until 100 peer_is primary r1 in-sync || fail "r1 not in sync"
+  wait_until 100 has_port r1 22 || fail "r1 did not pull"
+  rm -f "$TMPF/started"
+  sed -i 's/port "22"/port "2222"/' "$(cfg primary)"
+  vcr_on primary push > "$TMPF/push" 2>&1 &
+  local push=$!
+  wait_until 100 test -e "$TMPF/started" || fail "the apply command did not start"
+  # the config is written; the command runs: now the reload
+  with_replicate_path r1 "interfaces ethernet" > "$TMPF/r1.new"
+  grep -q 'path "interfaces ethernet"' "$TMPF/r1.new" || fail "test set-up: no new path"
+  cp "$TMPF/r1.new" "$(cfg r1)"
+  run_client r1 reload
+  expect_rc 0
+  kill -0 "$push" 2>/dev/null || fail "test set-up: the push ended before the reload"
+  wait "$push" || fail "push: $(cat "$TMPF/push")"
+  [ "$(cat "$TMPF/push")" = "r1: ok, generation 2: applied" ] || fail "push: $(cat "$TMPF/push")"
+  has_port r1 2222 || fail "r1 did not apply generation 2"
+  grep -q 'address "203.0.113.2/24"' "$(cfg r1)" || fail "r1 lost its interfaces ethernet"
+  grep -q 'path "interfaces ethernet"' "$(cfg r1)" || fail "r1 lost the reloaded settings"
+  [ "$(apply_event_paths r1 2)" = "$APPLIED_TWO" ] ||
+    fail "the apply of generation 2 names $(apply_event_paths r1 2)"
+  [ "$(status_field r1 '.replicated_paths | length')" = 3 ] ||
+    fail "r1 replicates $(status_field r1 .replicated_paths)"
+}
+
+# 13. The same while the replica reads its running config (the receive's
+# first step): config.boot is a FIFO then, so the read waits until the
+# test has reloaded the replica with a third replicate path and feeds it
+# the old config. The receive must replace only the two subtrees it
+# checked the snapshot against: the third path's local subtree stays.
+case_reload_during_read () {
+  two_or_three 1
+  cp "$(cfg r1)" "$TMPF/r1.old"
+  with_replicate_path r1 "interfaces ethernet" > "$TMPF/r1.new"
+  grep -q 'path "interfaces ethernet"' "$TMPF/r1.new" || fail "test set-up: no new path"
+  grep -q 'address "203.0.113.2/24"' "$TMPF/r1.new" || fail "test set-up: no local subtree"
+  mkfifo "$TMPF/fifo"
+  ln -sf "$TMPF/fifo" "$(cfg r1)"
+  sed -i 's/port "22"/port "2222"/' "$(cfg primary)"
+  vcr_on primary push > "$TMPF/push" 2>&1 &
+  local push=$!
+  # the texts are parsed; the read of the running config waits on the FIFO
+  wait_until 100 grep -q 'Generation 2: snapshot texts parsed' "$WORK/r1/daemon.log" ||
+    fail "r1's receive did not start"
+  cp "$TMPF/r1.new" "$(cfg r1).tmp"
+  mv -f "$(cfg r1).tmp" "$(cfg r1)"
+  run_client r1 reload
+  expect_rc 0
+  timeout 20 sh -c "cat '$TMPF/r1.old' > '$TMPF/fifo'" || fail "r1 did not read the FIFO"
+  wait "$push" || fail "push: $(cat "$TMPF/push")"
+  [ "$(cat "$TMPF/push")" = "r1: ok, generation 2: applied" ] || fail "push: $(cat "$TMPF/push")"
+  has_port r1 2222 || fail "r1 did not apply generation 2"
+  grep -q 'address "203.0.113.2/24"' "$(cfg r1)" ||
+    fail "the receive deleted r1's interfaces ethernet, a path added while it ran"
+  grep -q 'path "interfaces ethernet"' "$(cfg r1)" || fail "r1 lost the reloaded settings"
+  [ "$(apply_event_paths r1 2)" = "$APPLIED_TWO" ] ||
+    fail "the apply of generation 2 names $(apply_event_paths r1 2)"
+}

@@ -176,6 +176,21 @@ test_mask_path_texts (void)
   g_assert_null (strstr (vpn2->text, "203.0.113.99"));
   g_assert_cmpstr (vpn1->digest, !=, vpn2->digest);
   g_assert_cmpstr (((VcrPathText *) g_ptr_array_index (none, 1))->digest, ==, vpn2->digest);
+
+  /* The digests alone agree with the texts, path by path. */
+  for (guint p = 0; p < 2; p++)
+    {
+      g_autoptr(GHashTable) digests =
+        vcr_mask_path_digests (tree, settings, p == 0 ? g_ptr_array_index (settings->peers, 0) : NULL);
+      GPtrArray *texts = p == 0 ? r1 : none;
+
+      g_assert_cmpuint (g_hash_table_size (digests), ==, texts->len);
+      for (guint i = 0; i < texts->len; i++)
+        {
+          const VcrPathText *t = g_ptr_array_index (texts, i);
+          g_assert_cmpstr (g_hash_table_lookup (digests, t->path), ==, t->digest);
+        }
+    }
 }
 
 int

@@ -76,6 +76,10 @@ test_settings_primary (void)
   g_assert_cmpstr (settings->listen_address, ==, "192.0.2.1");
   g_assert_cmpuint (settings->port, ==, 7000);
   g_assert_cmpuint (settings->warnings->len, ==, 0);
+  /* The canonical strings, in the order of the sorted paths. */
+  g_assert_cmpuint (g_strv_length (settings->path_strings), ==, 2);
+  g_assert_cmpstr (settings->path_strings[0], ==, "firewall name WAN");
+  g_assert_cmpstr (settings->path_strings[1], ==, "interfaces openvpn");
 
   found = vcr_settings_find_replicate_path (settings, under);
   g_assert_nonnull (found);
@@ -112,8 +116,41 @@ test_settings_disabled (void)
   g_assert_no_error (error);
   g_assert_cmpint (settings->mode, ==, VCR_MODE_DISABLED);
   g_assert_cmpuint (settings->paths->len, ==, 0);
+  g_assert_nonnull (settings->path_strings);
+  g_assert_null (settings->path_strings[0]);
   g_assert_cmpuint (settings->peers->len, ==, 0);
   g_assert_cmpstr (vcr_mode_to_string (VCR_MODE_DISABLED), ==, "disabled");
+}
+
+/* Reference-counted: a reference taken by a unit of work keeps the whole
+ * object (paths and all) alive after the owner let go; same_paths tells
+ * whether two settings replicate the same paths. */
+static void
+test_settings_ref (void)
+{
+  g_autofree char *text = primary_config (MODE_R, PATHS, PRIMARY, AUTH, "");
+  g_autofree char *other_text = primary_config (MODE_P, PATHS, REPLICAS, AUTH, "");
+  g_autofree char *fewer_text =
+    primary_config (MODE_R, "        replicate {\n            path \"interfaces openvpn\"\n"
+                    "        }\n", PRIMARY, AUTH, "");
+  g_autoptr(GError) error = NULL;
+  VcrSettings *owner = read_settings (text, &error);
+  g_autoptr(VcrSettings) other = read_settings (other_text, &error);
+  g_autoptr(VcrSettings) fewer = read_settings (fewer_text, &error);
+  g_autoptr(VcrSettings) held = NULL;
+
+  g_assert_no_error (error);
+  held = vcr_settings_ref (owner);
+  g_assert_true (held == owner);
+  vcr_settings_unref (owner);
+  g_assert_cmpuint (held->paths->len, ==, 2);
+  g_assert_cmpstr (held->path_strings[1], ==, "interfaces openvpn");
+  g_assert_true (vcr_settings_same_paths (held, held));
+  g_assert_true (vcr_settings_same_paths (held, other));
+  g_assert_false (vcr_settings_same_paths (held, fewer));
+  g_assert_false (vcr_settings_same_paths (held, NULL));
+  g_assert_true (vcr_settings_same_paths (NULL, NULL));
+  vcr_settings_unref (NULL);
 }
 
 static void
@@ -420,6 +457,7 @@ main (int argc, char **argv)
   g_test_add_func ("/settings/primary", test_settings_primary);
   g_test_add_func ("/settings/replica", test_settings_replica);
   g_test_add_func ("/settings/disabled", test_settings_disabled);
+  g_test_add_func ("/settings/ref", test_settings_ref);
   g_test_add_func ("/settings/short-secret", test_settings_short_secret);
   g_test_add_func ("/settings/seed", test_settings_seed);
   g_test_add_func ("/settings/good-values", test_settings_good_values);
