@@ -47,7 +47,11 @@ case_link_cut_push () {
     fail "push, r2: $(cat "$TMPF/push")"
   has_port r1 2222 || fail "r1 did not apply"
   peer_is primary r1 in-sync || fail "r1 is $(peer_field primary r1 state) on the primary"
-  [ "$(peer_field primary r2 state)" = error ] || fail "r2's Peers state: $(peer_field primary r2 state)"
+  # error, or syncing once the primary's retry has begun
+  case "$(peer_field primary r2 state)" in
+    error | syncing) ;;
+    *) fail "r2's Peers state: $(peer_field primary r2 state)" ;;
+  esac
 
   netns_link r2 up
   wait_until 600 peer_is primary r2 in-sync || fail "r2 did not converge: $(peer_field primary r2 last_error)"
@@ -125,15 +129,19 @@ case_flood () {
   }
   wait_until 300 settled || fail "descriptors did not go back: $fds0 before, $(fds_of r1) now"
   # 1 MiB of slack: malloc keeps some of its heap's shape (valgrind finds
-  # no leak in a flood of the peer server)
-  wait_until 300 sh -c "[ \$(awk '/^VmRSS:/ { print \$2 }' /proc/$(daemon_pid r1)/status) -le $((rss0 + 1024)) ]"
+  # no leak in a flood of the peer server). AddressSanitizer keeps freed
+  # memory in quarantine: there the figures are only printed.
+  local sanitized=
+  grep -q __asan_init "$VCR_DAEMON" 2>/dev/null && sanitized=1
+  [ -n "$sanitized" ] ||
+    wait_until 300 sh -c "[ \$(awk '/^VmRSS:/ { print \$2 }' /proc/$(daemon_pid r1)/status) -le $((rss0 + 1024)) ]"
   local fds1 rss1 hwm
   fds1=$(fds_of r1)
   rss1=$(rss_of r1)
   hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$(daemon_pid r1)/status")
   echo "figures: r1's descriptors $fds0 before, at most $peak during, $fds1 after;" \
        "VmRSS $rss0 kB before, at most $hwm kB during, $rss1 kB after"
-  [ "$rss1" -le $((rss0 + 1024)) ] || fail "VmRSS grew from $rss0 to $rss1 kB"
+  [ -n "$sanitized" ] || [ "$rss1" -le $((rss0 + 1024)) ] || fail "VmRSS grew from $rss0 to $rss1 kB"
   [ "$peak" -le $((fds0 + 2 * 64 + 8)) ] || fail "$peak descriptors during the flood (cap 64)"
   # thousands of refusals, a log line every 10 s at most
   local lines
