@@ -399,6 +399,34 @@ bare_host (const char *host)
   return g_strdup (host);
 }
 
+/* The signed message, its signals connected to @req. */
+static SoupMessage *
+new_message (Request *req, const char *method, GUri *uri, const char *auth,
+             GBytes *body)
+{
+  SoupMessage *msg = soup_message_new_from_uri (method, uri);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  /* a redirect would send the same signed request elsewhere */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  soup_message_headers_replace (headers, "Authorization", auth);
+  soup_message_headers_replace (headers, "Connection", "close");
+  if (body != NULL)
+    {
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+      /* refused on its headers (clock, replay, busy), a body of megabytes
+       * is not sent for nothing, and the replica does not close on it */
+      soup_message_headers_set_expectations (headers, SOUP_EXPECTATION_CONTINUE);
+    }
+  g_signal_connect (msg, "network-event", G_CALLBACK (network_event), req);
+  if (req->kind == KIND_POST_SNAPSHOT)
+    {
+      g_signal_connect (msg, "wrote-body", G_CALLBACK (wrote_body), req);
+      g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers), req);
+    }
+  return msg;
+}
+
 static void
 start_request (VcrPeerClient *self, RequestKind kind, const char *method,
                const char *path, const char *host, guint16 port,
@@ -413,7 +441,6 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *method,
   g_autofree char *auth = NULL;
   g_autofree char *nonce = NULL;
   guint8 nonce_bytes[VCR_AUTH_NONCE_BYTES];
-  SoupMessageHeaders *headers;
   Request *req = g_new0 (Request, 1);
   gsize body_len = 0;
   const guint8 *body_data = body != NULL ? g_bytes_get_data (body, &body_len) : NULL;
@@ -447,25 +474,7 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *method,
                                          nonce_bytes, self->body_hash, &nonce);
   g_strlcpy (req->nonce, nonce, sizeof req->nonce);
 
-  req->msg = soup_message_new_from_uri (method, uri);
-  /* a redirect would send the same signed request elsewhere */
-  soup_message_add_flags (req->msg, SOUP_MESSAGE_NO_REDIRECT);
-  headers = soup_message_get_request_headers (req->msg);
-  soup_message_headers_replace (headers, "Authorization", auth);
-  soup_message_headers_replace (headers, "Connection", "close");
-  if (body != NULL)
-    {
-      soup_message_set_request_body_from_bytes (req->msg, "application/json", body);
-      /* refused on its headers (clock, replay, busy), a body of megabytes
-       * is not sent for nothing, and the replica does not close on it */
-      soup_message_headers_set_expectations (headers, SOUP_EXPECTATION_CONTINUE);
-    }
-  g_signal_connect (req->msg, "network-event", G_CALLBACK (network_event), req);
-  if (kind == KIND_POST_SNAPSHOT)
-    {
-      g_signal_connect (req->msg, "wrote-body", G_CALLBACK (wrote_body), req);
-      g_signal_connect (req->msg, "got-headers", G_CALLBACK (got_headers), req);
-    }
+  req->msg = new_message (req, method, uri, auth, body);
   soup_session_send_async (self->session, req->msg, G_PRIORITY_DEFAULT,
                            req->cancellable, send_cb, g_steal_pointer (&task));
 }
