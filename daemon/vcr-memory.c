@@ -87,19 +87,17 @@ vcr_memory_map (gsize size, gsize *mapped)
 }
 
 void
-vcr_memory_unmap (gpointer pages, gsize mapped)
+vcr_memory_unmap (gpointer pages, gsize mapped, gboolean keep)
 {
   if (pages == NULL)
     return;
   /* The release that drops the spare is a main-loop timer: only the main
-   * loop's thread keeps one. */
-  if (!g_main_context_is_owner (NULL))
+   * loop's thread keeps one. A refused request's pages go at once. */
+  if (!keep || !g_main_context_is_owner (NULL))
     {
       munmap (pages, mapped);
       return;
     }
-  /* Whatever brought the body (a request refused for its signature
-   * too), the spare goes back a moment later. */
   vcr_memory_release_later ();
   g_mutex_lock (&spare_lock);
   /* The bigger one stays the spare. */

@@ -3,6 +3,9 @@
  * The peer HTTP client: signs a request, sends it on a fresh connection,
  * reads the response body up to a limit, checks the response signature,
  * then turns the body into a document or the peer's error into a GError.
+ * Each request has a deadline of its own (a timer that cancels it); a POST
+ * lifts libsoup's I/O timeout on its socket between the end of its body
+ * and the answer's headers, the time of the replica's apply.
  */
 #define G_LOG_DOMAIN "vcr-peer-client"
 
@@ -12,6 +15,8 @@
 
 #include <errno.h>
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -19,12 +24,21 @@
 #include "vcr-error.h"
 
 #define READ_CHUNK 65536
+/* While a POST waits for the replica's apply, the I/O timeout is lifted;
+ * a peer whose link died is still found out within about this long: TCP
+ * keepalive probes after KEEPALIVE_IDLE_S of silence, and data or probes
+ * left unacknowledged this long end the connection (TCP_USER_TIMEOUT). */
+#define DEAD_LINK_MS 20000
+#define KEEPALIVE_IDLE_S 5
 
 struct _VcrPeerClient {
   GObject parent_instance;
   SoupSession *session;
   VcrAuthKey *key;
   gsize body_limit;
+  guint io_timeout;
+  guint exchange_timeout;
+  guint post_timeout;
   /* The hash of the last body sent: a primary posts the same bytes to
    * every replica, and 16 hashes of 5 MB are 16 × 11 ms on its loop. */
   GBytes *hashed_body;
@@ -48,6 +62,14 @@ typedef struct {
   GInputStream *stream;
   GByteArray *body;
   gsize limit;
+  guint io_timeout;
+  guint deadline_s;
+  GCancellable *cancellable;   /* ours: the caller's, or the deadline */
+  GCancellable *caller;
+  gulong caller_handler;
+  GSource *deadline;
+  gboolean timed_out;
+  GSocket *socket;             /* from the message's network events */
 } Request;
 
 static void
@@ -55,6 +77,16 @@ request_free (gpointer data)
 {
   Request *req = data;
 
+  if (req->deadline != NULL)
+    g_source_destroy (req->deadline);
+  g_clear_pointer (&req->deadline, g_source_unref);
+  if (req->caller != NULL)
+    g_cancellable_disconnect (req->caller, req->caller_handler);
+  g_clear_object (&req->caller);
+  g_clear_object (&req->cancellable);
+  g_clear_object (&req->socket);
+  if (req->msg != NULL)
+    g_signal_handlers_disconnect_by_data (req->msg, req);
   g_free (req->peer);
   vcr_auth_key_free (req->key);
   g_clear_object (&req->msg);
@@ -117,6 +149,44 @@ return_refusal (GTask *task, Request *req, guint status)
     peer_error (task, req, "%u without a valid error body (%s)", status, error->message);
 }
 
+/* A failed send or read: the caller's cancel, the deadline, or I/O. */
+static void
+return_io_error (GTask *task, Request *req, GError *error, const char *what)
+{
+  if (req->timed_out)
+    peer_error (task, req, "no complete answer within %u s", req->deadline_s);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_task_return_error (task, g_error_copy (error));
+  else if (what != NULL)
+    peer_error (task, req, "%s: %s", what, error->message);
+  else
+    peer_error (task, req, "%s", error->message);
+}
+
+/* An answer without a signature: a refusal before authentication (its
+ * text, which anyone on the path could have written, is shown as the
+ * peer's), or something that is not our peer at all. */
+static void
+return_unsigned (GTask *task, Request *req, guint status, const GError *error)
+{
+  g_autoptr(GError) body_error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *message = NULL;
+  gboolean has_body = vcr_error_body_from_json ((const char *) req->body->data,
+                                                req->body->len, &code, &message,
+                                                &body_error);
+
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    peer_error (task, req, "refused our authentication (401, unsigned): %s",
+                has_body ? message : "different pre-shared secret, clock skew or replay");
+  else if (has_body && (status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE ||
+                        status == SOUP_STATUS_SERVICE_UNAVAILABLE))
+    peer_error (task, req, "refused before authentication (%u %s, unsigned): %s",
+                status, code, message);
+  else
+    peer_error (task, req, "response dropped (HTTP %u): %s", status, error->message);
+}
+
 static void
 finish_response (GTask *task, Request *req)
 {
@@ -130,9 +200,8 @@ finish_response (GTask *task, Request *req)
   if (!vcr_auth_verify_response (req->key, req->nonce, status, req->body->data,
                                  len, sig, &error))
     {
-      if (sig == NULL && status == SOUP_STATUS_UNAUTHORIZED)
-        peer_error (task, req, "refused our authentication (401, unsigned): "
-                    "different pre-shared secret, clock skew or replay");
+      if (sig == NULL)
+        return_unsigned (task, req, status, error);
       else
         peer_error (task, req, "response dropped (HTTP %u): %s", status, error->message);
       return;
@@ -200,10 +269,9 @@ static void
 read_next (GTask *task)
 {
   Request *req = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
 
   g_input_stream_read_bytes_async (req->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   cancellable, read_cb, task);
+                                   req->cancellable, read_cb, task);
 }
 
 static void
@@ -217,10 +285,7 @@ read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (chunk == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        peer_error (task, req, "reading the response: %s", error->message);
+      return_io_error (task, req, error, "reading the response");
       return;
     }
   if (g_bytes_get_size (chunk) == 0)
@@ -247,13 +312,80 @@ send_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   req->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (req->stream == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        peer_error (task, req, "%s", error->message);
+      return_io_error (task, req, error, NULL);
       return;
     }
   read_next (g_steal_pointer (&task));
+}
+
+static gboolean
+deadline_passed (gpointer user_data)
+{
+  Request *req = user_data;
+
+  req->timed_out = TRUE;
+  g_clear_pointer (&req->deadline, g_source_unref);
+  g_cancellable_cancel (req->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled (GCancellable *caller, gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* The connection's socket, to change its I/O timeout. */
+static void
+network_event (SoupMessage *msg, GSocketClientEvent event, GIOStream *connection,
+               gpointer user_data)
+{
+  Request *req = user_data;
+
+  if (req->socket != NULL || !G_IS_SOCKET_CONNECTION (connection))
+    return;
+  req->socket = g_object_ref (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
+  g_socket_set_keepalive (req->socket, TRUE);
+  g_socket_set_option (req->socket, IPPROTO_TCP, TCP_KEEPIDLE, KEEPALIVE_IDLE_S, NULL);
+  g_socket_set_option (req->socket, IPPROTO_TCP, TCP_KEEPINTVL, KEEPALIVE_IDLE_S, NULL);
+  g_socket_set_option (req->socket, IPPROTO_TCP, TCP_USER_TIMEOUT, DEAD_LINK_MS, NULL);
+}
+
+/* POST: the body is out; the answer comes after the replica's apply,
+ * bounded by the request's deadline (and a dead link by DEAD_LINK_MS). */
+static void
+wrote_body (SoupMessage *msg, gpointer user_data)
+{
+  Request *req = user_data;
+
+  if (req->socket != NULL)
+    g_socket_set_timeout (req->socket, 0);
+}
+
+static void
+got_headers (SoupMessage *msg, gpointer user_data)
+{
+  Request *req = user_data;
+
+  if (req->socket != NULL)
+    g_socket_set_timeout (req->socket, req->io_timeout);
+}
+
+/* Our cancellable, cancelled by the caller's or by the deadline. */
+static void
+start_deadline (Request *req, GCancellable *caller, guint seconds)
+{
+  req->cancellable = g_cancellable_new ();
+  req->deadline_s = seconds;
+  if (caller != NULL)
+    {
+      req->caller = g_object_ref (caller);
+      req->caller_handler = g_cancellable_connect (caller, G_CALLBACK (caller_cancelled),
+                                                   req->cancellable, NULL);
+    }
+  req->deadline = g_timeout_source_new_seconds (seconds);
+  g_source_set_callback (req->deadline, deadline_passed, req, NULL);
+  g_source_attach (req->deadline, g_main_context_get_thread_default ());
 }
 
 /* "[::1]" and "::1" both name an IPv6 host; GUri adds the brackets. */
@@ -265,6 +397,34 @@ bare_host (const char *host)
   if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
     return g_strndup (host + 1, len - 2);
   return g_strdup (host);
+}
+
+/* The signed message, its signals connected to @req. */
+static SoupMessage *
+new_message (Request *req, const char *method, GUri *uri, const char *auth,
+             GBytes *body)
+{
+  SoupMessage *msg = soup_message_new_from_uri (method, uri);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+
+  /* a redirect would send the same signed request elsewhere */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  soup_message_headers_replace (headers, "Authorization", auth);
+  soup_message_headers_replace (headers, "Connection", "close");
+  if (body != NULL)
+    {
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+      /* refused on its headers (clock, replay, busy), a body of megabytes
+       * is not sent for nothing, and the replica does not close on it */
+      soup_message_headers_set_expectations (headers, SOUP_EXPECTATION_CONTINUE);
+    }
+  g_signal_connect (msg, "network-event", G_CALLBACK (network_event), req);
+  if (req->kind == KIND_POST_SNAPSHOT)
+    {
+      g_signal_connect (msg, "wrote-body", G_CALLBACK (wrote_body), req);
+      g_signal_connect (msg, "got-headers", G_CALLBACK (got_headers), req);
+    }
+  return msg;
 }
 
 static void
@@ -281,7 +441,6 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *method,
   g_autofree char *auth = NULL;
   g_autofree char *nonce = NULL;
   guint8 nonce_bytes[VCR_AUTH_NONCE_BYTES];
-  SoupMessageHeaders *headers;
   Request *req = g_new0 (Request, 1);
   gsize body_len = 0;
   const guint8 *body_data = body != NULL ? g_bytes_get_data (body, &body_len) : NULL;
@@ -293,7 +452,10 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *method,
   req->key = vcr_auth_key_copy (self->key);
   req->body = g_byte_array_new ();
   req->limit = self->body_limit;
+  req->io_timeout = self->io_timeout;
   g_task_set_task_data (task, req, request_free);
+  start_deadline (req, cancellable,
+                  kind == KIND_POST_SNAPSHOT ? self->post_timeout : self->exchange_timeout);
 
   if (!random_nonce (nonce_bytes, &error))
     {
@@ -312,14 +474,9 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *method,
                                          nonce_bytes, self->body_hash, &nonce);
   g_strlcpy (req->nonce, nonce, sizeof req->nonce);
 
-  req->msg = soup_message_new_from_uri (method, uri);
-  headers = soup_message_get_request_headers (req->msg);
-  soup_message_headers_replace (headers, "Authorization", auth);
-  soup_message_headers_replace (headers, "Connection", "close");
-  if (body != NULL)
-    soup_message_set_request_body_from_bytes (req->msg, "application/json", body);
+  req->msg = new_message (req, method, uri, auth, body);
   soup_session_send_async (self->session, req->msg, G_PRIORITY_DEFAULT,
-                           cancellable, send_cb, g_steal_pointer (&task));
+                           req->cancellable, send_cb, g_steal_pointer (&task));
 }
 
 void
@@ -438,6 +595,9 @@ vcr_peer_client_init (VcrPeerClient *self)
   /* peers are on the routers' own networks: never through a proxy */
   soup_session_set_proxy_resolver (self->session, NULL);
   self->body_limit = VCR_PEER_DEFAULT_BODY_LIMIT;
+  self->io_timeout = VCR_PEER_CLIENT_DEFAULT_TIMEOUT;
+  self->exchange_timeout = VCR_PEER_CLIENT_EXCHANGE_TIMEOUT;
+  self->post_timeout = VCR_PEER_CLIENT_POST_TIMEOUT;
 }
 
 VcrPeerClient *
@@ -463,7 +623,18 @@ void
 vcr_peer_client_set_timeout (VcrPeerClient *self, guint seconds)
 {
   g_return_if_fail (VCR_IS_PEER_CLIENT (self));
+  self->io_timeout = seconds;
   soup_session_set_timeout (self->session, seconds);
+}
+
+void
+vcr_peer_client_set_deadlines (VcrPeerClient *self, guint exchange_seconds,
+                               guint post_seconds)
+{
+  g_return_if_fail (VCR_IS_PEER_CLIENT (self));
+  g_return_if_fail (exchange_seconds > 0 && post_seconds > 0);
+  self->exchange_timeout = exchange_seconds;
+  self->post_timeout = post_seconds;
 }
 
 void

@@ -20,6 +20,15 @@
 G_BEGIN_DECLS
 
 #define VCR_PEER_CLIENT_DEFAULT_TIMEOUT 10   /* seconds: connect and each I/O */
+#define VCR_PEER_CLIENT_EXCHANGE_TIMEOUT 30  /* seconds: a whole GET */
+/* Seconds for a whole POST /v1/snapshot, the replica's apply included:
+ * it must be longer than a replica lets an apply take, so that the primary
+ * hears the replica's own verdict. Bounds of the apply: the apply command
+ * is killed after VCR_APPLY_COMMAND_TIMEOUT_S (120 s); the vyos backend's
+ * session after DEFAULT_SESSION_TIMEOUT_MS (300 s, more with retries on a
+ * held commit lock), which is too long for this and is to be shortened
+ * below it (issue 9, apply hardening). */
+#define VCR_PEER_CLIENT_POST_TIMEOUT 300
 /* Connections open at once, over all peers (libsoup's default is 10). */
 #define VCR_PEER_CLIENT_MAX_CONNS 256
 
@@ -28,7 +37,13 @@ G_DECLARE_FINAL_TYPE (VcrPeerClient, vcr_peer_client, VCR, PEER_CLIENT, GObject)
 
 VcrPeerClient *vcr_peer_client_new (const char *secret);
 void vcr_peer_client_set_secret (VcrPeerClient *client, const char *secret);
+/* Connect and each I/O (default VCR_PEER_CLIENT_DEFAULT_TIMEOUT). */
 void vcr_peer_client_set_timeout (VcrPeerClient *client, guint seconds);
+/* Whole exchanges: GET and POST (defaults above); for requests started
+ * after the call. */
+void vcr_peer_client_set_deadlines (VcrPeerClient *client,
+                                    guint exchange_seconds,
+                                    guint post_seconds);
 /* The largest response body read (default VCR_PEER_DEFAULT_BODY_LIMIT). */
 void vcr_peer_client_set_body_limit (VcrPeerClient *client, gsize limit);
 

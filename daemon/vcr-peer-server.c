@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The peer HTTP server: translates HTTP into VcrPeerHandler calls. Order of
- * checks for every request: body size (early, from Content-Length, and
- * again while chunks arrive), authentication (401, unsigned), route
- * (404/405), body rules (411/415/400), then the handler. The message is
- * paused while the handler works, so handlers may answer later.
+ * checks for every request: when its headers arrive (libsoup's early
+ * handler), body size (413), the Authorization header without the body
+ * (401), room in the in-flight budget (503); while the body arrives, its
+ * size again (a chunked body) and its SHA-256; once it is in, the signature
+ * (401) and the nonce (recorded), then route (404/405), body rules
+ * (415/400), then the handler. The message is paused while the handler
+ * works, so handlers may answer later. Connections, their cap and their
+ * deadlines are vcr-peer-conns.c's; the listening sockets
+ * vcr-peer-listener.c's; bodies and their budget vcr-peer-body.c's.
  */
 #define G_LOG_DOMAIN "vcr-peer-server"
 
@@ -12,122 +17,43 @@
 
 #include <libsoup/soup.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "vcr-auth.h"
 #include "vcr-error.h"
-#include "vcr-memory.h"
+#include "vcr-peer-body.h"
+#include "vcr-peer-listener.h"
+
+/* Refusals of unauthenticated requests are logged at most this often
+ * (anyone can send them); the rest go to the debug log. */
+#define REFUSAL_LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
 
 struct _VcrPeerServer {
   GObject parent_instance;
   SoupServer *soup;
+  VcrPeerConns *conns;
+  VcrPeerListener *listener;
   VcrAuthKey *key;
   VcrNonceCache *nonces;
-  guint nonce_capacity;
+  gboolean nonces_used;
+  gint64 started;           /* unix s: the nonce memory is no older */
   gsize body_limit;
+  VcrPeerBudget *budget;   /* the bodies of all requests in flight */
   VcrPeerHandler handler;
   gpointer user_data;
   guint answering;          /* handler answers given, not yet fully sent */
+  gint64 last_refusal_log;  /* monotonic µs */
+  guint refusals_unlogged;
 };
 
 G_DEFINE_TYPE (VcrPeerServer, vcr_peer_server, G_TYPE_OBJECT)
 
-/* A request body, kept by us so that its size stays bounded. One of a
- * megabyte or more (a snapshot), whose size Content-Length gave, gets
- * pages of its own, back to the kernel as soon as the snapshot is freed:
- * from the malloc heap it would leave a hole, and a replica's peak memory
- * would grow by its size on every push after the first. A POSTed snapshot
- * is read in place (its texts decoded over their JSON in the body) and
- * takes the body over (body_steal()), so its texts are not held twice. */
+/* Per-message state, attached to the SoupServerMessage at its headers. */
 typedef struct {
-  guint8 *data;
-  gsize len;
-  gsize cap;
-  gboolean mapped;
-} Body;
-
-#define BODY_MAP_MIN (1024 * 1024)
-
-static void
-body_clear (Body *body)
-{
-  if (body->mapped)
-    vcr_memory_unmap (body->data, body->cap);
-  else
-    g_free (body->data);
-  *body = (Body) { NULL, 0, 0, FALSE };
-}
-
-/* Room for @expected bytes (0: unknown, grown as it comes). */
-static void
-body_init (Body *body, gsize expected)
-{
-  *body = (Body) { NULL, 0, 0, FALSE };
-  if (expected >= BODY_MAP_MIN)
-    {
-      /* Not MAP_POPULATE, though faulting the pages in one go is cheaper:
-       * the body is not authenticated yet, and a bare Content-Length must
-       * not make the daemon take 64 MiB at once. */
-      body->data = vcr_memory_map (expected, &body->cap);
-      if (body->data != NULL)
-        {
-          body->mapped = TRUE;
-          return;
-        }
-    }
-  body->cap = MAX (expected, 1);
-  body->data = g_malloc (body->cap);
-}
-
-static void
-body_free (gpointer data)
-{
-  Body *body = data;
-
-  body_clear (body);
-  g_free (body);
-}
-
-/* Moves the body out of @body (left empty), for a snapshot to keep. */
-static Body *
-body_steal (Body *body)
-{
-  Body *owned = g_new (Body, 1);
-
-  *owned = *body;
-  *body = (Body) { NULL, 0, 0, FALSE };
-  return owned;
-}
-
-static void
-body_append (Body *body, const guint8 *data, gsize size)
-{
-  if (size > body->cap - body->len)
-    {
-      gsize cap = MAX (body->len + size, body->cap * 2);
-
-      if (body->mapped)
-        {
-          /* more than Content-Length said: libsoup does not let it happen */
-          guint8 *heap = g_malloc (cap);
-          memcpy (heap, body->data, body->len);
-          vcr_memory_unmap (body->data, body->cap);
-          body->data = heap;
-          body->mapped = FALSE;
-        }
-      else
-        body->data = g_realloc (body->data, cap);
-      body->cap = cap;
-    }
-  memcpy (body->data + body->len, data, size);
-  body->len += size;
-}
-
-/* Per-message state, attached to the SoupServerMessage. */
-typedef struct {
-  Body body;
-  gboolean too_large;
-  VcrPeerReply *reply;   /* while the handler holds the message */
+  VcrPeerBody body;
+  VcrAuthHeader auth;       /* parsed and checked with the headers */
+  VcrAuthBodyHash *hash;
+  guint refusal;            /* 413 or 503 found while the body came */
+  VcrPeerReply *reply;      /* while the handler holds the message */
 } RequestState;
 
 struct _VcrPeerReply {
@@ -145,11 +71,13 @@ request_state_free (gpointer data)
 {
   RequestState *state = data;
 
-  body_clear (&state->body);
+  vcr_peer_body_clear (&state->body);
+  g_clear_pointer (&state->hash, vcr_auth_body_hash_free);
   g_free (state);
 }
 
-/* Sets the whole response. @nonce NULL: unsigned. Takes @body. */
+/* Sets the whole response and the deadline for writing it. @nonce NULL:
+ * unsigned. Takes @body. */
 static void
 respond (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
          guint status, char *body, gsize length)
@@ -167,6 +95,7 @@ respond (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
                                     body, length);
+  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_RESPONDING, length);
 }
 
 static void
@@ -181,6 +110,42 @@ respond_error (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
   respond (msg, key, nonce, status, body, length);
 }
 
+static char *
+message_peer (SoupServerMessage *msg)
+{
+  return vcr_peer_format_address (soup_server_message_get_remote_address (msg));
+}
+
+/* 401, unsigned. Such refusals (a peer with a wrong secret or clock, or
+ * anyone at all) are logged at most every REFUSAL_LOG_INTERVAL_US. */
+static void
+refuse_unauthorized (VcrPeerServer *self, SoupServerMessage *msg, const GError *error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->last_refusal_log == 0 || now - self->last_refusal_log >= REFUSAL_LOG_INTERVAL_US)
+    {
+      g_autofree char *peer = message_peer (msg);
+
+      g_message ("Refused a request from %s: %s (%u more refused since the last such "
+                 "message)", peer, error->message, self->refusals_unlogged);
+      self->last_refusal_log = now;
+      self->refusals_unlogged = 0;
+    }
+  else
+    self->refusals_unlogged++;
+  respond_error (msg, NULL, NULL, SOUP_STATUS_UNAUTHORIZED, "unauthorized", error->message);
+}
+
+static void
+refuse_busy (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
+             const char *message)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", "60");
+  respond_error (msg, key, nonce, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy", message);
+}
+
 /* ---- replies ----------------------------------------------------------- */
 
 static void
@@ -188,8 +153,20 @@ answer_finished_cb (SoupServerMessage *msg, gpointer user_data)
 {
   VcrPeerServer *self = user_data;
 
+  /* "finished", or "disconnected" when it was cut before that */
   g_signal_handlers_disconnect_by_func (msg, answer_finished_cb, self);
   self->answering--;
+}
+
+/* The connection ended while the handler had the message (the server
+ * stopped): the answer, when it comes, goes nowhere. */
+static void
+reply_msg_gone (SoupServerMessage *msg, gpointer user_data)
+{
+  VcrPeerReply *reply = user_data;
+
+  g_signal_handlers_disconnect_by_func (msg, reply_msg_gone, reply);
+  g_clear_object (&reply->msg);
 }
 
 static void
@@ -200,6 +177,7 @@ reply_finish (VcrPeerReply *reply, guint status, const char *code,
     {
       RequestState *state = g_object_get_data (G_OBJECT (reply->msg), STATE_KEY);
 
+      g_signal_handlers_disconnect_by_func (reply->msg, reply_msg_gone, reply);
       if (state != NULL)
         state->reply = NULL;
       if (code != NULL)
@@ -210,6 +188,8 @@ reply_finish (VcrPeerReply *reply, guint status, const char *code,
        * apply does not cut the answer to the primary off */
       reply->server->answering++;
       g_signal_connect_object (reply->msg, "finished", G_CALLBACK (answer_finished_cb),
+                               reply->server, 0);
+      g_signal_connect_object (reply->msg, "disconnected", G_CALLBACK (answer_finished_cb),
                                reply->server, 0);
       soup_server_message_unpause (reply->msg);
     }
@@ -245,24 +225,9 @@ vcr_peer_reply_get_peer (VcrPeerReply *reply)
   return reply->peer;
 }
 
-static char *
-format_address (GSocketAddress *address)
-{
-  GInetSocketAddress *inet;
-  g_autofree char *ip = NULL;
-  guint16 port;
-
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return g_strdup ("?");
-  inet = G_INET_SOCKET_ADDRESS (address);
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-  port = g_inet_socket_address_get_port (inet);
-  if (strchr (ip, ':') != NULL)
-    return g_strdup_printf ("[%s]:%u", ip, port);
-  return g_strdup_printf ("%s:%u", ip, port);
-}
-
-/* Hands the message to the application; it stays paused until answered. */
+/* Hands the message to the application; it stays paused until answered,
+ * without a deadline (an apply takes what it takes; the replicator bounds
+ * it). */
 static VcrPeerReply *
 reply_new (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
            const char *nonce)
@@ -273,45 +238,33 @@ reply_new (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
   reply->server = g_object_ref (self);
   reply->key = vcr_auth_key_copy (self->key);
   g_strlcpy (reply->nonce, nonce, sizeof reply->nonce);
-  reply->peer = format_address (soup_server_message_get_remote_address (msg));
+  reply->peer = message_peer (msg);
   state->reply = reply;
+  g_signal_connect (msg, "disconnected", G_CALLBACK (reply_msg_gone), reply);
+  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_HANDLER, 0);
   soup_server_message_pause (msg);
   return reply;
 }
 
-/* The connection closed while the handler had the message: the answer,
- * when it comes, goes nowhere. */
-static void
-request_aborted_cb (SoupServer *soup, SoupServerMessage *msg, gpointer user_data)
-{
-  RequestState *state = g_object_get_data (G_OBJECT (msg), STATE_KEY);
+/* ---- request headers ---------------------------------------------------- */
 
-  if (state == NULL || state->reply == NULL)
-    return;
-  g_clear_object (&state->reply->msg);
-  state->reply = NULL;
+/* The Authorization header, before any byte of the body is read. Protocol
+ * v2 plugs in here: a "VCR2 " header goes to
+ * vcr_seal_verify_request_header(), which checks the signature over the
+ * headers as well and records the nonce. */
+static gboolean
+check_request_header (VcrPeerServer *self, SoupServerMessage *msg,
+                      RequestState *state, GError **error)
+{
+  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+
+  return vcr_auth_check_request_header (self->nonces,
+                                        soup_message_headers_get_one (req, "Authorization"),
+                                        g_get_real_time () / G_USEC_PER_SEC,
+                                        self->started, &state->auth, error);
 }
 
-/* ---- request path ------------------------------------------------------ */
-
-static void
-got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
-{
-  VcrPeerServer *self = user_data;
-  RequestState *state = g_object_get_data (G_OBJECT (msg), STATE_KEY);
-  gsize size = g_bytes_get_size (chunk);
-
-  if (state == NULL || state->too_large)
-    return;
-  if (size > self->body_limit - state->body.len)
-    {
-      /* keep nothing more; the handler answers 413 */
-      state->too_large = TRUE;
-      body_clear (&state->body);
-      return;
-    }
-  body_append (&state->body, g_bytes_get_data (chunk, NULL), size);
-}
+static void got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data);
 
 static void
 early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
@@ -319,28 +272,71 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
 {
   VcrPeerServer *self = user_data;
   SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (req);
+  guint64 length = encoding == SOUP_ENCODING_CONTENT_LENGTH
+    ? (guint64) soup_message_headers_get_content_length (req) : 0;
+  gboolean chunked = encoding == SOUP_ENCODING_CHUNKED;
+  g_autoptr(GError) error = NULL;
   RequestState *state;
 
+  /* libsoup never keeps a body: we keep an accepted one (bounded), and
+   * the body of a request refused here is read and dropped */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
-  if (soup_message_headers_get_encoding (req) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (req) > self->body_limit)
+  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_BODY, chunked ? self->body_limit : length);
+  state = g_new0 (RequestState, 1);
+  if (length > self->body_limit)
+    respond_error (msg, NULL, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                   "too-large", "request body is over the limit");
+  else if (!check_request_header (self, msg, state, &error))
+    refuse_unauthorized (self, msg, error);
+  /* a chunked body takes its room as it grows */
+  else if (!vcr_peer_budget_take (self->budget, (gsize) length))
+    refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
+  else
     {
-      /* a status set here makes libsoup answer without reading the body */
-      respond_error (msg, NULL, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                     "too-large", "request body is over the limit");
+      self->nonces_used = TRUE;
+      g_debug ("%s %s: headers checked, %" G_GUINT64_FORMAT " body bytes reserved",
+               soup_server_message_get_method (msg), path, length);
+      vcr_peer_body_init (&state->body, self->budget, (gsize) length);
+      state->hash = vcr_auth_body_hash_new ();
+      g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
+      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
       return;
     }
-  /* we keep the body ourselves so that its size stays bounded; sized from
-   * Content-Length (checked above), it is never copied while it grows */
-  state = g_new0 (RequestState, 1);
-  body_init (&state->body,
-             soup_message_headers_get_encoding (req) == SOUP_ENCODING_CONTENT_LENGTH
-               ? (gsize) soup_message_headers_get_content_length (req) : 0);
-  g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
-  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
-  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+  /* Refused. With `Expect: 100-continue` libsoup answers at once; else it
+   * reads (and drops) the body the client sends first: that much time
+   * more, as for a body, up to the limit. */
+  request_state_free (state);
+  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_RESPONDING,
+                            MIN (chunked ? self->body_limit : length, self->body_limit));
 }
+
+static void
+got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
+{
+  VcrPeerServer *self = user_data;
+  RequestState *state = g_object_get_data (G_OBJECT (msg), STATE_KEY);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (chunk, &size);
+
+  if (state == NULL || state->refusal != 0)
+    return;
+  if (size > self->body_limit - state->body.len)
+    state->refusal = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+  else if (!vcr_peer_body_append (&state->body, data, size, self->body_limit))
+    state->refusal = SOUP_STATUS_SERVICE_UNAVAILABLE;
+  if (state->refusal != 0)
+    {
+      /* keep nothing more; the handler answers */
+      vcr_peer_body_clear (&state->body);
+      return;
+    }
+  vcr_auth_body_hash_update (state->hash, data, size);
+}
+
+/* ---- request body in: authenticate, route, dispatch --------------------- */
 
 static void
 dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
@@ -351,7 +347,7 @@ dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   gint64 start = g_get_monotonic_time ();
-  Body *body;
+  VcrPeerBody *body;
 
   if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
     {
@@ -362,10 +358,10 @@ dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
   /* The request was authenticated (the signature covers the body's
    * SHA-256) before this: reading in place changes the body's bytes. The
    * snapshot takes the body, and frees it (or this does, on a refusal). */
-  body = body_steal (&state->body);
+  body = vcr_peer_body_steal (&state->body);
   g_debug ("POST /v1/snapshot: %" G_GSIZE_FORMAT " bytes", body->len);
   snapshot = vcr_snapshot_from_json_in_place ((char *) body->data, body->len,
-                                              body_free, body, &error);
+                                              vcr_peer_body_free, body, &error);
   g_debug ("POST /v1/snapshot: checked and parsed in %.1f ms",
            (g_get_monotonic_time () - start) / 1000.0);
   if (snapshot == NULL)
@@ -432,44 +428,66 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
 {
   VcrPeerServer *self = user_data;
   RequestState *state = g_object_get_data (G_OBJECT (msg), STATE_KEY);
-  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
   g_autoptr(GError) error = NULL;
-  VcrAuthHeader auth;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *body_hash = NULL;
 
   if (state == NULL)
     return;   /* answered early */
-  if (state->too_large)
+  if (state->refusal == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
     {
       respond_error (msg, NULL, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
                      "too-large", "request body is over the limit");
       return;
     }
-  if (!vcr_auth_verify_request (self->key, self->nonces,
-                                soup_message_headers_get_one (req, "Authorization"),
-                                soup_server_message_get_method (msg), path,
-                                state->body.data, state->body.len, now,
-                                &auth, &error))
+  if (state->refusal != 0)
     {
-      VcrAuthHeader busy;
-
-      /* a full replay memory is the only refusal of a correctly signed
-       * request: answer it signed, so the peer can tell it from an attack */
-      if (g_error_matches (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BUSY) &&
-          vcr_auth_header_parse (soup_message_headers_get_one (req, "Authorization"),
-                                 &busy, NULL))
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                        "Retry-After", "60");
-          respond_error (msg, self->key, busy.nonce, SOUP_STATUS_SERVICE_UNAVAILABLE,
-                         "busy", error->message);
-          return;
-        }
-      respond_error (msg, NULL, NULL, SOUP_STATUS_UNAUTHORIZED,
-                     "unauthorized", error->message);
+      refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
       return;
     }
-  route (self, msg, state, path, auth.nonce);
+  body_hash = vcr_auth_body_hash_finish (state->hash);
+  if (!vcr_auth_verify_request_signature (self->key, self->nonces, &state->auth,
+                                          soup_server_message_get_method (msg), path,
+                                          body_hash, g_get_real_time () / G_USEC_PER_SEC,
+                                          &error))
+    {
+      /* a full replay memory is the only refusal of a correctly signed
+       * request: answer it signed, so the peer can tell it from an attack */
+      if (g_error_matches (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BUSY))
+        refuse_busy (msg, self->key, state->auth.nonce, error->message);
+      else
+        refuse_unauthorized (self, msg, error);
+      return;
+    }
+  vcr_peer_conns_set_authenticated (msg);
+  state->body.authenticated = TRUE;
+  route (self, msg, state, path, state->auth.nonce);
+}
+
+/* ---- listening ---------------------------------------------------------- */
+
+static gboolean
+may_accept (gpointer user_data)
+{
+  VcrPeerServer *self = user_data;
+
+  return vcr_peer_conns_may_accept (self->conns);
+}
+
+static void
+accepted (GSocket *socket, gpointer user_data)
+{
+  VcrPeerServer *self = user_data;
+
+  vcr_peer_conns_take (self->conns, socket);
+}
+
+static void
+room (gpointer user_data)
+{
+  VcrPeerServer *self = user_data;
+
+  if (self->listener != NULL)
+    vcr_peer_listener_resume (self->listener);
 }
 
 /* ---- object ------------------------------------------------------------ */
@@ -479,11 +497,12 @@ vcr_peer_server_finalize (GObject *object)
 {
   VcrPeerServer *self = VCR_PEER_SERVER (object);
 
-  if (self->soup != NULL)
-    soup_server_disconnect (self->soup);
+  vcr_peer_server_stop (self);
+  vcr_peer_conns_free (self->conns);
   g_clear_object (&self->soup);
   vcr_auth_key_free (self->key);
   vcr_nonce_cache_free (self->nonces);
+  vcr_peer_budget_unref (self->budget);
   G_OBJECT_CLASS (vcr_peer_server_parent_class)->finalize (object);
 }
 
@@ -497,7 +516,13 @@ static void
 vcr_peer_server_init (VcrPeerServer *self)
 {
   self->body_limit = VCR_PEER_DEFAULT_BODY_LIMIT;
-  self->nonce_capacity = VCR_NONCE_CACHE_DEFAULT_CAPACITY;
+  self->budget = vcr_peer_budget_new (2 * self->body_limit);
+  self->nonces = vcr_nonce_cache_new (VCR_NONCE_CACHE_DEFAULT_CAPACITY);
+  self->started = g_get_real_time () / G_USEC_PER_SEC;
+  self->soup = soup_server_new ("server-header", NULL, NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, server_handler, self, NULL);
+  self->conns = vcr_peer_conns_new (self->soup, room, self);
 }
 
 VcrPeerServer *
@@ -528,61 +553,55 @@ vcr_peer_server_set_secret (VcrPeerServer *self, const char *secret)
 void
 vcr_peer_server_set_body_limit (VcrPeerServer *self, gsize limit)
 {
-  g_return_if_fail (VCR_IS_PEER_SERVER (self));
+  g_return_if_fail (VCR_IS_PEER_SERVER (self) && limit <= G_MAXSIZE / 2);
   self->body_limit = limit;
+  vcr_peer_budget_set_limit (self->budget, 2 * limit);
+}
+
+void
+vcr_peer_server_set_limits (VcrPeerServer *self, const VcrPeerLimits *limits)
+{
+  g_return_if_fail (VCR_IS_PEER_SERVER (self) && limits != NULL);
+  vcr_peer_conns_set_limits (self->conns, limits);
 }
 
 void
 vcr_peer_server_set_nonce_capacity (VcrPeerServer *self, guint capacity)
 {
   g_return_if_fail (VCR_IS_PEER_SERVER (self) && capacity > 0);
-  g_return_if_fail (self->soup == NULL);
-  self->nonce_capacity = capacity;
+  g_return_if_fail (!self->nonces_used);
+  vcr_nonce_cache_free (self->nonces);
+  self->nonces = vcr_nonce_cache_new (capacity);
 }
 
 gboolean
 vcr_peer_server_listen (VcrPeerServer *self, const char *address, guint16 port,
                         GError **error)
 {
+  static const VcrPeerListenerFuncs funcs = { may_accept, accepted };
+  g_autoptr(GError) local_error = NULL;
+
   g_return_val_if_fail (VCR_IS_PEER_SERVER (self), FALSE);
-  g_return_val_if_fail (self->soup == NULL, FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
 
-  self->soup = soup_server_new ("server-header", NULL, NULL);
-  self->nonces = vcr_nonce_cache_new (self->nonce_capacity);
-  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
-  soup_server_add_handler (self->soup, NULL, server_handler, self, NULL);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_aborted_cb), self);
-  if (address == NULL || *address == '\0')
-    return soup_server_listen_all (self->soup, port, 0, error);
-
-  {
-    g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
-    g_autoptr(GSocketAddress) sockaddr = NULL;
-
-    if (inet == NULL)
-      {
-        g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_SETTINGS,
-                     "listen address \"%s\" is not an IP address", address);
-        return FALSE;
-      }
-    sockaddr = g_inet_socket_address_new (inet, port);
-    return soup_server_listen (self->soup, sockaddr, 0, error);
-  }
+  self->listener = vcr_peer_listener_new (address, port, &funcs, self, &local_error);
+  if (self->listener == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+        g_set_error_literal (error, VCR_ERROR, VCR_ERROR_INVALID_SETTINGS,
+                             local_error->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 char *
 vcr_peer_server_get_address (VcrPeerServer *self)
 {
-  GSList *listeners;
-  g_autoptr(GSocketAddress) address = NULL;
-
   g_return_val_if_fail (VCR_IS_PEER_SERVER (self), NULL);
-  if (self->soup == NULL ||
-      (listeners = soup_server_get_listeners (self->soup)) == NULL)
-    return NULL;
-  address = g_socket_get_local_address (listeners->data, NULL);
-  g_slist_free (listeners);
-  return address != NULL ? format_address (address) : NULL;
+  return self->listener != NULL ? vcr_peer_listener_get_address (self->listener) : NULL;
 }
 
 gboolean
@@ -596,7 +615,7 @@ void
 vcr_peer_server_stop (VcrPeerServer *self)
 {
   g_return_if_fail (VCR_IS_PEER_SERVER (self));
-  if (self->soup != NULL)
-    soup_server_disconnect (self->soup);
-  g_clear_object (&self->soup);
+  g_clear_pointer (&self->listener, vcr_peer_listener_free);
+  /* every connection, each message's "disconnected" ends it in conns */
+  soup_server_disconnect (self->soup);
 }

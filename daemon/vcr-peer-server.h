@@ -1,24 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The peer HTTP server (SPEC §7): a SoupServer on the GLib main loop that
- * serves POST /v1/snapshot, GET /v1/snapshot and GET /v1/digests. It does
- * everything that does not need the replicator: size limit, request
- * authentication and replay refusal, routing, content type, strict parse of
- * the snapshot and its digest check, response signing, error bodies and
- * `Connection: close` on every response (libsoup 3.2.3 leaks idle
- * keep-alive sockets; NOTES.md). The application answers through a
- * VcrPeerHandler; bad input never reaches it.
+ * The peer HTTP server (SPEC §7): serves POST /v1/snapshot, GET
+ * /v1/snapshot and GET /v1/digests on the GLib main loop. It owns its
+ * listening sockets (vcr-peer-listener.c: an accept loop that survives
+ * EMFILE) and its connections (vcr-peer-conns.c: a cap, deadlines, one
+ * request per connection), and hands each one to a SoupServer. It does
+ * everything that does not need the replicator: size limit and in-flight
+ * byte budget, request authentication and replay refusal, routing,
+ * content type, strict parse of the snapshot and its digest check,
+ * response signing, error bodies and `Connection: close`. The application
+ * answers through a VcrPeerHandler; bad input never reaches it.
+ *
+ * A request that cannot be good is refused when its headers arrive,
+ * before its body is read (an `Expect: 100-continue` is answered only
+ * after that): body over the limit 413, bad Authorization syntax, a time
+ * out of the window or before the server started, a remembered nonce 401,
+ * no room in the in-flight budget 503 `busy`. The body is hashed as it
+ * arrives; its signature is checked, and its nonce recorded, once it is
+ * in.
  *
  * Unsigned responses: 401 (request not authenticated: there is no trusted
  * nonce, and signing would give anyone without the secret an oracle) and
- * 413 / 411 sent before the body was read (so before authentication).
- * Every other response carries X-VCR-Signature over the request's nonce.
+ * 413 / 503 sent before the body was read or checked. Every other response
+ * carries X-VCR-Signature over the request's nonce.
  */
 #pragma once
 
 #include <glib-object.h>
 #include <gio/gio.h>
 
+#include "vcr-peer-conns.h"
 #include "vcr-snapshot.h"
 
 G_BEGIN_DECLS
@@ -63,7 +74,9 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (VcrPeerServer, vcr_peer_server, VCR, PEER_SERVER, GObject)
 
 /* @handler is copied; @user_data is passed to its callbacks and must
- * outlive the server. */
+ * outlive the server. The nonce memory starts empty now: requests signed
+ * before this moment are refused (their nonces may have been used with
+ * an earlier server), whichever address the server listens on later. */
 VcrPeerServer *vcr_peer_server_new (const char *secret,
                                     const VcrPeerHandler *handler,
                                     gpointer user_data);
@@ -72,15 +85,20 @@ VcrPeerServer *vcr_peer_server_new (const char *secret,
  * with the key they were checked with. The replay memory is kept. */
 void vcr_peer_server_set_secret (VcrPeerServer *server, const char *secret);
 
-/* The largest request body accepted (default VCR_PEER_DEFAULT_BODY_LIMIT). */
+/* The largest request body accepted (default VCR_PEER_DEFAULT_BODY_LIMIT).
+ * The bodies of all requests in flight share a budget of twice that. */
 void vcr_peer_server_set_body_limit (VcrPeerServer *server, gsize limit);
 
+/* Connection cap and deadlines (default VCR_PEER_LIMITS_DEFAULT). */
+void vcr_peer_server_set_limits (VcrPeerServer *server, const VcrPeerLimits *limits);
+
 /* Capacity of the replay memory (default VCR_NONCE_CACHE_DEFAULT_CAPACITY);
- * only before listening. */
+ * only before the first request. */
 void vcr_peer_server_set_nonce_capacity (VcrPeerServer *server, guint capacity);
 
 /* Listens on @address (an IPv4 or IPv6 literal; NULL or "" for all
- * addresses) and @port (0: any free port). */
+ * addresses) and @port (0: any free port). Again after
+ * vcr_peer_server_stop(), on any address: the nonce memory is kept. */
 gboolean vcr_peer_server_listen (VcrPeerServer *server,
                                  const char *address,
                                  guint16 port,

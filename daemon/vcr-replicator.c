@@ -262,16 +262,16 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
       vcr_peer_server_set_secret (self->server, settings->secret);
       return TRUE;
     }
+  /* The same server object on the new address: its nonce memory stays
+   * (a request taken on the old address cannot be replayed on the new). */
   if (self->server != NULL)
     vcr_peer_server_stop (self->server);
-  g_clear_object (&self->server);
+  else
+    self->server = vcr_peer_server_new (settings->secret, &handler, self);
+  vcr_peer_server_set_secret (self->server, settings->secret);
   g_clear_pointer (&self->listening_on, g_free);
-  self->server = vcr_peer_server_new (settings->secret, &handler, self);
   if (!vcr_peer_server_listen (self->server, address, port, error))
-    {
-      g_clear_object (&self->server);
-      return FALSE;
-    }
+    return FALSE;
   self->listening_on = g_steal_pointer (&key);
   bound = vcr_peer_server_get_address (self->server);
   set_listen_address (self, bound);

@@ -87,7 +87,10 @@ check_header (const char *text)
                                            h.ts, NULL, &error));
   g_assert_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_REPLAY);
   g_clear_error (&error);
-  /* Another method, path or body breaks the signature. */
+  /* Another method, path or body breaks the signature (with the nonce
+   * forgotten: a remembered one is refused before the signature). */
+  g_clear_pointer (&cache, vcr_nonce_cache_free);
+  cache = vcr_nonce_cache_new (4);
   g_assert_false (vcr_auth_verify_request (key, cache, good, "GET", PATH, NULL, 0,
                                            h.ts, NULL, &error));
   g_assert_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BAD_SIGNATURE);
@@ -96,6 +99,7 @@ check_header (const char *text)
                                            (const guint8 *) BODY, strlen (BODY),
                                            h.ts, NULL, &error));
   g_assert_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BAD_SIGNATURE);
+  g_assert_cmpuint (vcr_nonce_cache_get_size (cache), ==, 0);
 }
 
 /* Mode 1: a response signature header as a peer may send it. */

@@ -256,6 +256,115 @@ vcr_auth_header_parse (const char *value, VcrAuthHeader *out, GError **error)
   return TRUE;
 }
 
+/* Unsigned differences: exact for any two gint64 in this order. */
+static gboolean
+within_window (gint64 ts, gint64 now)
+{
+  if (ts > now)
+    return (guint64) ts - (guint64) now <= VCR_AUTH_WINDOW_SECONDS;
+  return (guint64) now - (guint64) ts <= VCR_AUTH_WINDOW_SECONDS;
+}
+
+gboolean
+vcr_auth_check_request_header (VcrNonceCache *cache,
+                               const char *header,
+                               gint64 now,
+                               gint64 not_before,
+                               VcrAuthHeader *out,
+                               GError **error)
+{
+  VcrAuthHeader h;
+
+  if (!vcr_auth_header_parse (header, &h, error))
+    return FALSE;
+  if (!within_window (h.ts, now))
+    {
+      g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_STALE,
+                   "request time %" G_GINT64_FORMAT " is more than %d s from "
+                   "ours (%" G_GINT64_FORMAT "); check both clocks",
+                   h.ts, VCR_AUTH_WINDOW_SECONDS, now);
+      return FALSE;
+    }
+  /* The nonce memory begins at @not_before: a request signed earlier may
+   * have been accepted by the process before, and would be taken again. */
+  if (h.ts < not_before)
+    {
+      g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_STALE,
+                   "request time %" G_GINT64_FORMAT " is before this server "
+                   "started (%" G_GINT64_FORMAT "); sign it again",
+                   h.ts, not_before);
+      return FALSE;
+    }
+  if (vcr_nonce_cache_contains (cache, h.nonce, now))
+    {
+      g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_REPLAY,
+                   "nonce %s was already used (replayed request)", h.nonce);
+      return FALSE;
+    }
+  if (out != NULL)
+    *out = h;
+  return TRUE;
+}
+
+struct _VcrAuthBodyHash {
+  struct sha256_ctx ctx;
+};
+
+VcrAuthBodyHash *
+vcr_auth_body_hash_new (void)
+{
+  VcrAuthBodyHash *hash = g_new (VcrAuthBodyHash, 1);
+
+  sha256_init (&hash->ctx);
+  return hash;
+}
+
+void
+vcr_auth_body_hash_update (VcrAuthBodyHash *hash, const guint8 *data, gsize length)
+{
+  sha256_update (&hash->ctx, length, data);
+}
+
+char *
+vcr_auth_body_hash_finish (VcrAuthBodyHash *hash)
+{
+  guint8 digest[SHA256_DIGEST_SIZE];
+
+  /* nettle's digest also resets the context for the next message */
+  sha256_digest (&hash->ctx, sizeof digest, digest);
+  return vcr_auth_hex (digest, sizeof digest);
+}
+
+void
+vcr_auth_body_hash_free (VcrAuthBodyHash *hash)
+{
+  g_free (hash);
+}
+
+gboolean
+vcr_auth_verify_request_signature (const VcrAuthKey *key,
+                                   VcrNonceCache *cache,
+                                   const VcrAuthHeader *header,
+                                   const char *method,
+                                   const char *path,
+                                   const char *body_hash,
+                                   gint64 now,
+                                   GError **error)
+{
+  g_autofree char *expected = vcr_auth_request_signature_hashed (key, method, path,
+                                                                 header->ts, header->nonce,
+                                                                 body_hash);
+
+  if (!vcr_auth_equal (expected, header->sig))
+    {
+      g_set_error_literal (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BAD_SIGNATURE,
+                           "wrong request signature (different pre-shared secret?)");
+      return FALSE;
+    }
+  /* only signed requests reach the cache, so only key holders can fill it */
+  return vcr_nonce_cache_add (cache, header->nonce, now, error);
+}
+
 gboolean
 vcr_auth_verify_request (const VcrAuthKey *key,
                          VcrNonceCache *cache,
@@ -269,30 +378,13 @@ vcr_auth_verify_request (const VcrAuthKey *key,
                          GError **error)
 {
   VcrAuthHeader h;
-  g_autofree char *expected = NULL;
+  g_autofree char *body_hash = NULL;
 
-  if (!vcr_auth_header_parse (header, &h, error))
+  if (!vcr_auth_check_request_header (cache, header, now, G_MININT64, &h, error))
     return FALSE;
-  /* unsigned differences: exact for any two gint64 in this order */
-  if ((h.ts > now && (guint64) h.ts - (guint64) now > VCR_AUTH_WINDOW_SECONDS) ||
-      (now > h.ts && (guint64) now - (guint64) h.ts > VCR_AUTH_WINDOW_SECONDS))
-    {
-      g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_STALE,
-                   "request time %" G_GINT64_FORMAT " is more than %d s from "
-                   "ours (%" G_GINT64_FORMAT "); check both clocks",
-                   h.ts, VCR_AUTH_WINDOW_SECONDS, now);
-      return FALSE;
-    }
-  expected = vcr_auth_request_signature (key, method, path, h.ts, h.nonce,
-                                         body, body_length);
-  if (!vcr_auth_equal (expected, h.sig))
-    {
-      g_set_error_literal (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BAD_SIGNATURE,
-                           "wrong request signature (different pre-shared secret?)");
-      return FALSE;
-    }
-  /* only signed requests reach the cache, so only key holders can fill it */
-  if (!vcr_nonce_cache_add (cache, h.nonce, now, error))
+  body_hash = vcr_auth_sha256_hex (body, body_length);
+  if (!vcr_auth_verify_request_signature (key, cache, &h, method, path, body_hash,
+                                          now, error))
     return FALSE;
   if (out != NULL)
     *out = h;
@@ -400,6 +492,13 @@ nonce_cache_expire (VcrNonceCache *cache, gint64 now)
       cache->head = (cache->head + 1) % cache->capacity;
       cache->count--;
     }
+}
+
+gboolean
+vcr_nonce_cache_contains (VcrNonceCache *cache, const char *nonce, gint64 now)
+{
+  nonce_cache_expire (cache, now);
+  return g_hash_table_contains (cache->set, nonce);
 }
 
 gboolean

@@ -133,11 +133,58 @@ gboolean vcr_nonce_cache_add (VcrNonceCache *cache,
 
 guint vcr_nonce_cache_get_size (VcrNonceCache *cache);
 
-/* The server's whole check of a request, in this order: header present and
- * well formed, |now - ts| within the window, signature right (constant
- * time), then the nonce is new (and recorded). @header is the raw
- * Authorization value or NULL. On success @out (nullable) gets the parsed
- * header, whose nonce signs the response. */
+/* TRUE when @nonce is remembered at @now (expired nonces are dropped
+ * first, as vcr_nonce_cache_add() does). */
+gboolean vcr_nonce_cache_contains (VcrNonceCache *cache,
+                                   const char *nonce,
+                                   gint64 now);
+
+/* A server checks a request in two steps, so that a request that cannot
+ * be good is refused before its body is read:
+ *
+ * 1. vcr_auth_check_request_header(), when the headers arrive: header
+ *    present and well formed, |now - ts| within the window, ts not before
+ *    @not_before (the server's start: its nonce memory is no older; G_MININT64
+ *    for no such bound), nonce not remembered (VCR_AUTH_ERROR_REPLAY).
+ *    Nothing is recorded: anyone can write such a header.
+ * 2. vcr_auth_verify_request_signature(), once the body is in and hashed
+ *    (VcrAuthBodyHash): signature right (constant time), then the nonce is
+ *    recorded (VCR_AUTH_ERROR_REPLAY when a request with the same nonce
+ *    got there first, VCR_AUTH_ERROR_BUSY when the memory is full).
+ *
+ * Protocol v2 signs the headers alone and does both at once
+ * (vcr_seal_verify_request_header()). */
+gboolean vcr_auth_check_request_header (VcrNonceCache *cache,
+                                        const char *header,
+                                        gint64 now,
+                                        gint64 not_before,
+                                        VcrAuthHeader *out,
+                                        GError **error);
+
+/* SHA-256 of a body fed as it arrives; lowercase hex at the end. */
+typedef struct _VcrAuthBodyHash VcrAuthBodyHash;
+
+VcrAuthBodyHash *vcr_auth_body_hash_new (void);
+void vcr_auth_body_hash_update (VcrAuthBodyHash *hash,
+                                const guint8 *data,
+                                gsize length);
+/* The hex digest of everything fed; @hash is reset (fed nothing). */
+char *vcr_auth_body_hash_finish (VcrAuthBodyHash *hash);
+void vcr_auth_body_hash_free (VcrAuthBodyHash *hash);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrAuthBodyHash, vcr_auth_body_hash_free)
+
+gboolean vcr_auth_verify_request_signature (const VcrAuthKey *key,
+                                            VcrNonceCache *cache,
+                                            const VcrAuthHeader *header,
+                                            const char *method,
+                                            const char *path,
+                                            const char *body_hash,
+                                            gint64 now,
+                                            GError **error);
+
+/* Both steps in one, for a body already in hand (no @not_before bound).
+ * @header is the raw Authorization value or NULL. On success @out
+ * (nullable) gets the parsed header, whose nonce signs the response. */
 gboolean vcr_auth_verify_request (const VcrAuthKey *key,
                                   VcrNonceCache *cache,
                                   const char *header,

@@ -5,7 +5,10 @@
  * (answering asynchronously, from an idle callback) and appends one line per
  * handler call to --calls FILE ("post <generation>", "get-snapshot",
  * "get-digests"), so a test can prove that refused requests never reached
- * the handler. Prints "LISTEN ADDR:PORT" on stdout once bound.
+ * the handler. Prints "LISTEN ADDR:PORT" on stdout once bound, and again
+ * after SIGUSR1, which re-binds the same server object to a new port (its
+ * nonce memory kept). Options set the connection cap and deadlines, and
+ * hold posted snapshots for a while before answering (an apply).
  */
 #define G_LOG_DOMAIN "peer-test-server"
 
@@ -26,6 +29,10 @@ static char *opt_secret = NULL;
 static char *opt_listen = NULL;
 static gint64 opt_body_limit = VCR_PEER_DEFAULT_BODY_LIMIT;
 static gint opt_nonces = 0;
+static gint opt_max_connections = 0;
+static gint opt_headers_ms = 0;
+static gint opt_transfer_ms = 0;
+static gint opt_post_delay_ms = 0;
 
 typedef struct {
   VcrSnapshot *applied;
@@ -107,7 +114,10 @@ post_snapshot (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data)
   p->app = user_data;
   p->snapshot = snapshot;
   p->reply = reply;
-  g_idle_add (answer_post, p);
+  if (opt_post_delay_ms > 0)
+    g_timeout_add (opt_post_delay_ms, answer_post, p);
+  else
+    g_idle_add (answer_post, p);
 }
 
 static void
@@ -142,6 +152,31 @@ get_digests (VcrPeerReply *reply, gpointer user_data)
   vcr_peer_reply_json (reply, json, len);
 }
 
+static void
+print_address (VcrPeerServer *server)
+{
+  g_autofree char *address = vcr_peer_server_get_address (server);
+
+  printf ("LISTEN %s\n", address);
+  fflush (stdout);
+}
+
+/* SIGUSR1: listen again elsewhere, as the daemon does when its listen
+ * address changes. */
+static gboolean
+on_rebind (gpointer user_data)
+{
+  VcrPeerServer *server = user_data;
+  g_autoptr(GError) error = NULL;
+
+  vcr_peer_server_stop (server);
+  if (!vcr_peer_server_listen (server, opt_listen ? opt_listen : "127.0.0.1", 0, &error))
+    g_printerr ("listen again: %s\n", error->message);
+  else
+    print_address (server);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_term (gpointer loop)
 {
@@ -159,6 +194,10 @@ main (int argc, char **argv)
     { "calls", 0, 0, G_OPTION_ARG_FILENAME, &opt_calls, "append handler calls here", "F" },
     { "body-limit", 0, 0, G_OPTION_ARG_INT64, &opt_body_limit, "body limit", "N" },
     { "nonce-capacity", 0, 0, G_OPTION_ARG_INT, &opt_nonces, "replay memory", "N" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &opt_max_connections, "connection cap", "N" },
+    { "headers-ms", 0, 0, G_OPTION_ARG_INT, &opt_headers_ms, "headers deadline", "MS" },
+    { "transfer-ms", 0, 0, G_OPTION_ARG_INT, &opt_transfer_ms, "body/answer base deadline", "MS" },
+    { "post-delay-ms", 0, 0, G_OPTION_ARG_INT, &opt_post_delay_ms, "answer posts after", "MS" },
     { NULL },
   };
   static const VcrPeerHandler handler = { post_snapshot, get_snapshot, get_digests };
@@ -166,7 +205,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrPeerServer) server = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_autofree char *address = NULL;
+  VcrPeerLimits limits = VCR_PEER_LIMITS_DEFAULT;
   App app = { NULL };
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -181,14 +220,20 @@ main (int argc, char **argv)
   vcr_peer_server_set_body_limit (server, (gsize) opt_body_limit);
   if (opt_nonces > 0)
     vcr_peer_server_set_nonce_capacity (server, (guint) opt_nonces);
+  if (opt_max_connections > 0)
+    limits.max_connections = (guint) opt_max_connections;
+  if (opt_headers_ms > 0)
+    limits.headers_ms = (guint) opt_headers_ms;
+  if (opt_transfer_ms > 0)
+    limits.transfer_ms = (guint) opt_transfer_ms;
+  vcr_peer_server_set_limits (server, &limits);
   if (!vcr_peer_server_listen (server, opt_listen ? opt_listen : "127.0.0.1", 0, &error))
     {
       g_printerr ("listen: %s\n", error->message);
       return 1;
     }
-  address = vcr_peer_server_get_address (server);
-  printf ("LISTEN %s\n", address);
-  fflush (stdout);
+  print_address (server);
+  g_unix_signal_add (SIGUSR1, on_rebind, server);
   g_unix_signal_add (SIGTERM, on_term, loop);
   g_unix_signal_add (SIGINT, on_term, loop);
   g_main_loop_run (loop);

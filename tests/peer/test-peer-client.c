@@ -3,7 +3,8 @@
  * The peer client against the real peer server in the same process (on
  * 127.0.0.1 / ::1, port 0) with a fake application, and against a raw
  * socket "server" that sends hand-made responses (missing or tampered
- * signature), to prove such responses are dropped.
+ * signature, a redirect, an answer trickled byte by byte), to prove such
+ * responses are dropped and every exchange has a deadline.
  */
 #include <gio/gio.h>
 #include <string.h>
@@ -19,7 +20,25 @@
 typedef struct {
   gboolean replica;
   guint calls;
+  guint post_delay_ms;   /* answer posts that much later (an apply) */
 } FakeApp;
+
+typedef struct {
+  VcrPeerReply *reply;
+  guint64 generation;
+} LatePost;
+
+static gboolean
+answer_late_post (gpointer data)
+{
+  LatePost *late = data;
+  gsize len;
+  char *json = vcr_post_result_to_json (TRUE, late->generation, &len);
+
+  vcr_peer_reply_json (late->reply, json, len);
+  g_free (late);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 fake_post (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data)
@@ -29,7 +48,15 @@ fake_post (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data)
   char *json;
 
   app->calls++;
-  if (!app->replica)
+  if (app->post_delay_ms > 0)
+    {
+      LatePost *late = g_new0 (LatePost, 1);
+
+      late->reply = reply;
+      late->generation = snapshot->generation;
+      g_timeout_add (app->post_delay_ms, answer_late_post, late);
+    }
+  else if (!app->replica)
     vcr_peer_reply_error (reply, 409, "wrong-mode", "not a replica");
   else
     {
@@ -241,8 +268,10 @@ test_client_refused_connection (Fixture *f, gconstpointer data)
 /* ---- a raw server with hand-made responses ----------------------------- */
 
 typedef struct {
-  const char *mode;    /* "tamper", "missing", "huge" */
+  const char *mode;    /* "good", "tamper", "missing", "redirect", "drip" */
   VcrAuthKey *key;
+  char *location;      /* where "redirect" sends the client */
+  gint requests;       /* requests read (atomic: the service has threads) */
 } RawServer;
 
 /* Reads the request head, answers with a body signed as @mode says. */
@@ -264,6 +293,16 @@ raw_run (GThreadedSocketService *service, GSocketConnection *conn,
   while (!g_str_has_suffix (head->str, "\r\n\r\n") &&
          g_input_stream_read (in, &c, 1, NULL, NULL) == 1)
     g_string_append_c (head, c);
+  g_atomic_int_inc (&raw->requests);
+  if (g_str_equal (raw->mode, "redirect"))
+    {
+      response = g_strdup_printf ("HTTP/1.1 302 Found\r\nLocation: %s\r\n"
+                                  "Content-Length: 0\r\nConnection: close\r\n\r\n",
+                                  raw->location);
+      g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      return TRUE;
+    }
   p = strstr (head->str, "nonce=");
   nonce = p != NULL ? g_strndup (p + 6, VCR_AUTH_NONCE_HEX_LEN) : g_strdup ("");
   sig = vcr_auth_response_signature (raw->key, nonce, 200, (const guint8 *) body, strlen (body));
@@ -276,15 +315,157 @@ raw_run (GThreadedSocketService *service, GSocketConnection *conn,
                               g_str_equal (raw->mode, "missing") ? "" : "X-VCR-Signature: ",
                               g_str_equal (raw->mode, "missing") ? "" : sig,
                               g_str_equal (raw->mode, "missing") ? "" : "\r\n", body);
-  g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
+  if (g_str_equal (raw->mode, "drip"))
+    {
+      /* a byte every 100 ms: no read ever waits 10 s (the I/O timeout),
+       * the whole answer takes half a minute */
+      for (const char *b = response; *b != '\0'; b++)
+        {
+          if (!g_output_stream_write_all (out, b, 1, NULL, NULL, NULL))
+            break;
+          g_usleep (100 * 1000);
+        }
+    }
+  else
+    g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   return TRUE;
+}
+
+typedef struct {
+  RawServer raw;
+  GSocketService *service;
+  guint16 port;
+} RawHandle;
+
+static void
+raw_start (RawHandle *h, const char *mode)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  h->raw.mode = mode;
+  h->raw.key = vcr_auth_key_new (SECRET);
+  h->service = g_threaded_socket_service_new (2);
+  g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (h->service), sa,
+                                                G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                NULL, &bound, &error));
+  g_signal_connect (h->service, "run", G_CALLBACK (raw_run), &h->raw);
+  g_socket_service_start (h->service);
+  h->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+raw_stop (RawHandle *h)
+{
+  g_socket_service_stop (h->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (h->service));
+  g_clear_object (&h->service);
+  vcr_auth_key_free (h->raw.key);
+  g_free (h->raw.location);
+}
+
+/* A 302 to another server, which would answer (it has the secret, and
+ * libsoup would send it the same signed request): not followed. */
+static void
+test_client_no_redirect (void)
+{
+  RawHandle target = { { 0 } };
+  RawHandle redirect = { { 0 } };
+  Fixture f = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+
+  raw_start (&target, "good");
+  raw_start (&redirect, "redirect");
+  redirect.raw.location = g_strdup_printf ("http://127.0.0.1:%u/v1/digests", target.port);
+  f.client = vcr_peer_client_new (SECRET);
+  f.host = g_strdup ("127.0.0.1");
+  f.port = target.port;
+  digests = get_digests (&f, &error);   /* the target alone answers */
+  g_assert_no_error (error);
+  g_clear_pointer (&digests, vcr_digests_free);
+
+  f.port = redirect.port;
+  digests = get_digests (&f, &error);
+  g_assert_null (digests);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "HTTP 302"));
+  g_assert_cmpint (g_atomic_int_get (&redirect.raw.requests), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&target.raw.requests), ==, 1);
+  fixture_teardown (&f, NULL);
+  raw_stop (&redirect);
+  raw_stop (&target);
+}
+
+/* An answer that trickles in, each byte well within the I/O timeout, is
+ * cut off by the exchange's deadline. */
+static void
+test_client_exchange_deadline (void)
+{
+  RawHandle drip = { { 0 } };
+  Fixture f = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+
+  raw_start (&drip, "drip");
+  f.client = vcr_peer_client_new (SECRET);
+  vcr_peer_client_set_deadlines (f.client, 1, 1);
+  f.host = g_strdup ("127.0.0.1");
+  f.port = drip.port;
+  digests = get_digests (&f, &error);
+  g_assert_null (digests);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "no complete answer within 1 s"));
+  fixture_teardown (&f, NULL);
+  raw_stop (&drip);
+}
+
+static gboolean
+post_one (Fixture *f, GError **error)
+{
+  g_autoptr(VcrSnapshot) post = vcr_snapshot_new ("me", EPOCH, 21);
+
+  vcr_snapshot_add (post, "firewall name WAN", "firewall {\n}\n", NULL);
+  vcr_peer_client_post_snapshot_async (f->client, f->host, f->port, post, NULL, store_result, f);
+  wait_result (f);
+  return vcr_peer_client_post_snapshot_finish (f->client, f->result, NULL, NULL, error);
+}
+
+/* The answer to a POST comes after the replica's apply, longer than the
+ * I/O timeout (1 s here): it is awaited. */
+static void
+test_client_post_waits_for_apply (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->app.post_delay_ms = 2500;
+  vcr_peer_client_set_timeout (f->client, 1);
+  g_assert_true (post_one (f, &error));
+  g_assert_no_error (error);
+}
+
+/* ... but not for longer than the POST's own deadline. */
+static void
+test_client_post_deadline (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->app.post_delay_ms = 4000;
+  vcr_peer_client_set_deadlines (f->client, 30, 1);
+  g_assert_false (post_one (f, &error));
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_assert_nonnull (strstr (error->message, "no complete answer within 1 s"));
 }
 
 static void
 run_raw (const char *mode, gsize limit, const char *want)
 {
-  RawServer raw = { mode, vcr_auth_key_new (SECRET) };
+  RawServer raw = { mode, vcr_auth_key_new (SECRET), NULL, 0 };
   g_autoptr(GSocketService) service = g_threaded_socket_service_new (1);
   g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
@@ -450,5 +631,11 @@ main (int argc, char **argv)
   g_test_add_func ("/peer-client/missing-signature", test_client_missing_signature);
   g_test_add_func ("/peer-client/response-too-big", test_client_response_too_big);
   g_test_add_func ("/peer-client/many-peers-at-once", test_client_many_peers_at_once);
+  g_test_add_func ("/peer-client/no-redirect", test_client_no_redirect);
+  g_test_add_func ("/peer-client/exchange-deadline", test_client_exchange_deadline);
+  g_test_add ("/peer-client/post-waits-for-apply", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_client_post_waits_for_apply, fixture_teardown);
+  g_test_add ("/peer-client/post-deadline", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_client_post_deadline, fixture_teardown);
   return g_test_run ();
 }

@@ -28,17 +28,64 @@ trap cleanup EXIT
 
 fail () { failed=1; echo "FAIL: $*" >&2; exit 1; }
 
+# SERVER_WRAP (an array) runs the server under a command, e.g. prlimit.
+SERVER_WRAP=()
+
 start_server () {
   : > "$tmp/calls"
-  G_MESSAGES_DEBUG=all "$server_bin" --secret "$secret" --calls "$tmp/calls" "$@" \
-    > "$tmp/server.out" 2> "$tmp/server.log" &
+  G_MESSAGES_DEBUG=all "${SERVER_WRAP[@]}" "$server_bin" --secret "$secret" \
+    --calls "$tmp/calls" "$@" > "$tmp/server.out" 2> "$tmp/server.log" &
   server_pid=$!
+  wait_listen 1
+}
+
+# wait_listen N: until the server reported its Nth address; sets $addr.
+wait_listen () {
   for _ in $(seq 1 100); do
-    if grep -q '^LISTEN ' "$tmp/server.out" 2>/dev/null; then break; fi
+    if [ "$(grep -c '^LISTEN ' "$tmp/server.out" 2>/dev/null)" -ge "$1" ]; then break; fi
     sleep 0.05
   done
-  addr=$(sed -n 's/^LISTEN //p' "$tmp/server.out")
-  [ -n "$addr" ] || fail "server did not report its address"
+  addr=$(sed -n 's/^LISTEN //p' "$tmp/server.out" | sed -n "${1}p")
+  [ -n "$addr" ] || fail "server did not report address $1"
+  host=${addr%:*}
+  port=${addr##*:}
+}
+
+# Bounded wait: until "$@" succeeds, at most $1 tenths of a second.
+wait_until () {
+  local tries=$1
+  shift
+  for _ in $(seq 1 "$tries"); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+fds () { ls "/proc/$server_pid/fd" | wc -l; }
+
+# AddressSanitizer keeps freed memory in quarantine: resident-size figures
+# mean nothing in such a build, so those checks only print them.
+if grep -q __asan_init "$server_bin" 2>/dev/null; then sanitized=1; else sanitized=; fi
+memory_check () {  # memory_check CONDITION… : fails unless true (ignored under ASan)
+  if [ -n "$sanitized" ]; then echo "(not checked under AddressSanitizer)"; return 0; fi
+  "$@"
+}
+
+# raw_open: a TCP connection to the server on a new fd, kept in $raw
+raw_open () { exec {raw}<>"/dev/tcp/$host/$port"; }
+# raw_closed FD: the server closed it (EOF) within 10 s
+raw_closed () { timeout 10 cat <&"$1" > /dev/null; }
+
+# raw_post_headers FD LENGTH: the headers of a POST announcing LENGTH body
+# bytes, correctly signed for a body that never comes in full
+raw_post_headers () {
+  local n hdr
+  n=$(new_nonce)
+  head -c "$2" /dev/zero > "$tmp/announced"
+  hdr=$(auth_header "$secret" POST /v1/snapshot "$(date +%s)" "$n" "$tmp/announced")
+  printf 'POST /v1/snapshot HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\n\r\n' \
+    "$addr" "$hdr" "$2" >&"$1"
 }
 
 # sha256, key_hex, hmac, new_nonce, auth_header, response_signature
@@ -196,6 +243,48 @@ case "$case_name" in
     signed POST /v1/snapshot "$tmp/big" -H 'Content-Type: application/json' \
       -H 'Transfer-Encoding: chunked'
     expect_status 413; expect_error too-large; expect_no_calls ;;
+  oversized-expect)
+    # Over the limit by its Content-Length: 413 before a 100 Continue
+    start_server --mode replica --body-limit 1000
+    head -c 2000 /dev/zero | tr '\0' 'a' > "$tmp/big"
+    signed POST /v1/snapshot "$tmp/big" -H 'Content-Type: application/json' -H 'Expect: 100-continue'
+    expect_status 413; expect_error too-large; expect_unsigned
+    grep -q '^HTTP/1.1 100' "$tmp/headers" && fail "the body was asked for"
+    expect_no_calls ;;
+  refused-body-dropped)
+    # The body of a request refused on its headers is read and dropped,
+    # not kept (by libsoup, or by us) until the answer: 30 MB over the
+    # 20 MB limit and 15 MB with a stale signature, sent without Expect,
+    # leave the peak memory where it was.
+    start_server --mode replica --body-limit 20000000
+    head -c 30000000 /dev/zero > "$tmp/huge"
+    head -c 15000000 /dev/zero > "$tmp/big"
+    hwm () { awk '/^VmHWM/ { print $2 }' "/proc/$server_pid/status"; }
+    before=$(hwm)
+    signed POST /v1/snapshot "$tmp/huge" -H 'Content-Type: application/json' -H 'Expect:' --max-time 60
+    expect_status 413; expect_error too-large
+    nonce=$(new_nonce)
+    request POST /v1/snapshot "$tmp/big" -H 'Content-Type: application/json' -H 'Expect:' \
+      -H "Authorization: $(auth_header "$secret" POST /v1/snapshot $(( $(date +%s) - 400 )) "$nonce" "$tmp/big")" --max-time 60
+    expect_status 401; expect_error unauthorized
+    echo "VmHWM $before kB before, $(hwm) kB after refused bodies of 30 and 15 MB"
+    memory_check [ "$(hwm)" -lt $((before + 8000)) ] || fail "peak memory grew from $before to $(hwm) kB"
+    expect_no_calls ;;
+  refused-body-unmapped)
+    # A body read in full, then refused for its signature: its pages go
+    # back to the kernel at once, not kept as the spare for the next body.
+    start_server --mode replica --body-limit 40000000
+    head -c 15000000 /dev/zero | tr '\0' ' ' > "$tmp/big"
+    rss () { awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status"; }
+    before=$(rss)
+    nonce=$(new_nonce)
+    request POST /v1/snapshot "$tmp/big" -H 'Content-Type: application/json' -H 'Expect:' \
+      -H "Authorization: $(auth_header "not the secret" POST /v1/snapshot "$(date +%s)" "$nonce" "$tmp/big")" --max-time 60
+    expect_status 401; expect_error unauthorized
+    grep -q 'wrong request signature' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    echo "VmRSS $before kB before, $(rss) kB after a refused body of 15 MB"
+    memory_check [ "$(rss)" -lt $((before + 4000)) ] || fail "VmRSS grew from $before to $(rss) kB"
+    expect_no_calls ;;
   limit-exact)
     start_server --mode replica --body-limit "$(stat -c %s "$tmp/snap")"
     signed POST /v1/snapshot "$tmp/snap" -H 'Content-Type: application/json'
@@ -262,6 +351,156 @@ case "$case_name" in
     after=$(ls "/proc/$server_pid/fd" | wc -l)
     echo "fds before $before, after $after"
     [ "$after" -le "$before" ] || fail "fd count grew from $before to $after" ;;
+  expect-continue)
+    # A request refused on its headers gets its 401 without a 100 Continue:
+    # its body is never asked for, never read.
+    start_server --mode replica
+    continue_seen () { grep -q '^HTTP/1.1 100' "$tmp/headers"; }
+    head -c 100000 /dev/zero | tr '\0' 'x' > "$tmp/padded"
+    signed POST /v1/snapshot "$tmp/padded" -H 'Content-Type: application/json' -H 'Expect: 100-continue'
+    expect_status 400; expect_signed
+    continue_seen || fail "a good request was not asked for its body (the check cannot see)"
+    nonce=$(new_nonce)
+    stale=$(auth_header "$secret" POST /v1/snapshot $(( $(date +%s) - 400 )) "$nonce" "$tmp/padded")
+    used=$(auth_header "$secret" POST /v1/snapshot "$(date +%s)" "$(new_nonce)" "$tmp/snap")
+    request POST /v1/snapshot "$tmp/snap" -H "Authorization: $used" -H 'Content-Type: application/json'
+    expect_status 200
+    for hdr in "$stale" "$used" "VCR1 ts=1, nonce=x" ""; do
+      request POST /v1/snapshot "$tmp/padded" -H "Authorization: $hdr" \
+        -H 'Content-Type: application/json' -H 'Expect: 100-continue'
+      expect_status 401; expect_error unauthorized; expect_unsigned; expect_close
+      continue_seen && fail "a refused request was asked for its body: $(cat "$tmp/headers")"
+    done
+    expect_calls "post 3" ;;
+  headers-deadline)
+    # A silent client, and one that stops within its headers, are closed
+    # (the test waits at most 10 s; the deadline is 300 ms).
+    start_server --mode replica --headers-ms 300
+    raw_open; silent=$raw
+    raw_open; partial=$raw
+    printf 'GET /v1/digests HTTP/1.1\r\nHost: x\r\n' >&"$partial"
+    raw_closed "$silent" || fail "a silent connection was not closed"
+    raw_closed "$partial" || fail "a connection with half its headers was not closed"
+    signed GET /v1/digests "$tmp/empty"; expect_status 200 ;;
+  body-deadline)
+    # Headers that pass the early check, then a body that stops.
+    start_server --mode replica --transfer-ms 300
+    raw_open
+    raw_post_headers "$raw" 1000
+    printf '{"protocol":' >&"$raw"
+    raw_closed "$raw" || fail "a stalled body was not cut off"
+    expect_no_calls
+    signed GET /v1/digests "$tmp/empty"; expect_status 200 ;;
+  eviction)
+    # At the cap (4), each new connection evicts the oldest one that is
+    # not authenticated: silent connections never hold the server, and the
+    # descriptors stay bounded.
+    start_server --mode replica --max-connections 4 --headers-ms 60000
+    base=$(fds)
+    opened=()
+    for _ in $(seq 1 12); do raw_open; opened+=("$raw"); done
+    signed GET /v1/digests "$tmp/empty"; expect_status 200; expect_signed
+    closed=0
+    for fd in "${opened[@]}"; do
+      if timeout 0.5 cat <&"$fd" > /dev/null; then closed=$((closed + 1)); fi
+    done
+    echo "fds: $base before, $(fds) with 12 silent connections; $closed of them evicted"
+    [ "$(fds)" -le $((base + 4)) ] || fail "$(fds) descriptors, the cap is 4 over $base"
+    [ "$closed" -ge 8 ] || fail "only $closed of 12 silent connections were evicted" ;;
+  held-not-evicted)
+    # Authenticated requests that the handler holds (an apply) are never
+    # evicted; a further request waits for room instead of being refused.
+    start_server --mode replica --max-connections 2 --post-delay-ms 3000 --headers-ms 60000
+    for i in 1 2; do
+      make_snapshot "$tmp/held$i" "$((10 + i))" 'firewall {\n}\n'
+      sed -i "s/\"digest\":\"[0-9a-f]*\"/\"digest\":\"$digest\"/" "$tmp/held$i"
+      n=$(new_nonce)
+      curl -s -o "$tmp/held$i.resp" -w '%{http_code}' --max-time 30 -X POST \
+        -H "Authorization: $(auth_header "$secret" POST /v1/snapshot "$(date +%s)" "$n" "$tmp/held$i")" \
+        -H 'Content-Type: application/json' --data-binary "@$tmp/held$i" \
+        "http://$addr/v1/snapshot" > "$tmp/held$i.status" &
+      eval "held_pid$i=\$!"
+    done
+    posts_held () { [ "$(grep -c '^post' "$tmp/calls")" = 2 ]; }
+    wait_until 100 posts_held || fail "the posts did not reach the handler: $(cat "$tmp/calls") $(cat "$tmp"/held*.status) $(tail -5 "$tmp/server.out")"
+    for _ in $(seq 1 6); do raw_open; done
+    signed GET /v1/digests "$tmp/empty"   # waits for room: accepted after a post ends
+    expect_status 200
+    wait "$held_pid1"; wait "$held_pid2"
+    [ "$(cat "$tmp/held1.status") $(cat "$tmp/held2.status")" = "200 200" ] ||
+      fail "held posts: $(cat "$tmp/held1.status") $(cat "$tmp/held2.status")" ;;
+  budget)
+    # Two requests announcing a body of the limit each (signed headers,
+    # no body yet) hold the whole in-flight budget (2 x 1000): a third is
+    # refused with 503 busy before its body is read; a GET needs no room.
+    start_server --mode replica --body-limit 1000
+    raw_open; first=$raw; raw_post_headers "$first" 1000
+    raw_open; second=$raw; raw_post_headers "$second" 1000
+    head -c 1000 /dev/zero | tr '\0' ' ' > "$tmp/kb"
+    reserved () { [ "$(grep -c ' 1000 body bytes reserved' "$tmp/server.out")" -ge 2 ]; }  # debug goes to stdout
+    wait_until 100 reserved || fail "the two announced bodies were not reserved"
+    signed POST /v1/snapshot "$tmp/kb" -H 'Content-Type: application/json'
+    expect_status 503; expect_error busy; expect_unsigned
+    signed GET /v1/digests "$tmp/empty"; expect_status 200
+    exec {first}>&- {second}>&-
+    retry_post () { signed POST /v1/snapshot "$tmp/kb" -H 'Content-Type: application/json'; [ "$status" != 503 ]; }
+    wait_until 100 retry_post || fail "the budget was not given back"
+    expect_status 400
+    expect_calls get-digests ;;
+  nonce-not-recorded)
+    # A request with a wrong signature leaves no trace: its nonce is free
+    # for the real one.
+    start_server --mode replica
+    nonce=$(new_nonce)
+    request GET /v1/digests "$tmp/empty" \
+      -H "Authorization: $(auth_header "not the secret" GET /v1/digests "$(date +%s)" "$nonce" "$tmp/empty")"
+    expect_status 401
+    request GET /v1/digests "$tmp/empty" \
+      -H "Authorization: $(auth_header "$secret" GET /v1/digests "$(date +%s)" "$nonce" "$tmp/empty")"
+    expect_status 200; expect_signed ;;
+  ts-before-start)
+    # Signed before the server started: its nonce may have been used with
+    # the server before, refused; the primary signs again.
+    start_server --mode replica
+    nonce=$(new_nonce)
+    request GET /v1/digests "$tmp/empty" \
+      -H "Authorization: $(auth_header "$secret" GET /v1/digests $(( $(date +%s) - 30 )) "$nonce" "$tmp/empty")"
+    expect_status 401; expect_error unauthorized; expect_unsigned
+    grep -q 'before this server started' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    signed GET /v1/digests "$tmp/empty"; expect_status 200
+    expect_calls get-digests ;;
+  rebind-nonces)
+    # The nonce memory survives listening again on another port.
+    start_server --mode replica
+    nonce=$(new_nonce)
+    hdr=$(auth_header "$secret" GET /v1/digests "$(date +%s)" "$nonce" "$tmp/empty")
+    request GET /v1/digests "$tmp/empty" -H "Authorization: $hdr"
+    expect_status 200
+    old=$addr
+    kill -USR1 "$server_pid"
+    wait_listen 2
+    [ "$addr" != "$old" ] || fail "the server did not move ($addr)"
+    request GET /v1/digests "$tmp/empty" -H "Authorization: $hdr"
+    expect_status 401; expect_error unauthorized
+    grep -q replay "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    signed GET /v1/digests "$tmp/empty"; expect_status 200
+    expect_calls "$(printf 'get-digests\nget-digests')" ;;
+  emfile)
+    # More connections than the server has descriptors: accept() fails
+    # with EMFILE. The server backs off and keeps accepting: once the idle
+    # connections have timed out, a signed request gets through.
+    SERVER_WRAP=(prlimit --nofile=32:32 --)
+    start_server --mode replica --headers-ms 1000
+    opened=()
+    for _ in $(seq 1 60); do raw_open; opened+=("$raw"); done
+    wait_until 100 grep -q 'Cannot accept peer connections' "$tmp/server.log" ||
+      fail "the server never ran out of descriptors"
+    signed GET /v1/digests "$tmp/empty" --max-time 30
+    expect_status 200; expect_signed
+    for fd in "${opened[@]}"; do exec {fd}>&-; done
+    grep -q 'Accepting peer connections again' "$tmp/server.log" || fail "no end of the episode logged"
+    [ "$(grep -c 'Cannot accept peer connections' "$tmp/server.log")" = 1 ] ||
+      fail "the warning was repeated: $(grep -c 'Cannot accept' "$tmp/server.log")" ;;
   ipv6)
     if ! "$server_bin" --help >/dev/null 2>&1 || ! ip -6 addr show lo 2>/dev/null | grep -q '::1'; then
       echo "no IPv6 loopback"; exit 77

@@ -201,6 +201,116 @@ test_auth_verify_request (void)
   }
 }
 
+/* The check when the headers arrive: every refusal, and that nothing is
+ * recorded, whatever the verdict (anyone can write such a header). */
+static void
+test_auth_check_header (void)
+{
+  g_autoptr(VcrNonceCache) cache = vcr_nonce_cache_new (4);
+  const char *good = "VCR1 ts=1700000000, nonce=" NONCE_0F ", sig=" SIG_POST;
+  const char *seen = "VCR1 ts=1700000000, nonce=" NONCE_FF ", sig=" SIG_POST;
+  struct {
+    const char *header;
+    gint64 now, not_before;
+    int code;
+  } cases[] = {
+    { NULL, T0, 0, VCR_AUTH_ERROR_MISSING },
+    { "VCR1 ts=1700000000", T0, 0, VCR_AUTH_ERROR_MALFORMED },
+    { good, T0 + 301, 0, VCR_AUTH_ERROR_STALE },
+    { good, T0 - 301, 0, VCR_AUTH_ERROR_STALE },
+    { good, G_MAXINT64, 0, VCR_AUTH_ERROR_STALE },
+    /* signed a second before the server started */
+    { good, T0 + 10, T0 + 1, VCR_AUTH_ERROR_STALE },
+    { seen, T0, 0, VCR_AUTH_ERROR_REPLAY },
+  };
+  VcrAuthHeader h;
+
+  g_assert_true (vcr_nonce_cache_add (cache, NONCE_FF, T0 - 10, NULL));
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (vcr_auth_check_request_header (cache, cases[i].header, cases[i].now,
+                                                     cases[i].not_before, &h, &error));
+      g_assert_error (error, VCR_AUTH_ERROR, cases[i].code);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    }
+  {
+    g_autoptr(GError) error = NULL;
+
+    /* the start itself, and both window edges, are inside */
+    g_assert_true (vcr_auth_check_request_header (cache, good, T0 + 300, T0, &h, &error));
+    g_assert_no_error (error);
+    g_assert_true (vcr_auth_check_request_header (cache, good, T0 - 300, G_MININT64, &h,
+                                                  &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (h.ts, ==, T0);
+    g_assert_cmpstr (h.nonce, ==, NONCE_0F);
+    g_assert_cmpstr (h.sig, ==, SIG_POST);
+  }
+  /* only the nonce recorded by hand: checking records nothing */
+  g_assert_cmpuint (vcr_nonce_cache_get_size (cache), ==, 1);
+  g_assert_false (vcr_nonce_cache_contains (cache, NONCE_0F, T0));
+}
+
+/* The body hashed in pieces as it arrives equals the hash of the whole. */
+static void
+test_auth_body_hash (void)
+{
+  g_autoptr(VcrAuthBodyHash) hash = vcr_auth_body_hash_new ();
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *whole = NULL;
+  g_autofree char *pieces = NULL;
+  g_autofree char *empty = NULL;
+
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_printf (body, "rule %u ", i);
+  whole = vcr_auth_sha256_hex ((const guint8 *) body->str, body->len);
+  for (gsize at = 0, step = 1; at < body->len; at += step, step = step * 3 + 1)
+    vcr_auth_body_hash_update (hash, (const guint8 *) body->str + at,
+                               MIN (step, body->len - at));
+  pieces = vcr_auth_body_hash_finish (hash);
+  g_assert_cmpstr (pieces, ==, whole);
+  /* finish resets: nothing fed is the empty body */
+  empty = vcr_auth_body_hash_finish (hash);
+  g_assert_cmpstr (empty, ==, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+/* The check once the body is in: a wrong signature records nothing (an
+ * unauthenticated request must not fill the memory); a right one records
+ * its nonce, and a second request with it (both passed the header check
+ * while neither was finished) is a replay. */
+static void
+test_auth_verify_signature (void)
+{
+  g_autoptr(VcrAuthKey) key = vcr_auth_key_new ("qwerty");
+  g_autoptr(VcrAuthKey) other = vcr_auth_key_new ("qwertz");
+  g_autoptr(VcrNonceCache) cache = vcr_nonce_cache_new (4);
+  g_autofree char *body_hash = vcr_auth_sha256_hex ((const guint8 *) BODY, strlen (BODY));
+  g_autoptr(GError) e1 = NULL;
+  g_autoptr(GError) e2 = NULL;
+  g_autoptr(GError) e3 = NULL;
+  VcrAuthHeader h;
+
+  g_assert_true (vcr_auth_check_request_header (cache, "VCR1 ts=1700000000, nonce=" NONCE_0F
+                                                ", sig=" SIG_POST, T0, T0, &h, NULL));
+  g_assert_false (vcr_auth_verify_request_signature (other, cache, &h, "POST", "/v1/snapshot",
+                                                     body_hash, T0, &e1));
+  g_assert_error (e1, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BAD_SIGNATURE);
+  g_assert_false (vcr_auth_verify_request_signature (key, cache, &h, "POST", "/v1/digests",
+                                                     body_hash, T0, &e2));
+  g_assert_error (e2, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BAD_SIGNATURE);
+  g_assert_cmpuint (vcr_nonce_cache_get_size (cache), ==, 0);
+
+  g_assert_true (vcr_auth_verify_request_signature (key, cache, &h, "POST", "/v1/snapshot",
+                                                    body_hash, T0, NULL));
+  g_assert_true (vcr_nonce_cache_contains (cache, NONCE_0F, T0));
+  g_assert_false (vcr_auth_verify_request_signature (key, cache, &h, "POST", "/v1/snapshot",
+                                                     body_hash, T0 + 1, &e3));
+  g_assert_error (e3, VCR_AUTH_ERROR, VCR_AUTH_ERROR_REPLAY);
+  g_assert_cmpuint (vcr_nonce_cache_get_size (cache), ==, 1);
+}
+
 static void
 test_auth_verify_response (void)
 {
@@ -338,6 +448,9 @@ main (int argc, char **argv)
   g_test_add_func ("/auth/header/malformed", test_auth_header_malformed);
   g_test_add_func ("/auth/verify/request", test_auth_verify_request);
   g_test_add_func ("/auth/verify/response", test_auth_verify_response);
+  g_test_add_func ("/auth/check-header", test_auth_check_header);
+  g_test_add_func ("/auth/body-hash", test_auth_body_hash);
+  g_test_add_func ("/auth/verify/signature", test_auth_verify_signature);
   g_test_add_func ("/auth/equal", test_auth_equal);
   g_test_add_func ("/auth/nonce-cache/expiry", test_nonce_cache_expiry);
   g_test_add_func ("/auth/nonce-cache/full", test_nonce_cache_full);
