@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
+#include "vcr-apply-command.h"
+#include "vcr-apply-runner.h"
 #include "vcr-bus-object.h"
 #include "vcr-bus-source.h"
 #include "vcr-daemon.h"
@@ -183,6 +185,7 @@ parse_options (int *argc, char ***argv, VcrDaemonOptions *options, GError **erro
 {
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   int verify_interval = 0;
+  int apply_timeout = 0;
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options->config_path,
       "The router config (config.boot) of the file backend", "FILE" },
@@ -196,6 +199,9 @@ parse_options (int *argc, char ***argv, VcrDaemonOptions *options, GError **erro
       "A command to run after a snapshot was applied", "COMMAND" },
     { "verify-interval", 0, 0, G_OPTION_ARG_INT, &verify_interval,
       "Seconds between digest verifications with the peers", "SECONDS" },
+    /* For the tests: how long the apply command may run. */
+    { "apply-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &apply_timeout,
+      "Seconds the apply command may run (default 120)", "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
       "Log debug messages", NULL },
     { NULL }
@@ -217,7 +223,15 @@ parse_options (int *argc, char ***argv, VcrDaemonOptions *options, GError **erro
                    "--verify-interval must not be negative");
       return FALSE;
     }
+  if (apply_timeout < 0 || apply_timeout > VCR_APPLY_COMMAND_TIMEOUT_MAX_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--apply-timeout must be between 1 and %d seconds",
+                   VCR_APPLY_COMMAND_TIMEOUT_MAX_S);
+      return FALSE;
+    }
   options->verify_interval = (guint) verify_interval;
+  options->apply_timeout = (guint) apply_timeout;
   return TRUE;
 }
 
@@ -228,6 +242,10 @@ main (int argc, char **argv)
   VcrDaemonOptions options = { 0 };
   g_autoptr(GError) error = NULL;
 
+  /* The apply command's runner is this binary started again: it does
+   * nothing of the daemon's (vcr-apply-runner.h). */
+  if (vcr_apply_runner_requested (argc, argv))
+    return vcr_apply_runner_main (argc, argv);
   setlocale (LC_ALL, "");
   vcr_memory_init ();
   if (!parse_options (&argc, &argv, &options, &error))

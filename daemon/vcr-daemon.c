@@ -234,6 +234,7 @@ make_replicator (VcrDaemon *self)
     .backend = self->backend,
     .running = self->running,
     .apply_command = self->options.apply_command,
+    .apply_timeout = self->options.apply_timeout,
     .config_path = self->options.config_path,
     .listen = self->options.listen,
     .verify_interval = self->options.verify_interval,
@@ -264,6 +265,7 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
   self->options.state_dir = g_strdup (dir);
   self->options.listen = g_strdup (options->listen);
   self->options.apply_command = g_strdup (options->apply_command);
+  self->options.apply_timeout = options->apply_timeout;
   self->options.verify_interval = options->verify_interval;
   self->options.verbose = options->verbose;
 

@@ -172,7 +172,8 @@ write_done (Receive *rx)
   vcr_receive_phase (rx, "written");
   if (vcr_receive_has_apply_command (rx))
     vcr_apply_command_run_async (rx->self->apply_command, rx->self->config_path,
-                                 rx->snapshot->generation, apply_command_done, rx);
+                                 rx->snapshot->generation, rx->self->apply_timeout, NULL,
+                                 apply_command_done, rx);
   else
     applied_successfully (rx);
 }

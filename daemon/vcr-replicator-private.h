@@ -53,6 +53,7 @@ struct _VcrReplicator {
   VcrBackend *backend;
   VcrRunning *running;
   char *apply_command;      /* NULL when none */
+  guint apply_timeout;      /* seconds, 0: VCR_APPLY_COMMAND_TIMEOUT_S */
   char *config_path;
   char *listen;
   guint verify_interval;

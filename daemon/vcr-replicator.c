@@ -449,6 +449,7 @@ vcr_replicator_new (const VcrReplicatorSetup *setup)
   self->running = g_object_ref (setup->running);
   if (setup->apply_command != NULL && *setup->apply_command != '\0')
     self->apply_command = g_strdup (setup->apply_command);
+  self->apply_timeout = setup->apply_timeout;
   self->config_path = g_strdup (setup->config_path);
   self->listen = g_strdup (setup->listen);
   self->verify_interval = setup->verify_interval;

@@ -55,6 +55,7 @@ typedef struct {
   VcrBackend *backend;
   VcrRunning *running;        /* shared with the daemon's CheckCommit */
   const char *apply_command;  /* --apply-command, nullable */
+  guint apply_timeout;        /* its timeout in seconds (0: the default) */
   const char *config_path;    /* --config (VCR_CONFIG of the command), nullable */
   const char *listen;         /* --listen ADDR:PORT, overrides the settings; nullable */
   guint verify_interval;      /* --verify-interval seconds (0: the default) */
