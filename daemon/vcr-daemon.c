@@ -141,6 +141,8 @@ vcr_daemon_flush (VcrDaemon *self)
 {
   if (self->save_source != 0)
     save_now (self);
+  if (self->store != NULL)
+    vcr_state_flush (self->store);
 }
 
 static gboolean
@@ -227,6 +229,30 @@ on_snapshot_applied (VcrReplicator *replicator, guint64 generation, GStrv paths,
 }
 
 static void
+on_save_status_changed (VcrState *store, VcrDaemon *self)
+{
+  notify (self, "Warnings");
+}
+
+GStrv
+vcr_daemon_get_warnings (VcrDaemon *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const GError *save_error = vcr_state_get_save_error (self->store);
+
+  for (guint i = 0; self->settings != NULL && self->settings->warnings != NULL &&
+                    i < self->settings->warnings->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (self->settings->warnings, i));
+  if (save_error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("The state cannot be saved: %s",
+                                                  save_error->message);
+      g_strv_builder_add (builder, message);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
 make_replicator (VcrDaemon *self)
 {
   const VcrReplicatorSetup setup = {
@@ -276,6 +302,8 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
   if (self->store == NULL)
     return NULL;
   self->running = vcr_running_new ();
+  g_signal_connect_object (self->store, "save-status-changed",
+                           G_CALLBACK (on_save_status_changed), self, 0);
   make_replicator (self);
   return g_steal_pointer (&self);
 }

@@ -30,9 +30,16 @@ record_applied (VcrReplicator *self, const VcrSnapshot *snapshot,
 {
   /* the reference takes over from the pending one here */
   vcr_running_set_pending (self->running, NULL);
-  if (references != NULL ? !vcr_state_commit_references (self->store, references, error)
-                         : !vcr_state_set_references (self->store, snapshot, error))
-    return FALSE;
+  if (references != NULL)
+    vcr_state_commit_references (self->store, references);
+  else
+    {
+      g_autoptr(VcrReferenceUpdate) update = vcr_state_prepare_references (self->store, snapshot);
+
+      if (!vcr_reference_update_write (update, error))
+        return FALSE;
+      vcr_state_commit_references (self->store, update);
+    }
   vcr_state_set_applied (self->store, snapshot->epoch, snapshot->generation);
   return vcr_state_save (self->store, error);
 }

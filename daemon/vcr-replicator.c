@@ -439,6 +439,14 @@ vcr_replicator_init (VcrReplicator *self)
   self->listen_address = g_strdup ("");
 }
 
+/* A write of the state failed, or succeeded again: State follows. */
+static void
+on_save_status_changed (VcrState *store, VcrReplicator *self)
+{
+  if (self->settings != NULL)
+    vcr_replicator_publish (self);
+}
+
 VcrReplicator *
 vcr_replicator_new (const VcrReplicatorSetup *setup)
 {
@@ -454,5 +462,7 @@ vcr_replicator_new (const VcrReplicatorSetup *setup)
   self->listen = g_strdup (setup->listen);
   self->verify_interval = setup->verify_interval;
   self->client = vcr_peer_client_new ("");
+  g_signal_connect_object (self->store, "save-status-changed",
+                           G_CALLBACK (on_save_status_changed), self, 0);
   return self;
 }
