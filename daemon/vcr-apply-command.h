@@ -21,7 +21,7 @@ G_BEGIN_DECLS
 /* The default time the command may run (--apply-timeout overrides it). */
 #define VCR_APPLY_COMMAND_TIMEOUT_S 120
 /* The longest --apply-timeout: the command, its grace and the rest of the
- * apply must fit in the apply's own bound (vcr-replicator-private.h). */
+ * apply must fit in the apply's own bound (VCR_REPLICATOR_APPLY_BOUND_S). */
 #define VCR_APPLY_COMMAND_TIMEOUT_MAX_S 200
 /* What the command's processes get between SIGTERM and SIGKILL. */
 #define VCR_APPLY_COMMAND_GRACE_S 3

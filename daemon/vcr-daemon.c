@@ -261,6 +261,7 @@ make_replicator (VcrDaemon *self)
     .running = self->running,
     .apply_command = self->options.apply_command,
     .apply_timeout = self->options.apply_timeout,
+    .apply_bound = self->options.apply_bound,
     .config_path = self->options.config_path,
     .listen = self->options.listen,
     .verify_interval = self->options.verify_interval,
@@ -292,6 +293,7 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
   self->options.listen = g_strdup (options->listen);
   self->options.apply_command = g_strdup (options->apply_command);
   self->options.apply_timeout = options->apply_timeout;
+  self->options.apply_bound = options->apply_bound;
   self->options.verify_interval = options->verify_interval;
   self->options.verbose = options->verbose;
 

@@ -39,6 +39,7 @@ typedef struct {
   char *listen;           /* --listen ADDR:PORT, overrides the settings */
   char *apply_command;    /* --apply-command: run after an apply (peer part) */
   guint apply_timeout;    /* --apply-timeout seconds (hidden; 0: default) */
+  guint apply_bound;      /* --apply-bound seconds (hidden; 0: default) */
   guint verify_interval;  /* --verify-interval seconds (0: default) */
   gboolean verbose;       /* --verbose */
 } VcrDaemonOptions;

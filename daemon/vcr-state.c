@@ -343,7 +343,9 @@ vcr_state_remove_stale_undo (VcrState *self)
     {
       g_autofree char *file = NULL;
 
-      if (g_strcmp0 (name, keep) == 0 || g_strcmp0 (name, self->saved_undo) == 0)
+      /* (NAME.XXXXXX: the undo file being written right now) */
+      if ((keep != NULL && g_str_has_prefix (name, keep)) ||
+          (self->saved_undo != NULL && g_str_has_prefix (name, self->saved_undo)))
         continue;
       file = g_build_filename (undodir, name, NULL);
       if (g_unlink (file) < 0)
