@@ -181,9 +181,9 @@ find_record (Recovery *rec, const VcrTree *tree)
 static void undo (Recovery *rec);
 
 static void
-running_read (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer data)
+running_read (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
-  g_autoptr(VcrTree) owned = tree;
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
   Recovery *rec = data;
   g_autofree char *message = NULL;
 
