@@ -57,15 +57,22 @@ now_ms (void)
 static gboolean
 read_stat (const char *pid, pid_t *ppid, char *state)
 {
-  g_autofree char *file = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *text = NULL;
-  const char *close;
-  int parent = 0;
+  char file[64], text[1024];
+  const char *end;
+  int parent = 0, fd;
+  ssize_t n;
 
-  if (!g_file_get_contents (file, &text, NULL, NULL))
+  g_snprintf (file, sizeof file, "/proc/%s/stat", pid);
+  fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return FALSE;
-  close = strrchr (text, ')');
-  if (close == NULL || sscanf (close + 1, " %c %d", state, &parent) != 2)
+  n = read (fd, text, sizeof text - 1);
+  close (fd);
+  if (n <= 0)
+    return FALSE;
+  text[n] = '\0';
+  end = strrchr (text, ')');
+  if (end == NULL || sscanf (end + 1, " %c %d", state, &parent) != 2)
     return FALSE;
   *ppid = parent;
   return TRUE;
@@ -171,29 +178,32 @@ signal_all (Runner *r, int sig)
 }
 
 /* Ends every descendant: SIGTERM, up to @grace_ms for them to go, then
- * SIGKILL until none is left, all reaped. Returns how many were running. */
+ * SIGKILL until none is left, all reaped. Returns how many were running.
+ * A subreaper with no child has no descendant at all (every orphan below
+ * it would be its child): that is checked first, and most commands leave
+ * nothing, so /proc is not read. */
 static guint
 end_all (Runner *r, guint grace_ms)
 {
-  guint count = signal_all (r, SIGTERM);
   gint64 deadline = now_ms () + grace_ms;
+  guint count;
 
+  reap (r);
+  if (no_children_left ())
+    return 0;
+  count = signal_all (r, SIGTERM);
   for (;;)
     {
-      g_autoptr(GArray) left = NULL;
-
       reap (r);
-      left = descendants (r);
-      if (left->len == 0 || now_ms () >= deadline)
+      if (no_children_left () || now_ms () >= deadline)
         break;
       wait_signal (r, MIN (deadline, now_ms () + POLL_MS));
     }
-  for (guint round = 0; round < KILL_ROUNDS_MAX; round++)
+  for (guint round = 0; round < KILL_ROUNDS_MAX && !no_children_left (); round++)
     {
-      reap (r);
-      if (signal_all (r, SIGKILL) == 0 && no_children_left ())
-        break;
+      signal_all (r, SIGKILL);
       wait_signal (r, now_ms () + POLL_MS);
+      reap (r);
     }
   return count;
 }
