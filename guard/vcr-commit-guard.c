@@ -1,23 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vyos-config-replication-commit-guard: installed as /opt/vyatta/sbin/my_commit
- * (VyOS's own binary moved aside with dpkg-divert), it is the one place
+ * (VyOS's own link moved aside with dpkg-divert), it is the one place
  * where a whole VyOS commit can be refused before any conf-mode script runs
  * (docs/vyos.md). It decides, then either prints the seed's refusal line for
- * each managed path and exits 1, or execs the real my_cli_bin with
- * argv[0] = "my_commit" (which picks its operation from its basename) and
- * the same arguments. It holds no privilege of its own.
+ * each managed path and exits 1, running nothing, or execs the real
+ * my_cli_bin with argv[0] = "my_commit" (my_cli_bin picks its operation from
+ * its basename) and the same arguments. It holds no privilege of its own.
  *
- * Order of the checks, cheapest first:
  *  1. boot not complete (no /tmp/vyos-config-status): pass;
- *  2. the active config's `high-availability config-replication mode` is
- *     not "replica" (or the node is absent): pass;
- *  3. the caller is the daemon's own apply (VCR_APPLY_TOKEN matches the
- *     root-only token file under /run): pass;
+ *  2. the daemon's own apply (guard_is_own_apply()): pass;
+ *  3. the active config's `high-availability config-replication` is absent,
+ *     or its mode is not "replica": pass;
  *  4. ask the daemon's CheckCommit with the working config; when the bus or
  *     the daemon cannot answer, compare each replicate path's active and
  *     working subtree here (any change is refused).
- * Configs are read only with `cli-shell-api showConfig`.
+ *
+ * When VyOS's cli-shell-api fails, hangs or prints what cannot be read, the
+ * guard fails closed: it cannot tell a replica from another router then,
+ * so only the daemon's answer (it knows its own settings) lets the commit
+ * through; without one the commit is refused with the reason. A router whose
+ * cli-shell-api is broken cannot commit anyway (my_cli_bin uses the same
+ * config store), so this costs nothing a working router would notice.
  */
 #define _GNU_SOURCE 1   /* memfd_create */
 #define G_LOG_DOMAIN "vcr-commit-guard"
@@ -25,174 +29,101 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
 #include <systemd/sd-bus.h>
 
+#include "vcr-guard.h"
 #include "vcr-path.h"
 #include "vcr-settings.h"
 #include "vcr-tree.h"
 
-#define DEFAULT_CLI_SHELL_API "/bin/cli-shell-api"
-#define DEFAULT_MY_CLI_BIN "/opt/vyatta/sbin/my_cli_bin"
-#define DEFAULT_BOOT_DONE_FILE "/tmp/vyos-config-status"
-#define DEFAULT_APPLY_TOKEN_FILE "/run/vyos-config-replication/apply-token"
-
 #define BUS_NAME "org.vyos.ConfigReplication"
 #define BUS_PATH "/org/vyos/ConfigReplication"
 #define CHECK_TIMEOUT_USEC (15 * G_USEC_PER_SEC)
-#define MAX_TOKEN_SIZE 256
-#define MIN_TOKEN_SIZE 32
 
-static const char *
-env_or (const char *name, const char *fallback)
-{
-  const char *value = g_getenv (name);
-  return value != NULL && *value != '\0' ? value : fallback;
-}
-
-/* `cli-shell-api FLAGS… showConfig [WORDS…]`: its stdout (any bytes), or
- * NULL when it could not run or failed. Its stderr is dropped: the user
- * sees only the verdict. */
-static GBytes *
-show_config (const char *const *flags, const char *const *words)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GBytes) out = NULL;
-
-  g_ptr_array_add (argv, (gpointer) env_or ("VCR_CLI_SHELL_API", DEFAULT_CLI_SHELL_API));
-  for (guint i = 0; flags[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) flags[i]);
-  g_ptr_array_add (argv, "showConfig");
-  for (guint i = 0; words != NULL && words[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) words[i]);
-  g_ptr_array_add (argv, NULL);
-
-  proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                            NULL);
-  if (proc == NULL || !g_subprocess_communicate (proc, NULL, NULL, &out, NULL, NULL) ||
-      !g_subprocess_get_successful (proc))
-    return NULL;
-  return g_steal_pointer (&out);
-}
-
-static const char *const ACTIVE_FLAGS[] = { "--show-active-only", "--show-ignore-edit", NULL };
-static const char *const WORKING_FLAGS[] = { "--show-working-only", "--show-ignore-edit", NULL };
-/* The flags vyshim uses to hand conf-mode scripts their configs. */
-static const char *const ACTIVE_FULL_FLAGS[] = {
-  "--show-active-only", "--show-show-defaults", "--show-ignore-edit", NULL
-};
-static const char *const WORKING_FULL_FLAGS[] = {
-  "--show-working-only", "--show-show-defaults", "--show-ignore-edit", NULL
-};
+static const char *const ACTIVE_FLAGS[] = { "--show-active-only", NULL };
+static const char *const WORKING_ALL_FLAGS[] = { "--show-working-only", "--show-ignore-edit", NULL };
+static const char *const ACTIVE_DEFAULTS_FLAGS[] = { "--show-active-only", "--show-show-defaults", NULL };
+static const char *const WORKING_DEFAULTS_FLAGS[] = { "--show-working-only", "--show-show-defaults", NULL };
 static const char *const SETTINGS_PATH[] = { "high-availability", "config-replication", NULL };
+static const char *const MODE_PATH[] = { "high-availability", "config-replication", "mode", NULL };
 
-/* The active replication settings when this router is a replica; NULL
- * otherwise (no node, another mode, or settings the daemon would refuse:
- * then it is no replica either). */
-static VcrSettings *
-replica_settings (void)
+typedef enum {
+  NOT_REPLICA,
+  REPLICA,      /* @settings holds the replicate paths */
+  UNKNOWN,      /* maybe a replica: the settings could not be read */
+} Role;
+
+/* What showConfig printed for the settings node, as a tree (it prints what
+ * is inside the node: its own words are put around it again). */
+static VcrTree *
+parse_settings_output (GBytes *out, GError **error)
 {
-  g_autoptr(GBytes) out = show_config (ACTIVE_FLAGS, SETTINGS_PATH);
-  g_autoptr(GString) text = NULL;
-  g_autoptr(VcrTree) tree = NULL;
-  g_autoptr(VcrSettings) settings = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new ("high-availability {\nconfig-replication {\n");
   gsize len;
-  const char *data;
+  const char *data = g_bytes_get_data (out, &len);
 
-  if (out == NULL || g_bytes_get_size (out) == 0)
-    return NULL;
-  /* showConfig with path words prints what is inside the node: put the
-   * node's own words around it again. */
-  data = g_bytes_get_data (out, &len);
-  text = g_string_new ("high-availability {\nconfig-replication {\n");
-  g_string_append_len (text, data, (gssize) len);
+  g_string_append_len (text, data != NULL ? data : "", (gssize) len);
   g_string_append (text, "\n}\n}\n");
-  tree = vcr_tree_parse (text->str, text->len, VCR_PARSE_SHOW_CONFIG,
-                         "active config-replication settings", &error);
-  if (tree != NULL)
-    settings = vcr_settings_from_tree (tree, &error);
-  if (settings == NULL)
-    {
-      g_printerr ("config-replication: the active settings are not valid (%s); "
-                  "commit not checked\n", error->message);
-      return NULL;
-    }
-  if (settings->mode != VCR_MODE_REPLICA)
-    return NULL;
-  return g_steal_pointer (&settings);
+  return vcr_tree_parse (text->str, text->len, VCR_PARSE_SHOW_CONFIG,
+                         "active config-replication settings", error);
 }
 
-/* TRUE when VCR_APPLY_TOKEN is the daemon's current apply token. The token
- * file counts only when it is a regular file owned by root that no one else
- * may read: whoever can read it is root already. */
-static gboolean
-is_own_apply (void)
+static Role
+read_role (VcrSettings **settings, char **reason)
 {
-  const char *token = g_getenv ("VCR_APPLY_TOKEN");
-  const char *path = env_or ("VCR_APPLY_TOKEN_FILE", DEFAULT_APPLY_TOKEN_FILE);
-  char buf[MAX_TOKEN_SIZE + 1];
-  struct stat st;
-  gsize len, want;
-  ssize_t n;
-  guchar diff = 0;
-  int fd;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(VcrTree) tree = NULL;
+  g_autoptr(GError) error = NULL;
+  const VcrNode *mode;
 
-  if (token == NULL || strlen (token) < MIN_TOKEN_SIZE)
-    return FALSE;
-  fd = open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0)
-    return FALSE;
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_uid != 0 ||
-      (st.st_mode & 077) != 0 || st.st_size > MAX_TOKEN_SIZE)
+  switch (guard_show_config (ACTIVE_FLAGS, SETTINGS_PATH, &out, &error))
     {
-      close (fd);
-      return FALSE;
+    case GUARD_SHOW_NO_NODE:
+      return NOT_REPLICA;
+    case GUARD_SHOW_FAILED:
+      *reason = g_strdup_printf ("cannot read the active settings: cli-shell-api: %s",
+                                 error->message);
+      return UNKNOWN;
+    case GUARD_SHOW_OK:
+    default:
+      break;
     }
-  n = read (fd, buf, MAX_TOKEN_SIZE);
-  close (fd);
-  if (n <= 0)
-    return FALSE;
-  len = (gsize) n;
-  while (len > 0 && buf[len - 1] == '\n')
-    len--;
-  want = strlen (token);
-  if (len != want || len < MIN_TOKEN_SIZE)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    diff |= (guchar) (buf[i] ^ token[i]);
-  return diff == 0;
+  tree = parse_settings_output (out, &error);
+  if (tree == NULL)
+    {
+      *reason = g_strdup (error->message);
+      return UNKNOWN;
+    }
+  mode = vcr_tree_lookup (tree, MODE_PATH);
+  if (mode == NULL || vcr_node_get_n_values (mode) != 1 ||
+      strcmp (vcr_node_get_value (mode, 0), "replica") != 0)
+    return NOT_REPLICA;
+  *settings = vcr_settings_from_tree (tree, &error);
+  if (*settings == NULL)
+    {
+      *reason = g_strdup_printf ("the active settings are not valid: %s", error->message);
+      return UNKNOWN;
+    }
+  return REPLICA;
 }
 
-/* The replicate paths (strings) CheckCommit refuses for @proposed; NULL
- * with @error when the bus or the daemon cannot answer. */
-static GPtrArray *
-ask_daemon (const VcrTree *proposed, GError **error)
+/* A memfd holding @text; -1 with @error. */
+static int
+memfd_with (const char *text, gsize len, GError **error)
 {
-  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *text = NULL;
-  sd_bus_error bus_error = SD_BUS_ERROR_NULL;
-  sd_bus_message *call = NULL, *reply = NULL;
-  sd_bus *bus = NULL;
-  const char *path, *message;
-  gsize len, done = 0;
-  int fd, r;
+  int fd = memfd_create ("proposed-config", MFD_CLOEXEC);
+  gsize done = 0;
 
-  text = vcr_tree_to_file_contents (proposed, &len);
-  fd = memfd_create ("proposed-config", MFD_CLOEXEC);
   if (fd < 0)
     {
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
                    "memfd_create: %s", g_strerror (errno));
-      return NULL;
+      return -1;
     }
   while (done < len)
     {
@@ -203,12 +134,41 @@ ask_daemon (const VcrTree *proposed, GError **error)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "write: %s", g_strerror (errno));
           close (fd);
-          return NULL;
+          return -1;
         }
       done += (gsize) n;
     }
+  return fd;
+}
 
-  r = sd_bus_open_system (&bus);
+/* The replicate paths CheckCommit refuses for @proposed; NULL with @error
+ * when the bus or the daemon cannot answer. */
+static GPtrArray *
+ask_daemon (const VcrTree *proposed, GError **error)
+{
+  g_autoptr(GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *text = NULL;
+  sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+  sd_bus_message *call = NULL, *reply = NULL;
+  sd_bus *bus = NULL;
+  const char *path, *message;
+  gsize len;
+  int fd, r;
+
+  text = vcr_tree_to_file_contents (proposed, &len);
+  fd = memfd_with (text, len, error);
+  if (fd < 0)
+    return NULL;
+  /* The bus address is fixed in the installed guard (vcr-guard-env.c). */
+  r = sd_bus_new (&bus);
+  if (r >= 0)
+    r = sd_bus_set_address (bus, guard_bus_address ());
+  if (r >= 0)
+    r = sd_bus_set_bus_client (bus, 1);
+  if (r >= 0)
+    r = sd_bus_set_method_call_timeout (bus, CHECK_TIMEOUT_USEC);
+  if (r >= 0)
+    r = sd_bus_start (bus);
   if (r >= 0)
     r = sd_bus_message_new_method_call (bus, &call, BUS_NAME, BUS_PATH, BUS_NAME, "CheckCommit");
   /* A daemon that is not running is not started for a commit check. */
@@ -233,17 +193,17 @@ ask_daemon (const VcrTree *proposed, GError **error)
   return r < 0 ? NULL : g_steal_pointer (&refused);
 }
 
+/* The subtree at @words: TRUE with @out (NULL when there is no such node),
+ * FALSE when cli-shell-api gave no answer to rely on. */
 static gboolean
-same_output (GBytes *a, GBytes *b)
+show_path (const char *const *flags, const char *const *words, GBytes **out, GError **error)
 {
-  if (a == NULL || b == NULL)
-    return a == b;
-  return g_bytes_equal (a, b);
+  return guard_show_config (flags, words, out, error) != GUARD_SHOW_FAILED;
 }
 
 /* Without the daemon: every replicate path whose working subtree is not
- * its active one (the reference is the daemon's; without it any change is
- * refused, which keeps the rule with the daemon down). */
+ * its active one (the reference copy is the daemon's; without it any
+ * change counts), and every path that could not be read. */
 static GPtrArray *
 compare_locally (const VcrSettings *settings)
 {
@@ -252,46 +212,81 @@ compare_locally (const VcrSettings *settings)
   for (guint i = 0; i < settings->paths->len; i++)
     {
       const char *const *words = g_ptr_array_index (settings->paths, i);
-      g_autoptr(GBytes) active = show_config (ACTIVE_FULL_FLAGS, words);
-      g_autoptr(GBytes) working = show_config (WORKING_FULL_FLAGS, words);
+      g_autoptr(GBytes) active = NULL;
+      g_autoptr(GBytes) working = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = vcr_path_to_string (words);
 
-      if (!same_output (active, working))
-        g_ptr_array_add (refused, vcr_path_to_string (words));
+      if (!show_path (ACTIVE_DEFAULTS_FLAGS, words, &active, &error) ||
+          !show_path (WORKING_DEFAULTS_FLAGS, words, &working, &error))
+        g_printerr ("config-replication: cannot read \"%s\" (cli-shell-api: %s); "
+                    "counted as changed\n", name, error->message);
+      else if (active == NULL || working == NULL ? active == working
+                                                 : g_bytes_equal (active, working))
+        continue;
+      g_ptr_array_add (refused, g_steal_pointer (&name));
     }
   return refused;
 }
 
-/* The refused replicate paths of this commit on a replica. */
-static GPtrArray *
-check_commit (const VcrSettings *settings)
+/* The working config, or NULL with @error. */
+static VcrTree *
+read_working (GError **error)
 {
-  g_autoptr(GBytes) out = show_config (WORKING_FLAGS, NULL);
+  g_autoptr(GBytes) out = NULL;
+  gsize len;
+  const char *data;
+
+  switch (guard_show_config (WORKING_ALL_FLAGS, NULL, &out, error))
+    {
+    case GUARD_SHOW_OK:
+      break;
+    case GUARD_SHOW_NO_NODE:
+      /* An empty working config: a tree without nodes. */
+      return vcr_tree_parse ("", 0, VCR_PARSE_SHOW_CONFIG, "working config", error);
+    case GUARD_SHOW_FAILED:
+    default:
+      g_prefix_error (error, "cannot read the working config: cli-shell-api: ");
+      return NULL;
+    }
+  data = g_bytes_get_data (out, &len);
+  return vcr_tree_parse (data != NULL ? data : "", len, VCR_PARSE_SHOW_CONFIG,
+                         "working config", error);
+}
+
+/* The refused replicate paths of this commit; NULL when nothing can
+ * decide (@role UNKNOWN and no daemon), with @reason. */
+static GPtrArray *
+check_commit (Role role, const VcrSettings *settings, char **reason)
+{
   g_autoptr(VcrTree) proposed = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *refused = NULL;
 
-  if (out != NULL)
-    {
-      gsize len;
-      const char *data = g_bytes_get_data (out, &len);
-      proposed = vcr_tree_parse (data != NULL ? data : "", len, VCR_PARSE_SHOW_CONFIG,
-                                 "working config", &error);
-    }
+  proposed = read_working (&error);
   if (proposed != NULL)
     refused = ask_daemon (proposed, &error);
   if (refused != NULL)
     return refused;
+  if (role == UNKNOWN)
+    {
+      g_autofree char *why = *reason;
+      *reason = g_strdup_printf ("%s, and the daemon did not answer (%s)", why, error->message);
+      return NULL;
+    }
   g_printerr ("config-replication: the daemon did not check this commit (%s); "
-              "comparing the replicated paths here\n",
-              error != NULL ? error->message : "cannot read the working config");
+              "comparing the replicated paths here\n", error->message);
   return compare_locally (settings);
 }
 
 static int
 run_real_commit (char **argv)
 {
-  const char *bin = env_or ("VCR_MY_CLI_BIN", DEFAULT_MY_CLI_BIN);
+  const char *bin = guard_my_cli_bin ();
 
+  /* The token proves one commit; nothing my_cli_bin starts (conf-mode
+   * scripts, hooks, services) needs to see it. */
+  g_unsetenv ("VCR_APPLY_TOKEN");
   /* my_cli_bin picks its operation from its basename. */
   argv[0] = (char *) "my_commit";
   execv (bin, argv);
@@ -304,13 +299,25 @@ main (int argc, char **argv)
 {
   g_autoptr(VcrSettings) settings = NULL;
   g_autoptr(GPtrArray) refused = NULL;
+  g_autofree char *reason = NULL;
+  Role role;
 
-  if (!g_file_test (env_or ("VCR_BOOT_DONE_FILE", DEFAULT_BOOT_DONE_FILE), G_FILE_TEST_EXISTS))
+  /* As vyos.utils.boot.boot_configuration_complete() tells it. */
+  if (!g_file_test (guard_boot_done_file (), G_FILE_TEST_IS_REGULAR))
     return run_real_commit (argv);
-  settings = replica_settings ();
-  if (settings == NULL || is_own_apply ())
+  if (guard_is_own_apply ())
     return run_real_commit (argv);
-  refused = check_commit (settings);
+  role = read_role (&settings, &reason);
+  if (role == NOT_REPLICA)
+    return run_real_commit (argv);
+  refused = check_commit (role, settings, &reason);
+  if (refused == NULL)
+    {
+      printf ("Error: config replication cannot check this commit (%s); "
+              "the commit is refused.\n", reason);
+      fflush (stdout);
+      return 1;
+    }
   if (refused->len == 0)
     return run_real_commit (argv);
   for (guint i = 0; i < refused->len; i++)

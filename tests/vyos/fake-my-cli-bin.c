@@ -2,8 +2,9 @@
 /*
  * Stand-in for VyOS's /opt/vyatta/sbin/my_cli_bin in the guard tests: a
  * binary (a script would lose argv[0] to its interpreter) that writes its
- * argv, one element a line, to $VCR_FAKE_DIR/ran and exits with
- * $VCR_FAKE_EXIT (default 0).
+ * argv, one element a line, to $VCR_FAKE_DIR/ran, whether it was given
+ * VCR_APPLY_TOKEN to $VCR_FAKE_DIR/ran-token ("unset" or the value), and
+ * exits with $VCR_FAKE_EXIT (default 0).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,12 @@ main (int argc, char **argv)
     return 98;
   for (int i = 0; i < argc; i++)
     fprintf (f, "%s\n", argv[i]);
+  fclose (f);
+  snprintf (path, sizeof path, "%s/ran-token", dir);
+  f = fopen (path, "w");
+  if (f == NULL)
+    return 98;
+  fprintf (f, "%s\n", getenv ("VCR_APPLY_TOKEN") != NULL ? getenv ("VCR_APPLY_TOKEN") : "unset");
   fclose (f);
   return code != NULL ? atoi (code) : 0;
 }

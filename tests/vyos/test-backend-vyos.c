@@ -6,12 +6,14 @@
  * session and can hold the commit lock or fail the commit. Checked: the
  * exact commands and their order, the quoting of awkward values, one
  * session per apply, the guard's token, retries on a held lock, nothing
- * saved after a failure, and that one changed rule of 10,000 is a handful
- * of commands.
+ * saved after a failure (VyOS's own text as the reason), values VyOS
+ * cannot take refused before any session, the deadlines of every child,
+ * and that one changed rule of 10,000 is a handful of commands.
  */
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "vcr-backend.h"
@@ -24,7 +26,9 @@ static char *fake_dir;
 static void
 reset_fake (void)
 {
-  const char *names[] = { "stream", "sessions", "token", "locks", "commit-error", NULL };
+  const char *names[] = { "stream", "sessions", "token", "via", "locks", "commit-error",
+                          "commit.log", "commit-hang", "hang.pid", "save-error",
+                          "active/ALL.hang", "active/ALL.huge", NULL };
   for (guint i = 0; names[i] != NULL; i++)
     {
       g_autofree char *p = g_build_filename (fake_dir, names[i], NULL);
@@ -166,6 +170,15 @@ test_read (void)
   g_assert_cmpstr (calls, ==, "--show-active-only showConfig\n");
   g_clear_pointer (&tree, vcr_tree_free);
 
+  /* Any bytes: a value that is not UTF-8 is read as it is. */
+  g_clear_pointer (&commands, g_free);
+  write_fake ("active/ALL", "system {\n    login-banner \"\xff\xfe x\"\n}\n");
+  tree = read_running (backend, &error);
+  g_assert_no_error (error);
+  commands = vcr_tree_render (tree, VCR_FORMAT_COMMANDS, NULL, NULL);
+  g_assert_cmpstr (commands, ==, "set system login-banner '\xff\xfe x'\n");
+  g_clear_pointer (&tree, vcr_tree_free);
+
   /* What does not parse is an error, not a tree. */
   write_fake ("active/ALL", "system {\n");
   tree = read_running (backend, &error);
@@ -216,11 +229,15 @@ test_apply_commands (void)
                    "[set][firewall][name][WAN][rule][10][action][drop]\n"
                    "[set][firewall][name][WAN][rule][30][disable]\n"
                    "[comment][firewall][name][WAN][rule][10][keep \"me\"]\n"
-                   "[commit]\n"
+                   "[commit_with_error]\n"
                    "[save]\n"
                    "[end]\n");
   token = read_fake ("token");
   g_assert_cmpstr (token, ==, "token ok\n");
+  {
+    g_autofree char *via = read_fake ("via");
+    g_assert_cmpstr (via, ==, "vyos-config-replication\n");
+  }
   sessions_text = read_fake ("sessions");
   sessions = g_strsplit (sessions_text, "\n", -1);
   g_assert_cmpuint (g_strv_length (sessions), ==, 11);
@@ -259,7 +276,7 @@ test_apply_lock (void)
   const char *one =
     "[begin]\n"
     "[set][firewall][name][WAN][rule][30][disable]\n"
-    "[commit]\n";
+    "[commit_with_error]\n";
 
   vcr_backend_vyos_set_retry (backend, 1, 3);
   reset_fake ();
@@ -313,7 +330,7 @@ test_apply_failure (void)
   g_assert_cmpstr (stream, ==,
                    "[begin]\n"
                    "[set][firewall][name][WAN][rule][30][disable]\n"
-                   "[commit]\n"
+                   "[commit_with_error]\n"
                    "[discard]\n"
                    "[end]\n");
   assert_session_files_gone ();
@@ -350,9 +367,184 @@ test_apply_big (void)
                    "[begin]\n"
                    "[delete][firewall][name][WAN][rule][5000][destination][port]\n"
                    "[set][firewall][name][WAN][rule][5000][destination][port][6001]\n"
-                   "[commit]\n"
+                   "[commit_with_error]\n"
                    "[save]\n"
                    "[end]\n");
+}
+
+
+/* What VyOS cannot keep (a line break splits a value in its store, other
+ * control characters, bytes that are not UTF-8) is refused before any
+ * session starts. */
+static void
+test_apply_unsafe (void)
+{
+  const char *bad[] = {
+    "set firewall name WAN description 'two\nlines'\n",
+    "set firewall name WAN description 'bell\a'\n",
+    "set firewall name WAN description 'latin1 \xe9'\n",
+    "comment firewall name WAN 'a\rb'\n",
+    "set firewall name WAN rule 'x\ny' action 'drop'\n",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+      g_autoptr(VcrTree) wanted = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *stream = NULL;
+
+      reset_fake ();
+      write_fake ("active/ALL", ACTIVE);
+      wanted = wanted_tree (ACTIVE, bad[i]);
+      error = apply (backend, wanted, "firewall name WAN");
+      g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG);
+      g_assert_true (g_str_has_prefix (error->message, "Cannot apply through VyOS:"));
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      stream = read_fake ("stream");
+      g_assert_cmpstr (stream, ==, "");
+      assert_session_files_gone ();
+    }
+}
+
+/* A tab is no danger to the shell nor to VyOS's store. */
+static void
+test_apply_tab (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  wanted = wanted_tree (ACTIVE, "set firewall name WAN description 'a\tb ü'\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_no_error (error);
+  stream = read_fake ("stream");
+  g_assert_cmpstr (stream, ==,
+                   "[begin]\n"
+                   "[set][firewall][name][WAN][description][a\tb ü]\n"
+                   "[commit_with_error]\n"
+                   "[save]\n"
+                   "[end]\n");
+}
+
+/* Committed but not saved: the reason says so; nothing is discarded. */
+static void
+test_apply_save_fails (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  write_fake ("save-error", "No space left on device\n");
+  wanted = wanted_tree (ACTIVE, "set firewall name WAN rule 30 disable\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "Committed, but saving the config failed: No space left on device");
+  stream = read_fake ("stream");
+  g_assert_cmpstr (stream, ==,
+                   "[begin]\n"
+                   "[set][firewall][name][WAN][rule][30][disable]\n"
+                   "[commit_with_error]\n"
+                   "[save]\n"
+                   "[end]\n");
+  assert_session_files_gone ();
+}
+
+/* A commit that never ends is stopped at the session's deadline: the
+ * session is discarded and ended, the hung process is gone, nothing saved.
+ * (Should the machine be so slow that the deadline comes before the
+ * commit, the same holds.) */
+static void
+test_apply_deadline (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+  g_autofree char *pid_text = NULL;
+
+  vcr_backend_vyos_set_timeouts (backend, 60000, 2000);
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  write_fake ("commit-hang", "");
+  wanted = wanted_tree (ACTIVE, "set firewall name WAN rule 30 disable\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+  g_assert_true (g_str_has_prefix (error->message,
+                                   "The VyOS configuration session did not end within 2 s "
+                                   "and was stopped (its changes discarded): "));
+  g_assert_nonnull (strstr (error->message,
+                            "stopped at its deadline; the session was discarded"));
+  stream = read_fake ("stream");
+  g_assert_true (g_str_has_prefix (stream, "[begin]\n"));
+  g_assert_true (g_str_has_suffix (stream, "[discard]\n[end]\n"));
+  g_assert_null (strstr (stream, "[save]"));
+  pid_text = read_fake ("hang.pid");
+  if (*pid_text != '\0')
+    {
+      pid_t pid = (pid_t) g_ascii_strtoll (pid_text, NULL, 10);
+      g_assert_cmpint (pid, >, 0);
+      g_assert_true (kill (pid, 0) < 0);
+    }
+  assert_session_files_gone ();
+}
+
+/* showConfig has a deadline and a bound on what it may print. */
+static void
+test_read_bounded (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrTree) tree = NULL;
+
+  vcr_backend_vyos_set_timeouts (backend, 300, 5000);
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  write_fake ("active/ALL.hang", "");
+  tree = read_running (backend, &error);
+  g_assert_null (tree);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "cli-shell-api showConfig: it did not end in time");
+  g_clear_error (&error);
+
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  write_fake ("active/ALL.huge", "");
+  vcr_backend_vyos_set_timeouts (backend, 20000, 5000);
+  tree = read_running (backend, &error);
+  g_assert_null (tree);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "cli-shell-api showConfig: printed more than 67108864 bytes");
+}
+
+/* One apply at a time: the token and the script are per apply. */
+static void
+test_apply_busy (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(VcrTree) wanted = NULL;
+  GError *first = NULL, *second = NULL;
+
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  wanted = wanted_tree (ACTIVE, "set firewall name WAN rule 30 disable\n");
+  g_ptr_array_add (paths, g_strsplit ("firewall name WAN", " ", -1));
+  vcr_backend_apply_async (backend, wanted, paths, NULL, FALSE, NULL, done_cb, &first);
+  vcr_backend_apply_async (backend, wanted, paths, NULL, FALSE, NULL, done_cb, &second);
+  while (first == NULL || second == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (second, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_error (first, G_IO_ERROR, G_IO_ERROR_NONE);
+  g_error_free (first);
+  g_error_free (second);
 }
 
 int
@@ -377,6 +569,12 @@ main (int argc, char **argv)
   g_test_add_func ("/vyos-backend/apply-lock", test_apply_lock);
   g_test_add_func ("/vyos-backend/apply-failure", test_apply_failure);
   g_test_add_func ("/vyos-backend/apply-10000-rules", test_apply_big);
+  g_test_add_func ("/vyos-backend/apply-unsafe", test_apply_unsafe);
+  g_test_add_func ("/vyos-backend/apply-tab", test_apply_tab);
+  g_test_add_func ("/vyos-backend/apply-save-fails", test_apply_save_fails);
+  g_test_add_func ("/vyos-backend/apply-deadline", test_apply_deadline);
+  g_test_add_func ("/vyos-backend/read-bounded", test_read_bounded);
+  g_test_add_func ("/vyos-backend/apply-busy", test_apply_busy);
   rc = g_test_run ();
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", fake_dir);

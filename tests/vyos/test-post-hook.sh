@@ -90,6 +90,9 @@ case_partial () {
   printf 'default-action drop\n' > "$VCR_FAKE_DIR/active/firewall name WAN"
   printf 'default-action accept\n' > "$VCR_FAKE_DIR/working/firewall name WAN"
   printf 'openvpn vtun0\n' > "$VCR_FAKE_DIR/working/interfaces openvpn"
+  # The committing user was inside `edit firewall`: paths are still read
+  # from the top.
+  export VYATTA_EDIT_LEVEL=/firewall/ VYATTA_TEMPLATE_LEVEL=/firewall/
   hook PARTIAL
   wait_for test -e "$TMP/done" || fail "the hook's child did not end"
   log_has "partial commit: no replicated path was committed, no push" || fail "pushed"
@@ -100,6 +103,9 @@ case_partial () {
   wait_for test -e "$TMP/done" || fail "the hook's child did not end"
   grep -qx push "$TMP/calls" || fail "no push: $(cat "$TMP/calls")"
   log_has "push after the commit: Secondary" || fail "not logged"
+  if grep -v -- '-only --show-show-defaults -- showConfig [a-z]' "$VCR_FAKE_DIR/calls"; then
+    fail "cli-shell-api called otherwise than with the path from the top (above)"
+  fi
 }
 
 case_bounded () {

@@ -2,17 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The shipped node.def trees are exactly what VyOS's own pipeline makes of
-# the CLI definitions, minus the empty parents vyos-1x owns; and the
-# definitions use only validators VyOS ships.
+# the CLI definitions, minus the empty parents VyOS owns (and only those:
+# a node of ours left without help would be dropped too, and be missing on
+# the router); and the definitions use only validators VyOS ships.
 # Usage: test-templates.sh config|op SRC_DIR SHIPPED_DIR VYOS1X_DIR
 #        test-templates.sh regenerate SOURCE_ROOT VYOS1X_DIR   (rewrites both trees)
 set -u
 fail () { echo "FAIL: $*" >&2; exit 1; }
 
+# The parents VyOS defines (vyos-1x interface-definitions/high-availability.xml.in;
+# op mode: show, force, restart, monitor): their empty node.def is not ours
+# to ship. vyos-1x has no op-mode `high-availability` under any of them.
+owned () {
+  case $1 in
+    config) echo high-availability/node.def ;;
+    op) printf '%s/node.def\n' force monitor restart show ;;
+  esac
+}
+
 # generate KIND SRC OUT: the pipeline, then the empty parents dropped.
 generate () {
   "$vyos1x/build-templates" "$1" "$2" "$3" 2> "$tmp/build.log" \
     || { cat "$tmp/build.log" >&2; fail "VyOS's build-templates refused $2"; }
+  (cd "$3" && find . -name node.def -type f -empty | sed 's|^\./||' | sort) > "$tmp/dropped"
+  owned "$1" | sort | diff - "$tmp/dropped" >&2 \
+    || fail "empty node.def files other than VyOS's own parents (> above): give those nodes a <help>"
   find "$3" -name node.def -type f -empty -delete
   find "$3" -depth -type d -empty -delete
 }

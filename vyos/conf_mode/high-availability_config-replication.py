@@ -128,6 +128,15 @@ def names_a_node(words):
     return True
 
 
+def refuse(message):
+    """ConfigError, keeping config check's message as it is: ConfigError
+    wraps it at 72 columns (vyos-1x python/vyos/base.py), which would break
+    "high-availability" in two."""
+    error = ConfigError(message)
+    error.unwrapped = message
+    raise error
+
+
 def verify(c):
     if c is None:
         return None
@@ -139,7 +148,7 @@ def verify(c):
                                 text=True, errors='replace')
     if result.returncode != 0:
         # The client names the temporary file; the user knows no such file.
-        raise ConfigError(result.stdout.replace(f.name + ': ', '').strip())
+        refuse(result.stdout.replace(f.name + ': ', '').strip())
     if os.path.isdir(CFG_TEMPLATES):
         for path in c['paths']:
             if not names_a_node(path.split()):
@@ -204,5 +213,5 @@ if __name__ == '__main__':
         generate(c)
         apply(c)
     except ConfigError as e:
-        print(e)
+        print(getattr(e, 'unwrapped', e))
         sys.exit(1)
