@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <systemd/sd-daemon.h>
 
+#include "vcr-apply-command.h"
+#include "vcr-apply-runner.h"
 #include "vcr-bus-object.h"
 #include "vcr-bus-source.h"
 #include "vcr-daemon.h"
@@ -30,10 +32,14 @@ typedef struct {
   guint apply_wait_ticks;
 } App;
 
-/* How long SIGTERM waits for an apply in flight, in ticks of 100 ms
- * (130 s: a hung --apply-command must not keep the daemon up forever). */
+/* How long SIGTERM waits for an apply in flight, in ticks of 100 ms:
+ * 250 s, past the apply's own bound (VCR_REPLICATOR_APPLY_BOUND_S, 240 s,
+ * by which it has answered, undone or not, and ended its command), so the
+ * wait normally ends with the apply; the unit's TimeoutStopSec= is longer
+ * still (systemd/test-unit.sh checks). */
 #define APPLY_WAIT_TICK_MS 100
-#define APPLY_WAIT_MAX_TICKS 1300
+#define APPLY_WAIT_MAX_TICKS 2500
+G_STATIC_ASSERT (APPLY_WAIT_TICK_MS * APPLY_WAIT_MAX_TICKS > VCR_REPLICATOR_APPLY_BOUND_S * 1000);
 
 static void
 app_quit (App *app, int exit_code)
@@ -183,6 +189,8 @@ parse_options (int *argc, char ***argv, VcrDaemonOptions *options, GError **erro
 {
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   int verify_interval = 0;
+  int apply_timeout = 0;
+  int apply_bound = 0;
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options->config_path,
       "The router config (config.boot) of the file backend", "FILE" },
@@ -196,6 +204,12 @@ parse_options (int *argc, char ***argv, VcrDaemonOptions *options, GError **erro
       "A command to run after a snapshot was applied", "COMMAND" },
     { "verify-interval", 0, 0, G_OPTION_ARG_INT, &verify_interval,
       "Seconds between digest verifications with the peers", "SECONDS" },
+    /* For the tests: how long the apply command and a whole apply may
+     * run (never longer than the defaults). */
+    { "apply-timeout", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &apply_timeout,
+      "Seconds the apply command may run (default 120)", "SECONDS" },
+    { "apply-bound", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &apply_bound,
+      "Seconds a whole apply may take (default 240)", "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options->verbose,
       "Log debug messages", NULL },
     { NULL }
@@ -217,7 +231,23 @@ parse_options (int *argc, char ***argv, VcrDaemonOptions *options, GError **erro
                    "--verify-interval must not be negative");
       return FALSE;
     }
+  if (apply_timeout < 0 || apply_timeout > VCR_APPLY_COMMAND_TIMEOUT_MAX_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--apply-timeout must be between 1 and %d seconds",
+                   VCR_APPLY_COMMAND_TIMEOUT_MAX_S);
+      return FALSE;
+    }
+  if (apply_bound < 0 || apply_bound > VCR_REPLICATOR_APPLY_BOUND_S)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--apply-bound must be between 1 and %d seconds",
+                   VCR_REPLICATOR_APPLY_BOUND_S);
+      return FALSE;
+    }
   options->verify_interval = (guint) verify_interval;
+  options->apply_timeout = (guint) apply_timeout;
+  options->apply_bound = (guint) apply_bound;
   return TRUE;
 }
 
@@ -228,6 +258,10 @@ main (int argc, char **argv)
   VcrDaemonOptions options = { 0 };
   g_autoptr(GError) error = NULL;
 
+  /* The apply command's runner is this binary started again: it does
+   * nothing of the daemon's (vcr-apply-runner.h). */
+  if (vcr_apply_runner_requested (argc, argv))
+    return vcr_apply_runner_main (argc, argv);
   setlocale (LC_ALL, "");
   vcr_memory_init ();
   if (!parse_options (&argc, &argv, &options, &error))

@@ -10,16 +10,82 @@
 #include "vcr-backend.h"
 #include "vcr-error.h"
 
-G_DEFINE_ABSTRACT_TYPE (VcrBackend, vcr_backend, G_TYPE_OBJECT)
+typedef struct {
+  char *undo_file;
+} VcrBackendPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (VcrBackend, vcr_backend, G_TYPE_OBJECT)
+
+static void
+vcr_backend_finalize (GObject *object)
+{
+  VcrBackendPrivate *priv = vcr_backend_get_instance_private (VCR_BACKEND (object));
+
+  g_free (priv->undo_file);
+  G_OBJECT_CLASS (vcr_backend_parent_class)->finalize (object);
+}
 
 static void
 vcr_backend_class_init (VcrBackendClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = vcr_backend_finalize;
 }
 
 static void
 vcr_backend_init (VcrBackend *self)
 {
+}
+
+gboolean
+vcr_backend_can_undo (VcrBackend *self)
+{
+  return VCR_BACKEND_GET_CLASS (self)->undo_async != NULL;
+}
+
+void
+vcr_backend_set_undo_file (VcrBackend *self, const char *path)
+{
+  VcrBackendPrivate *priv = vcr_backend_get_instance_private (self);
+
+  g_free (priv->undo_file);
+  priv->undo_file = g_strdup (path);
+}
+
+const char *
+vcr_backend_get_undo_file (VcrBackend *self)
+{
+  VcrBackendPrivate *priv = vcr_backend_get_instance_private (self);
+
+  return priv->undo_file;
+}
+
+void
+vcr_backend_restore_async (VcrBackend *self, GBytes *previous, GPtrArray *paths,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  VcrBackendClass *klass = VCR_BACKEND_GET_CLASS (self);
+  g_autoptr(GTask) task = NULL;
+
+  if (klass->restore_async != NULL)
+    {
+      klass->restore_async (self, previous, paths, cancellable, callback, user_data);
+      return;
+    }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vcr_backend_restore_async);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           "%s cannot undo an apply", vcr_backend_get_name (self));
+}
+
+gboolean
+vcr_backend_restore_finish (VcrBackend *self, GAsyncResult *result, GError **error)
+{
+  VcrBackendClass *klass = VCR_BACKEND_GET_CLASS (self);
+
+  if (g_task_get_source_tag (G_TASK (result)) == vcr_backend_restore_async)
+    return g_task_propagate_boolean (G_TASK (result), error);
+  return klass->restore_finish (self, result, error);
 }
 
 VcrBackend *

@@ -52,6 +52,13 @@ struct _VcrBackendClass {
   void (*undo_async) (VcrBackend *self, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data);
   gboolean (*undo_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
+  /* Optional, with undo_async: puts back @previous (what
+   * vcr_backend_set_undo_file()'s file held when an apply was cut short),
+   * as undo_async() does. */
+  void (*restore_async) (VcrBackend *self, GBytes *previous, GPtrArray *paths,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*restore_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
 };
 
 /* "file" or "vyos"; @config is the config.boot path for "file". */
@@ -70,11 +77,32 @@ void vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *
                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result,
                                    char **written_stamp, GError **error);
-/* Undoes the last successful apply byte for byte; fails with
- * G_IO_ERROR_NOT_SUPPORTED when the backend cannot (then apply the old
- * subtrees instead), or when there is nothing to undo. */
+/* Undoes the last successful apply; fails with G_IO_ERROR_NOT_SUPPORTED
+ * when the backend cannot (then apply the old subtrees instead), or when
+ * there is nothing to undo. The file backend puts back the very bytes the
+ * apply replaced when the file is still what it wrote, or when it differs
+ * from that only inside the replicated subtrees; otherwise (a local
+ * commit meanwhile) it puts back only the old replicated subtrees and
+ * keeps the rest of the file as it is now. */
 void vcr_backend_undo_async (VcrBackend *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);
 gboolean vcr_backend_undo_finish (VcrBackend *self, GAsyncResult *result, GError **error);
+
+/* Whether the backend undoes by itself (the file backend); if not, the
+ * caller keeps the old subtrees and applies them to undo. */
+gboolean vcr_backend_can_undo (VcrBackend *self);
+/* Where an apply with @keep_undo also keeps what it replaces, synced
+ * before anything is replaced, so that an undo survives a crash (NULL:
+ * in memory only). Used by backends that can undo; the file backend keeps
+ * the whole old file there. */
+void vcr_backend_set_undo_file (VcrBackend *self, const char *path);
+const char *vcr_backend_get_undo_file (VcrBackend *self);
+/* After a restart: puts back @previous, what the undo file of an apply
+ * cut short holds, at @paths (of GStrv), as undo does (above). Fails with
+ * G_IO_ERROR_NOT_SUPPORTED when the backend cannot undo. */
+void vcr_backend_restore_async (VcrBackend *self, GBytes *previous, GPtrArray *paths,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean vcr_backend_restore_finish (VcrBackend *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -397,12 +397,11 @@ get_warnings (sd_bus *bus, const char *path, const char *interface, const char *
               sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
   VcrBusObject *self = userdata;
-  const VcrSettings *settings = vcr_daemon_get_settings (self->daemon);
+  g_auto(GStrv) warnings = vcr_daemon_get_warnings (self->daemon);
   int r = sd_bus_message_open_container (reply, 'a', "s");
 
-  for (guint i = 0; r >= 0 && settings != NULL && settings->warnings != NULL &&
-                   i < settings->warnings->len; i++)
-    r = sd_bus_message_append (reply, "s", g_ptr_array_index (settings->warnings, i));
+  for (guint i = 0; r >= 0 && warnings[i] != NULL; i++)
+    r = sd_bus_message_append (reply, "s", warnings[i]);
   if (r >= 0)
     r = sd_bus_message_close_container (reply);
   return r;

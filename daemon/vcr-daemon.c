@@ -123,6 +123,12 @@ vcr_daemon_init (VcrDaemon *self)
 static void
 sync_properties (VcrDaemon *self)
 {
+  g_auto(GStrv) warnings = vcr_daemon_get_warnings (self);
+  g_autoptr(GPtrArray) warning_list = g_ptr_array_new ();
+
+  for (guint i = 0; warnings[i] != NULL; i++)
+    g_ptr_array_add (warning_list, warnings[i]);
+
   const VcrShownValues values = {
     .mode = vcr_mode_to_string (vcr_daemon_get_mode (self)),
     .state = vcr_daemon_get_state (self),
@@ -130,7 +136,7 @@ sync_properties (VcrDaemon *self)
     .generation = vcr_daemon_get_generation (self),
     .peers = vcr_daemon_get_peers (self),
     .listen_address = vcr_daemon_get_listen_address (self),
-    .warnings = self->settings != NULL ? self->settings->warnings : NULL,
+    .warnings = warning_list,
   };
   g_autoptr(GPtrArray) changed = vcr_shown_update (self->shown, &values);
 
@@ -150,6 +156,8 @@ void
 vcr_daemon_flush (VcrDaemon *self)
 {
   vcr_history_flush (self->history);
+  if (self->store != NULL)
+    vcr_state_flush (self->store);
 }
 
 /* Adds @event (taken) to the history, saved to the state directory soon
@@ -208,6 +216,30 @@ on_snapshot_applied (VcrReplicator *replicator, guint64 generation, GStrv paths,
 }
 
 static void
+on_save_status_changed (VcrState *store, VcrDaemon *self)
+{
+  sync_properties (self);   /* Warnings and State */
+}
+
+GStrv
+vcr_daemon_get_warnings (VcrDaemon *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const GError *save_error = vcr_state_get_save_error (self->store);
+
+  for (guint i = 0; self->settings != NULL && self->settings->warnings != NULL &&
+                    i < self->settings->warnings->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (self->settings->warnings, i));
+  if (save_error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf ("The state cannot be saved: %s",
+                                                  save_error->message);
+      g_strv_builder_add (builder, message);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
 make_replicator (VcrDaemon *self)
 {
   const VcrReplicatorSetup setup = {
@@ -215,6 +247,8 @@ make_replicator (VcrDaemon *self)
     .backend = self->backend,
     .running = self->running,
     .apply_command = self->options.apply_command,
+    .apply_timeout = self->options.apply_timeout,
+    .apply_bound = self->options.apply_bound,
     .config_path = self->options.config_path,
     .listen = self->options.listen,
     .verify_interval = self->options.verify_interval,
@@ -243,6 +277,8 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
   self->options.state_dir = g_strdup (dir);
   self->options.listen = g_strdup (options->listen);
   self->options.apply_command = g_strdup (options->apply_command);
+  self->options.apply_timeout = options->apply_timeout;
+  self->options.apply_bound = options->apply_bound;
   self->options.verify_interval = options->verify_interval;
   self->options.verbose = options->verbose;
 
@@ -254,6 +290,8 @@ vcr_daemon_new (const VcrDaemonOptions *options, GError **error)
     return NULL;
   self->history = vcr_history_new (self->store);
   self->running = vcr_running_new ();
+  g_signal_connect_object (self->store, "save-status-changed",
+                           G_CALLBACK (on_save_status_changed), self, 0);
   make_replicator (self);
   return g_steal_pointer (&self);
 }

@@ -39,6 +39,8 @@ typedef struct {
   char *state_dir;        /* --state-dir */
   char *listen;           /* --listen ADDR:PORT, overrides the settings */
   char *apply_command;    /* --apply-command: run after an apply (peer part) */
+  guint apply_timeout;    /* --apply-timeout seconds (hidden; 0: default) */
+  guint apply_bound;      /* --apply-bound seconds (hidden; 0: default) */
   guint verify_interval;  /* --verify-interval seconds (0: default) */
   gboolean verbose;       /* --verbose */
 } VcrDaemonOptions;
@@ -110,6 +112,10 @@ GPtrArray *vcr_daemon_verify_finish (VcrDaemon *self, GAsyncResult *result,
 
 /* History, newest first, at most @max (0: all); borrowed VcrEvent*. */
 GPtrArray *vcr_daemon_get_history (VcrDaemon *self, guint max);
+
+/* Warnings: those of the settings (a short secret), and why the state
+ * cannot be saved while it cannot (newly allocated). */
+GStrv vcr_daemon_get_warnings (VcrDaemon *self);
 
 /* TRUE while a snapshot is being applied: SIGTERM waits for it (SPEC §8). */
 gboolean vcr_daemon_is_applying (VcrDaemon *self);

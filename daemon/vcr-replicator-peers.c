@@ -88,6 +88,9 @@ overall_state (VcrReplicator *self)
 
   if (self->settings == NULL || self->settings->mode == VCR_MODE_DISABLED)
     return "disabled";
+  /* Never "in-sync" while what it rests on cannot be saved. */
+  if (vcr_state_get_save_error (self->store) != NULL)
+    return "error";
   if (self->applying || vcr_join_is_busy (&self->push_join) ||
       vcr_join_is_busy (&self->pull_join))
     return "syncing";
@@ -215,6 +218,8 @@ initial_status (VcrReplicator *self)
   vcr_replicator_emit_peers_changed (self);
   if (settings->mode == VCR_MODE_DISABLED)
     vcr_replicator_set_state (self, "disabled");
+  else if (vcr_state_get_save_error (self->store) != NULL)
+    vcr_replicator_set_state (self, "error");
   else if (in_sync == self->shown->len)
     vcr_replicator_set_state (self, "in-sync");
   else if (in_sync > 0)

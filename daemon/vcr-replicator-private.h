@@ -25,6 +25,9 @@
 
 G_BEGIN_DECLS
 
+/* Past the apply's bound (VCR_REPLICATOR_APPLY_BOUND_S) the receive is
+ * cancelled: the command is ended, a write not yet renamed stops, a write
+ * done is undone, and 422 is answered. */
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS 60000
 #define DEFAULT_VERIFY_INTERVAL_S 300
@@ -54,6 +57,8 @@ struct _VcrReplicator {
   VcrBackend *backend;
   VcrRunning *running;
   char *apply_command;      /* NULL when none */
+  guint apply_timeout;      /* seconds, 0: VCR_APPLY_COMMAND_TIMEOUT_S */
+  guint apply_bound;        /* seconds: VCR_REPLICATOR_APPLY_BOUND_S unless a test set it */
   char *config_path;
   char *listen;
   guint verify_interval;
@@ -89,6 +94,8 @@ struct _VcrReplicator {
   gboolean have_primary_snapshot;
 
   gboolean applying;
+  gboolean recovered;       /* start-up recovery ran (vcr-replicator-recover.c) */
+  gboolean recovering;      /* ... and is running: the start's work waits */
   guint verify_source;
 
   /* Verify calls (vcr-replicator-pull.c): they join the round that runs
@@ -121,6 +128,8 @@ typedef struct {
   gpointer data;
   gint64 mark;              /* monotonic µs at the last phase logged */
   gboolean claimed;         /* this receive holds self->applying */
+  GCancellable *cancellable; /* cancelled at the apply's bound */
+  guint deadline;           /* the bound's timer */
   gboolean stale;           /* an older generation of the applied epoch */
 
   /* The texts are parsed in one worker while the running config is read in
@@ -139,15 +148,18 @@ typedef struct {
   GHashTable *running_digests; /* nullable: path → digest of its subtree in @running */
   GError *read_error;
 
-  /* The apply: the config through the backend and the reference copies in
-   * a worker, side by side (@writing). */
+  /* The apply: first, side by side (@preparing), the intent record saved,
+   * the new reference copies written and, for a backend that cannot undo
+   * by itself, the old subtrees kept on disk; then the config through the
+   * backend, the command, the record. */
   VcrTree *applied;         /* the running config without its replicated subtrees,
                              * then with the snapshot's: lent to the backend */
   GHashTable *digests;      /* path → digest being applied (the pending reference) */
   VcrReferenceUpdate *references; /* the new reference copies */
-  guint writing;
-  GError *apply_error;      /* the backend's apply failed */
-  GError *reference_error;  /* the reference copies could not be written */
+  guint preparing;
+  GError *prepare_error;    /* the first of those that failed */
+  char *undo_file;          /* where the undo material goes (with a command) */
+  gboolean written;         /* the backend changed the config */
   char *written_stamp;      /* the backend's stamp of what it wrote */
 
   /* What a failed --apply-command puts back. */
@@ -166,6 +178,7 @@ void vcr_replicator_add_event (VcrReplicator *self, const VcrSettings *settings,
                                const char *event, const char *peer,
                                guint64 generation, const char *result);
 void vcr_replicator_read_running (VcrReplicator *self, TreeReady done, gpointer data);
+void vcr_replicator_start_work (VcrReplicator *self);
 void vcr_replicator_set_state (VcrReplicator *self, const char *state);
 void vcr_replicator_emit_peers_changed (VcrReplicator *self);
 void vcr_replicator_emit_generation_changed (VcrReplicator *self);
@@ -211,9 +224,14 @@ void vcr_receive_finish (Receive *rx, guint status, const char *code, const char
 
 /* vcr-replicator-apply.c */
 gboolean vcr_receive_has_apply_command (Receive *rx);
+gboolean vcr_receive_must_apply (Receive *rx);
 void vcr_receive_write (Receive *rx);
 void vcr_receive_unchanged (Receive *rx);
 void vcr_receive_failed (Receive *rx, const char *reason);
+gboolean vcr_receive_out_of_time (Receive *rx);
+
+/* vcr-replicator-recover.c */
+gboolean vcr_replicator_recover (VcrReplicator *self);
 
 /* vcr-replicator-pull.c */
 void vcr_replicator_pull_run (VcrReplicator *self);

@@ -8,6 +8,11 @@
  * replicate path) changes neither the path set it checks the snapshot
  * against nor the subtrees it replaces.
  *
+ * A snapshot that is the running config already is "unchanged", unless
+ * the state holds the intent record of an apply whose --apply-command has
+ * not succeeded (a crash, or an undo that failed): then the config may
+ * hold a snapshot that was never completed, and it is applied again.
+ *
  * The running config comes from the shared cache (vcr-running.h: what this
  * replica last wrote or read, while the backend's stamp holds: its
  * replicated subtrees as digests, the rest as a tree) or is read in a
@@ -44,11 +49,13 @@ receive_free (Receive *rx)
                      g_steal_pointer (&rx->stamp), g_steal_pointer (&rx->running_digests));
   g_clear_pointer (&rx->running, vcr_tree_free);
   g_clear_pointer (&rx->running_digests, g_hash_table_unref);
+  g_clear_handle_id (&rx->deadline, g_source_remove);
+  g_clear_object (&rx->cancellable);
   g_clear_pointer (&rx->applied, vcr_tree_free);
   g_free (rx->written_stamp);
   g_clear_pointer (&rx->references, vcr_reference_update_free);
-  g_clear_error (&rx->apply_error);
-  g_clear_error (&rx->reference_error);
+  g_clear_error (&rx->prepare_error);
+  g_free (rx->undo_file);
   g_clear_pointer (&rx->snapshot, vcr_snapshot_free);
   g_clear_pointer (&rx->trees, g_ptr_array_unref);
   g_clear_pointer (&rx->splices, g_array_unref);
@@ -188,7 +195,7 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       for (guint i = 0; i < words->len && same; i++)
         same = vcr_tree_subtree_equal (tree, g_ptr_array_index (rx->trees, i),
                                        g_ptr_array_index (words, i));
-      if (same)
+      if (same && !vcr_receive_must_apply (rx))
         {
           vcr_receive_unchanged (rx);
           return;
@@ -245,6 +252,12 @@ receive_continue (Receive *rx)
       status = 503, code = "busy";
       message = g_strdup ("another snapshot is being applied; try again");
     }
+  else if (vcr_receive_out_of_time (rx))
+    {
+      status = 422, code = "apply-failed";
+      message = g_strdup_printf ("apply failed: the apply took longer than %u s",
+                                 self->apply_bound);
+    }
   if (status != 0)
     {
       if (rx->claimed)
@@ -300,6 +313,21 @@ running_read (VcrReplicator *self, VcrTree *tree, const GError *error, gpointer 
   receive_half_done (rx);
 }
 
+/* The apply's bound (VCR_REPLICATOR_APPLY_BOUND_S, or --apply-bound in
+ * the tests): whatever runs is told
+ * to stop, and each step ends the receive as soon as it sees it. */
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  Receive *rx = user_data;
+
+  rx->deadline = 0;
+  g_warning ("Generation %" G_GUINT64_FORMAT ": the apply has run for %u s; ending it",
+             rx->snapshot->generation, rx->self->apply_bound);
+  g_cancellable_cancel (rx->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 /* Takes @snapshot (digests already checked) through the rules of SPEC §7
  * and applies it; @done gets the HTTP status and error code to answer. */
 void
@@ -338,6 +366,8 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
     {
       self->applying = TRUE;
       rx->claimed = TRUE;
+      rx->cancellable = g_cancellable_new ();
+      rx->deadline = g_timeout_add_seconds (self->apply_bound, deadline_cb, rx);
       vcr_replicator_publish (self);
       rx->stamp = vcr_backend_get_stamp (self->backend);
       /* The config this replica wrote last is still cached when the file
@@ -346,7 +376,7 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
                                       &rx->running_digests);
       if (rx->running != NULL)
         {
-          if (cached_running_matches (rx))
+          if (cached_running_matches (rx) && !vcr_receive_must_apply (rx))
             {
               vcr_receive_phase (rx, "found unchanged in the cached running config");
               vcr_receive_unchanged (rx);

@@ -331,12 +331,24 @@ vcr_replicator_start (VcrReplicator *self, VcrSettings *settings, GError **error
       return FALSE;
     }
   vcr_replicator_publish (self);
-  if (settings->mode == VCR_MODE_PRIMARY)
-    vcr_replicator_primary_start (self);
-  else
-    vcr_replicator_pull_run (self);
+  /* An apply a crash cut short is settled first; its end starts the work. */
+  if (!vcr_replicator_recover (self) && !self->recovering)
+    vcr_replicator_start_work (self);
   self->verify_source = g_timeout_add_seconds (interval, vcr_replicator_verify_tick, self);
   return TRUE;
+}
+
+/* What the settings in force start: a primary sends its snapshot, a
+ * replica pulls. */
+void
+vcr_replicator_start_work (VcrReplicator *self)
+{
+  if (self->settings == NULL)
+    return;
+  if (self->settings->mode == VCR_MODE_PRIMARY)
+    vcr_replicator_primary_start (self);
+  else if (self->settings->mode == VCR_MODE_REPLICA)
+    vcr_replicator_pull_run (self);
 }
 
 void
@@ -440,6 +452,14 @@ vcr_replicator_init (VcrReplicator *self)
   self->listen_address = g_strdup ("");
 }
 
+/* A write of the state failed, or succeeded again: State follows. */
+static void
+on_save_status_changed (VcrState *store, VcrReplicator *self)
+{
+  if (self->settings != NULL)
+    vcr_replicator_publish (self);
+}
+
 VcrReplicator *
 vcr_replicator_new (const VcrReplicatorSetup *setup)
 {
@@ -450,9 +470,13 @@ vcr_replicator_new (const VcrReplicatorSetup *setup)
   self->running = g_object_ref (setup->running);
   if (setup->apply_command != NULL && *setup->apply_command != '\0')
     self->apply_command = g_strdup (setup->apply_command);
+  self->apply_timeout = setup->apply_timeout;
+  self->apply_bound = setup->apply_bound > 0 ? setup->apply_bound : VCR_REPLICATOR_APPLY_BOUND_S;
   self->config_path = g_strdup (setup->config_path);
   self->listen = g_strdup (setup->listen);
   self->verify_interval = setup->verify_interval;
   self->client = vcr_peer_client_new ("");
+  g_signal_connect_object (self->store, "save-status-changed",
+                           G_CALLBACK (on_save_status_changed), self, 0);
   return self;
 }

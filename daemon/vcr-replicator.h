@@ -48,6 +48,13 @@
 
 G_BEGIN_DECLS
 
+/* The longest a replica's apply of one snapshot may take, from its arrival
+ * to the answer (the backend's write, the --apply-command, the record):
+ * below the primary's wait for that answer (the peer client's POST bound,
+ * 300 s), so the primary never gives up on an apply that then succeeds.
+ * Past it the apply is ended, undone when it wrote, and answered 422. */
+#define VCR_REPLICATOR_APPLY_BOUND_S 240
+
 /* What the replicator is made with; the strings are copied, the objects
  * referenced. */
 typedef struct {
@@ -55,6 +62,8 @@ typedef struct {
   VcrBackend *backend;
   VcrRunning *running;        /* shared with the daemon's CheckCommit */
   const char *apply_command;  /* --apply-command, nullable */
+  guint apply_timeout;        /* its timeout in seconds (0: the default) */
+  guint apply_bound;          /* a whole apply's, seconds (0: VCR_REPLICATOR_APPLY_BOUND_S) */
   const char *config_path;    /* --config (VCR_CONFIG of the command), nullable */
   const char *listen;         /* --listen ADDR:PORT, overrides the settings; nullable */
   guint verify_interval;      /* --verify-interval seconds (0: the default) */

@@ -2,7 +2,8 @@
 /*
  * state.json: read with every field checked (a damaged file is moved
  * aside and the state starts afresh; one that is there but cannot be read
- * stops start-up) and written atomically with fsync (see vcr-state.h).
+ * stops start-up) and made from what is in memory (vcr-state-writer.c
+ * writes it; see vcr-state.h).
  */
 #define G_LOG_DOMAIN "vcr-state"
 
@@ -62,6 +63,38 @@ get_string (JsonObject *o, const char *key, gboolean nullable,
   return TRUE;
 }
 
+/* An object of path → 64 lowercase hex digits. */
+static GHashTable *
+load_digests (JsonNode *n, const char *what, GError **error)
+{
+  g_autoptr(GHashTable) digests = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                         g_free, g_free);
+  g_autoptr(GList) paths = NULL;
+
+  if (n == NULL || !JSON_NODE_HOLDS_OBJECT (n))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "digests of %s are missing", what);
+      return NULL;
+    }
+  paths = json_object_get_members (json_node_get_object (n));
+  for (GList *p = paths; p != NULL; p = p->next)
+    {
+      const char *digest = NULL;
+
+      if (!get_string (json_node_get_object (n), p->data, FALSE, &digest, error))
+        return NULL;
+      if (!is_hex (digest, 64))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "digest of \"%s\" in %s is not 64 hex digits", (char *) p->data, what);
+          return NULL;
+        }
+      g_hash_table_insert (digests, g_strdup (p->data), g_strdup (digest));
+    }
+  return g_steal_pointer (&digests);
+}
+
 static gboolean
 load_acks (VcrState *self, JsonObject *root, GError **error)
 {
@@ -79,10 +112,9 @@ load_acks (VcrState *self, JsonObject *root, GError **error)
     {
       JsonNode *pn = json_object_get_member (json_node_get_object (n), l->data);
       JsonObject *po;
-      JsonNode *dn;
       guint64 generation;
+      g_autofree char *what = NULL;
       g_autoptr(GHashTable) digests = NULL;
-      g_autoptr(GList) paths = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (pn))
         {
@@ -93,30 +125,99 @@ load_acks (VcrState *self, JsonObject *root, GError **error)
       po = json_node_get_object (pn);
       if (!get_uint (po, "generation", &generation, error))
         return FALSE;
-      dn = json_object_get_member (po, "digests");
-      if (dn == NULL || !JSON_NODE_HOLDS_OBJECT (dn))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "digests of \"%s\" are missing", (char *) l->data);
-          return FALSE;
-        }
-      digests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      paths = json_object_get_members (json_node_get_object (dn));
-      for (GList *p = paths; p != NULL; p = p->next)
-        {
-          const char *digest = NULL;
-          if (!get_string (json_node_get_object (dn), p->data, FALSE, &digest, error))
-            return FALSE;
-          if (!is_hex (digest, 64))
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "digest of \"%s\" is not 64 hex digits", (char *) p->data);
-              return FALSE;
-            }
-          g_hash_table_insert (digests, g_strdup (p->data), g_strdup (digest));
-        }
+      what = g_strdup_printf ("\"%s\"", (char *) l->data);
+      digests = load_digests (json_object_get_member (po, "digests"), what, error);
+      if (digests == NULL)
+        return FALSE;
       vcr_state_set_ack (self, l->data, generation, g_steal_pointer (&digests));
     }
+  return TRUE;
+}
+
+/* A name for a file of undo/: no folder, nothing hidden. */
+static gboolean
+undo_name_valid (const char *name)
+{
+  if (name == NULL || *name == '\0' || *name == '.' || strlen (name) > 128)
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* "applying": null, or the intent record of an apply a crash cut short. */
+static gboolean
+load_intent (VcrState *self, JsonObject *root, GError **error)
+{
+  JsonNode *n = json_object_get_member (root, "applying");
+  JsonObject *o;
+  JsonNode *cn;
+  const char *epoch, *undo;
+  guint64 generation;
+  g_autoptr(GHashTable) digests = NULL;
+  g_autoptr(GList) paths = NULL;
+
+  if (n == NULL || JSON_NODE_HOLDS_NULL (n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "\"applying\" is not an object");
+      return FALSE;
+    }
+  o = json_node_get_object (n);
+  if (!get_string (o, "epoch", FALSE, &epoch, error) ||
+      !get_uint (o, "generation", &generation, error) ||
+      !get_string (o, "undo", TRUE, &undo, error))
+    return FALSE;
+  cn = json_object_get_member (o, "command");
+  if (!is_hex (epoch, 32) || (undo != NULL && !undo_name_valid (undo)) ||
+      cn == NULL || !JSON_NODE_HOLDS_VALUE (cn) ||
+      json_node_get_value_type (cn) != G_TYPE_BOOLEAN)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "\"applying\" has a bad epoch, undo name or command flag");
+      return FALSE;
+    }
+  digests = load_digests (json_object_get_member (o, "digests"), "\"applying\"", error);
+  if (digests == NULL)
+    return FALSE;
+  paths = g_hash_table_get_keys (digests);
+  for (GList *p = paths; p != NULL; p = p->next)
+    if (!vcr_snapshot_path_is_canonical (p->data))
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                     "\"applying\" names the path \"%s\", not a replicate path",
+                     (char *) p->data);
+        return FALSE;
+      }
+  vcr_state_set_intent (self, vcr_intent_new (epoch, generation, digests,
+                                              json_node_get_boolean (cn), undo));
+  self->saved_undo = g_strdup (undo);
+  return TRUE;
+}
+
+/* "reference_dir": where the reference copies are ("reference" when the
+ * file predates it). */
+static gboolean
+load_reference_dir (VcrState *self, JsonObject *root, GError **error)
+{
+  const char *name = REFERENCE_DIR;
+
+  if (json_object_has_member (root, "reference_dir") &&
+      !get_string (root, "reference_dir", FALSE, &name, error))
+    return FALSE;
+  if (!vcr_state_reference_dir_valid (name))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "\"reference_dir\" \"%s\" is not a folder of reference copies", name);
+      return FALSE;
+    }
+  g_free (self->reference_dir);
+  self->reference_dir = g_strdup (name);
+  g_free (self->saved_reference_dir);
+  self->saved_reference_dir = g_strdup (name);
   return TRUE;
 }
 
@@ -196,7 +297,8 @@ load_root (VcrState *self, JsonObject *root, GError **error)
                            "an epoch is not 32 hex digits");
       return FALSE;
     }
-  if (!load_acks (self, root, error))
+  if (!load_acks (self, root, error) || !load_intent (self, root, error) ||
+      !load_reference_dir (self, root, error))
     return FALSE;
   hn = json_object_get_member (root, "history");
   if (hn == NULL || !JSON_NODE_HOLDS_ARRAY (hn))
@@ -226,6 +328,12 @@ reset (VcrState *self)
   g_hash_table_remove_all (self->acks);
   g_queue_clear_full (&self->history, (GDestroyNotify) vcr_event_free);
   g_queue_init (&self->history);
+  vcr_state_set_intent (self, NULL);
+  g_clear_pointer (&self->saved_undo, g_free);
+  g_free (self->reference_dir);
+  self->reference_dir = g_strdup (REFERENCE_DIR);
+  g_free (self->saved_reference_dir);
+  self->saved_reference_dir = g_strdup (REFERENCE_DIR);
 }
 
 /* Loads state.json. A missing file is a fresh start and a corrupt one is
@@ -304,6 +412,50 @@ event_to_json (const VcrEvent *e)
 }
 
 static void
+add_digests (JsonBuilder *b, GHashTable *digests)
+{
+  GHashTableIter iter;
+  gpointer path, digest;
+
+  json_builder_begin_object (b);
+  g_hash_table_iter_init (&iter, digests);
+  while (g_hash_table_iter_next (&iter, &path, &digest))
+    {
+      json_builder_set_member_name (b, path);
+      json_builder_add_string_value (b, digest);
+    }
+  json_builder_end_object (b);
+}
+
+static void
+add_intent (VcrState *self, JsonBuilder *b)
+{
+  const VcrIntent *intent = self->intent;
+
+  json_builder_set_member_name (b, "applying");
+  if (intent == NULL)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "epoch");
+  json_builder_add_string_value (b, intent->epoch);
+  json_builder_set_member_name (b, "generation");
+  json_builder_add_int_value (b, (gint64) intent->generation);
+  json_builder_set_member_name (b, "digests");
+  add_digests (b, intent->digests);
+  json_builder_set_member_name (b, "command");
+  json_builder_add_boolean_value (b, intent->command);
+  json_builder_set_member_name (b, "undo");
+  if (intent->undo != NULL)
+    json_builder_add_string_value (b, intent->undo);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+}
+
+static void
 add_acks (VcrState *self, JsonBuilder *b)
 {
   GHashTableIter iter;
@@ -315,36 +467,24 @@ add_acks (VcrState *self, JsonBuilder *b)
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       VcrPeerAck *ack = value;
-      GHashTableIter di;
-      gpointer path, digest;
 
       json_builder_set_member_name (b, key);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "generation");
       json_builder_add_int_value (b, (gint64) ack->generation);
       json_builder_set_member_name (b, "digests");
-      json_builder_begin_object (b);
-      g_hash_table_iter_init (&di, ack->digests);
-      while (g_hash_table_iter_next (&di, &path, &digest))
-        {
-          json_builder_set_member_name (b, path);
-          json_builder_add_string_value (b, digest);
-        }
-      json_builder_end_object (b);
+      add_digests (b, ack->digests);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
 }
 
-gboolean
-vcr_state_save (VcrState *self, GError **error)
+char *
+vcr_state_to_json (VcrState *self, gsize *length)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *path = g_build_filename (self->dir, STATE_FILE, NULL);
-  g_autofree char *text = NULL;
-  gsize length = 0;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "format");
@@ -360,6 +500,9 @@ vcr_state_save (VcrState *self, GError **error)
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "applied_generation");
   json_builder_add_int_value (b, (gint64) self->applied_generation);
+  json_builder_set_member_name (b, "reference_dir");
+  json_builder_add_string_value (b, self->reference_dir);
+  add_intent (self, b);
   add_acks (self, b);
   json_builder_set_member_name (b, "history");
   json_builder_begin_array (b);
@@ -370,7 +513,6 @@ vcr_state_save (VcrState *self, GError **error)
 
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
-  text = json_generator_to_data (gen, &length);
-  return vcr_file_write_atomic (path, text, length, 0600, error);
+  return json_generator_to_data (gen, length);
 }
 

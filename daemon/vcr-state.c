@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The state directory (see vcr-state.h): the object, what it holds in
- * memory and its accessors. state.json is read and written by
- * vcr-state-file.c, the reference copies by vcr-state-references.c.
+ * memory, its accessors and the intent record. state.json is read and
+ * made by vcr-state-file.c and written by vcr-state-writer.c, the
+ * reference copies are vcr-state-references.c's.
  */
 #define G_LOG_DOMAIN "vcr-state"
 
@@ -18,6 +19,13 @@
 #include "vcr-state-private.h"
 
 G_DEFINE_TYPE (VcrState, vcr_state, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_SAVE_STATUS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 VcrEvent *
 vcr_event_new (const char *event,
@@ -57,11 +65,42 @@ peer_ack_free (VcrPeerAck *ack)
   g_free (ack);
 }
 
+VcrIntent *
+vcr_intent_new (const char *epoch, guint64 generation, GHashTable *digests,
+                gboolean command, const char *undo)
+{
+  VcrIntent *intent = g_new0 (VcrIntent, 1);
+
+  intent->epoch = g_strdup (epoch);
+  intent->generation = generation;
+  intent->digests = g_hash_table_ref (digests);
+  intent->command = command;
+  intent->undo = g_strdup (undo);
+  return intent;
+}
+
+void
+vcr_intent_free (VcrIntent *intent)
+{
+  if (intent == NULL)
+    return;
+  g_free (intent->epoch);
+  g_hash_table_unref (intent->digests);
+  g_free (intent->undo);
+  g_free (intent);
+}
+
 static void
 vcr_state_finalize (GObject *object)
 {
   VcrState *self = VCR_STATE (object);
 
+  vcr_state_writer_clear (self);
+  vcr_intent_free (self->intent);
+  g_free (self->saved_undo);
+  g_free (self->reference_dir);
+  g_free (self->saved_reference_dir);
+  g_hash_table_unref (self->staged);
   g_free (self->dir);
   g_free (self->epoch);
   g_free (self->applied_epoch);
@@ -75,6 +114,15 @@ static void
 vcr_state_class_init (VcrStateClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = vcr_state_finalize;
+  signals[SIGNAL_SAVE_STATUS_CHANGED] =
+    g_signal_new ("save-status-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+void
+vcr_state_emit_save_status (VcrState *self)
+{
+  g_signal_emit (self, signals[SIGNAL_SAVE_STATUS_CHANGED], 0);
 }
 
 static void
@@ -84,6 +132,10 @@ vcr_state_init (VcrState *self)
                                       (GDestroyNotify) peer_ack_free);
   g_queue_init (&self->history);
   self->references = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->staged = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reference_dir = g_strdup (REFERENCE_DIR);
+  self->saved_reference_dir = g_strdup (REFERENCE_DIR);
+  vcr_state_writer_init (self);
 }
 
 char *
@@ -120,9 +172,9 @@ VcrState *
 vcr_state_new (const char *dir, GError **error)
 {
   g_autoptr(VcrState) self = g_object_new (VCR_TYPE_STATE, NULL);
-  g_autofree char *refdir = g_build_filename (dir, REFERENCE_DIR, NULL);
+  g_autofree char *undodir = g_build_filename (dir, UNDO_DIR, NULL);
 
-  if (!ensure_dir (dir, error) || !ensure_dir (refdir, error))
+  if (!ensure_dir (dir, error) || !ensure_dir (undodir, error))
     return NULL;
   if (g_access (dir, W_OK) < 0)
     {
@@ -133,6 +185,8 @@ vcr_state_new (const char *dir, GError **error)
   self->dir = g_strdup (dir);
   if (!vcr_state_load (self, error))
     return NULL;
+  vcr_state_references_loaded (self);
+  vcr_state_remove_stale_undo (self);
   if (self->epoch == NULL)
     {
       /* The epoch tells a replica that this primary started a new
@@ -248,3 +302,53 @@ vcr_state_get_history (VcrState *self)
   return out;
 }
 
+
+/* ---- The intent record ------------------------------------------------ */
+
+const VcrIntent *
+vcr_state_get_intent (VcrState *self)
+{
+  return self->intent;
+}
+
+void
+vcr_state_set_intent (VcrState *self, VcrIntent *intent)
+{
+  vcr_intent_free (self->intent);
+  self->intent = intent;
+}
+
+char *
+vcr_state_new_undo_name (VcrState *self, guint64 generation)
+{
+  return g_strdup_printf ("config-%" G_GUINT64_FORMAT "-%08x.boot", generation,
+                          g_random_int ());
+}
+
+char *
+vcr_state_get_undo_path (VcrState *self, const char *name)
+{
+  return g_build_filename (self->dir, UNDO_DIR, name, NULL);
+}
+
+void
+vcr_state_remove_stale_undo (VcrState *self)
+{
+  g_autofree char *undodir = g_build_filename (self->dir, UNDO_DIR, NULL);
+  g_autoptr(GDir) dir = g_dir_open (undodir, 0, NULL);
+  const char *keep = self->intent != NULL ? self->intent->undo : NULL;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = NULL;
+
+      /* (NAME.XXXXXX: the undo file being written right now) */
+      if ((keep != NULL && g_str_has_prefix (name, keep)) ||
+          (self->saved_undo != NULL && g_str_has_prefix (name, self->saved_undo)))
+        continue;
+      file = g_build_filename (undodir, name, NULL);
+      if (g_unlink (file) < 0)
+        g_warning ("Cannot remove %s: %s, ignoring", file, g_strerror (errno));
+    }
+}

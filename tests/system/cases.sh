@@ -236,7 +236,7 @@ case_apply_command () {
   router_start r1 --apply-command 'echo "it broke" >&2; exit 3' || fail "r1 did not restart"
   wait_until 100 peer_is r1 primary in-sync || fail "r1 not in sync after restart"
   cp "$(cfg r1)" "$TMPF/r1.boot"
-  cp -a "$WORK/r1/state/reference" "$TMPF/reference" 2>/dev/null || mkdir -p "$TMPF/reference"
+  cp -a "$(reference_dir r1)" "$TMPF/reference"
   sed "s/port \"22\"/port \"2222\"/" "$(cfg r1)" > "$TMPF/proposed.boot"
   run_client r1 check-commit "$TMPF/proposed.boot"
   expect_rc 1
@@ -249,7 +249,7 @@ case_apply_command () {
   grep -q '^r1: failed, generation 2: .*apply-failed' <<< "$OUT" || fail "push: $OUT"
   grep -q 'exit status 3' <<< "$OUT" || fail "the reason is not shown: $OUT"
   cmp "$(cfg r1)" "$TMPF/r1.boot" || fail "r1's config.boot was not restored byte for byte"
-  diff -r "$WORK/r1/state/reference" "$TMPF/reference" || fail "r1's reference changed"
+  diff -r "$(reference_dir r1)" "$TMPF/reference" || fail "r1's reference changed"
   run_client r1 check-commit "$TMPF/proposed.boot"
   expect_rc 1
   run_client r1 check-commit "$(cfg r1)"

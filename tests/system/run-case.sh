@@ -135,6 +135,11 @@ peer_field () {  # peer_field ROUTER PEER FIELD
 peer_is () { [ "$(peer_field "$1" "$2" state)" = "$3" ]; }
 has_port () { grep -q "port \"$2\"" "$(cfg "$1")"; }
 
+# The folder of router $1's reference copies in force (named in state.json).
+reference_dir () {
+  echo "$WORK/$1/state/$(jq -r '.reference_dir // "reference"' "$WORK/$1/state/state.json")"
+}
+
 # The replicated text of router $1 for "firewall name WAN", offline.
 wan_text () { "$VCR_CLIENT" config show "$(cfg "$1")" --path "firewall name WAN"; }
 
