@@ -20,6 +20,32 @@ is_empty (GPtrArray *array)
   return array == NULL || array->len == 0;
 }
 
+/* Sets override @o in @copy: its leaf holds exactly its values. Only
+ * where the leaf's parent exists: an override changes a value of a subtree
+ * the primary has, and never invents the ancestors, whose shape (a tag
+ * node or not) only the existing config knows. */
+static void
+set_override (VcrTree *copy, const VcrOverride *o)
+{
+  const char *const *path = (const char *const *) o->path;
+  guint n = g_strv_length (o->path);
+  g_autofree char **parent = g_new0 (char *, n);
+  g_autoptr(VcrTree) leaf = NULL;
+  VcrNode *node;
+
+  memcpy (parent, o->path, (n - 1) * sizeof (char *));
+  if (vcr_tree_lookup (copy, (const char *const *) parent) == NULL)
+    return;
+  /* The leaf is made in a tree of its own and grafted: whatever the node
+   * was (a leaf, a node with children), it becomes exactly this leaf. */
+  leaf = vcr_tree_new ();
+  node = vcr_tree_ensure_path (leaf, path);
+  vcr_node_set_leaf (node, TRUE);
+  for (guint v = 0; o->values[v] != NULL; v++)
+    vcr_node_append_value (leaf, node, o->values[v]);
+  vcr_tree_graft (copy, leaf, path);
+}
+
 /* A copy of the subtree at @path with the exclusions removed and the
  * overrides set. */
 static VcrTree *
@@ -39,15 +65,9 @@ masked_copy (const VcrTree *tree, const char *const *path,
   for (guint i = 0; overrides != NULL && i < overrides->len; i++)
     {
       const VcrOverride *o = g_ptr_array_index (overrides, i);
-      VcrNode *leaf;
 
       g_return_val_if_fail (vcr_path_is_under ((const char *const *) o->path, path), copy);
-      leaf = vcr_tree_ensure_path (copy, (const char *const *) o->path);
-      vcr_node_set_leaf (leaf, TRUE);
-      while (vcr_node_get_n_values (leaf) > 0)
-        vcr_node_remove_value (leaf, 0);
-      for (guint v = 0; o->values[v] != NULL; v++)
-        vcr_node_append_value (copy, leaf, o->values[v]);
+      set_override (copy, o);
     }
   return copy;
 }
@@ -86,6 +106,61 @@ vcr_mask_keep_local (VcrTree *incoming, const VcrTree *running, GPtrArray *exclu
   g_return_if_fail (incoming != NULL && running != NULL);
   for (guint i = 0; excludes != NULL && i < excludes->len; i++)
     vcr_tree_graft (incoming, running, g_ptr_array_index (excludes, i));
+}
+
+VcrTree *
+vcr_mask_take_local (const VcrTree *tree, GPtrArray *excludes)
+{
+  VcrTree *local = vcr_tree_new ();
+
+  g_return_val_if_fail (tree != NULL, local);
+  vcr_mask_keep_local (local, tree, excludes);
+  return local;
+}
+
+VcrTree *
+vcr_mask_copy_pruned (const VcrTree *tree, const VcrSettings *settings)
+{
+  VcrTree *copy;
+
+  g_return_val_if_fail (tree != NULL && settings != NULL, NULL);
+  copy = vcr_tree_copy_pruned (tree, settings->paths);
+  vcr_mask_keep_local (copy, tree, settings->excludes);
+  return copy;
+}
+
+void
+vcr_mask_graft (VcrTree *dst, const VcrTree *src, const char *const *path,
+                GPtrArray *excludes)
+{
+  g_autoptr(GPtrArray) under = g_ptr_array_new ();
+  g_autoptr(VcrTree) local = NULL;
+
+  g_return_if_fail (dst != NULL && src != NULL && path != NULL);
+  for (guint i = 0; excludes != NULL && i < excludes->len; i++)
+    if (vcr_path_is_under (g_ptr_array_index (excludes, i), path))
+      g_ptr_array_add (under, g_ptr_array_index (excludes, i));
+  if (under->len == 0)
+    {
+      vcr_tree_graft (dst, src, path);
+      return;
+    }
+  local = vcr_mask_take_local (dst, under);
+  vcr_tree_graft (dst, src, path);
+  vcr_mask_keep_local (dst, local, under);
+}
+
+const char *const *
+vcr_mask_find_carried (const VcrTree *tree, GPtrArray *excludes)
+{
+  for (guint i = 0; excludes != NULL && i < excludes->len; i++)
+    {
+      const char *const *exclude = g_ptr_array_index (excludes, i);
+
+      if (vcr_tree_lookup (tree, exclude) != NULL)
+        return exclude;
+    }
+  return NULL;
 }
 
 gboolean

@@ -63,6 +63,7 @@ settings_clear (VcrSettings *settings)
   g_ptr_array_unref (settings->paths);
   g_strfreev (settings->path_strings);
   g_ptr_array_unref (settings->excludes);
+  g_strfreev (settings->exclude_strings);
   g_ptr_array_unref (settings->peers);
   if (settings->secret != NULL)
     memset (settings->secret, 0, strlen (settings->secret));
@@ -93,7 +94,9 @@ vcr_settings_same_paths (const VcrSettings *a, const VcrSettings *b)
   if (a == NULL || b == NULL)
     return FALSE;
   return g_strv_equal ((const char *const *) a->path_strings,
-                       (const char *const *) b->path_strings);
+                       (const char *const *) b->path_strings) &&
+         g_strv_equal ((const char *const *) a->exclude_strings,
+                       (const char *const *) b->exclude_strings);
 }
 
 static VcrSettings *
@@ -312,6 +315,31 @@ compare_overrides (gconstpointer a, gconstpointer b)
   return compare_paths (&x->path, &y->path);
 }
 
+/* One leaf, one override: the same path written twice (the words spaced
+ * differently) or an override inside another's leaf would leave which
+ * values the replica receives to the order of the settings. */
+static gboolean
+check_override_apart (const VcrPeerSettings *peer, const char *const *words,
+                      const char *text, GError **error)
+{
+  for (guint i = 0; i < peer->overrides->len; i++)
+    {
+      const VcrOverride *other = g_ptr_array_index (peer->overrides, i);
+      const char *const *path = (const char *const *) other->path;
+      g_autofree char *other_text = vcr_path_to_string (path);
+
+      if (g_strv_equal (words, path))
+        return refuse (error, "override \"%s\" of replica %s is given twice", text, peer->name);
+      if (vcr_path_is_under (words, path))
+        return refuse (error, "override \"%s\" of replica %s lies under override \"%s\" "
+                       "(an override names a leaf)", text, peer->name, other_text);
+      if (vcr_path_is_under (path, words))
+        return refuse (error, "override \"%s\" of replica %s lies under override \"%s\" "
+                       "(an override names a leaf)", other_text, peer->name, text);
+    }
+  return TRUE;
+}
+
 /* `replica NAME override "PATH" { value "V" … }`: a leaf strictly under a
  * replicate path and not excluded, with at least one value. */
 static gboolean
@@ -355,6 +383,8 @@ read_overrides (VcrSettings *settings, VcrPeerSettings *peer, const VcrNode *nod
           return refuse (error, "override \"%s\" of replica %s lies under exclusion "
                          "\"%s\", which is never sent", text, peer->name, excluded_text);
         }
+      if (!check_override_apart (peer, (const char *const *) words, text, error))
+        return FALSE;
       override = g_new0 (VcrOverride, 1);
       override->path = g_steal_pointer (&words);
       override->values = g_new0 (char *, vcr_node_get_n_values (value) + 1);
@@ -662,8 +692,9 @@ read_listen (VcrSettings *settings, const VcrNode *top, GError **error)
   return parse_port ("port", port, &settings->port, error);
 }
 
-/* The canonical strings of the (sorted) replicate paths, made once: the
- * daemon's properties, snapshots and logs all name paths this way. */
+/* The canonical strings of the (sorted) replicate paths and exclusions,
+ * made once: the daemon's properties, snapshots and logs all name paths
+ * this way. */
 static void
 set_path_strings (VcrSettings *settings)
 {
@@ -675,6 +706,14 @@ set_path_strings (VcrSettings *settings)
       g_strv_builder_add (builder, path);
     }
   settings->path_strings = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < settings->excludes->len; i++)
+    {
+      g_autofree char *exclude = vcr_path_to_string (g_ptr_array_index (settings->excludes, i));
+      g_strv_builder_add (builder, exclude);
+    }
+  settings->exclude_strings = g_strv_builder_end (builder);
   g_strv_builder_unref (builder);
 }
 

@@ -48,6 +48,7 @@ typedef struct {
                             joined by single spaces), in the same order */
   GPtrArray *excludes;   /* of GStrv: `replicate exclude` paths, each
                             strictly under a replicate path, sorted */
+  GStrv exclude_strings; /* the same as canonical strings, in the same order */
   GPtrArray *peers;      /* of VcrPeerSettings*: the replicas (primary) or
                             the one primary (replica); empty when disabled */
   char *secret;          /* pre-shared secret */
@@ -67,8 +68,9 @@ VcrSettings *vcr_settings_ref (VcrSettings *settings);
 void vcr_settings_unref (VcrSettings *settings);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSettings, vcr_settings_unref)
 
-/* TRUE when @a and @b (both nullable) have the same replicate paths in
- * the same order: what a cache pruned for one set may be reused under. */
+/* TRUE when @a and @b (both nullable) have the same replicate paths and
+ * exclusions in the same order: what a cache pruned (and whose digests
+ * were masked) for one set may be reused under. */
 gboolean vcr_settings_same_paths (const VcrSettings *a, const VcrSettings *b);
 
 /* The exclusion that @words is under (or equal to), or NULL. */

@@ -149,6 +149,23 @@ test_settings_ref (void)
   g_assert_true (vcr_settings_same_paths (held, other));
   g_assert_false (vcr_settings_same_paths (held, fewer));
   g_assert_false (vcr_settings_same_paths (held, NULL));
+  /* the same paths with an exclusion: a cache masked for one is not the
+   * other's */
+  {
+    g_autofree char *excl_text =
+      primary_config (MODE_R, "        replicate {\n            path \"firewall name WAN\"\n"
+                      "            path \"interfaces openvpn\"\n"
+                      "            exclude \"interfaces openvpn vtun0 local-host\"\n"
+                      "        }\n", PRIMARY, AUTH, "");
+    g_autoptr(VcrSettings) excl = read_settings (excl_text, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (excl->exclude_strings[0], ==, "interfaces openvpn vtun0 local-host");
+    g_assert_null (excl->exclude_strings[1]);
+    g_assert_null (held->exclude_strings[0]);
+    g_assert_false (vcr_settings_same_paths (held, excl));
+    g_assert_true (vcr_settings_same_paths (excl, excl));
+  }
   g_assert_true (vcr_settings_same_paths (NULL, NULL));
   vcr_settings_unref (NULL);
 }
@@ -342,6 +359,21 @@ static const RefusalCase refusals[] = {
     "            override \"firewall name WAN default-action\" {\n                values drop\n"
     "            }\n        }\n",
     AUTH, "", "unknown setting \"replica R1 override firewall name WAN default-action values\"" },
+  { "override-twice", MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"firewall name WAN default-action\" {\n                value drop\n"
+    "            }\n"
+    "            override \"firewall  name WAN default-action\" {\n                value reject\n"
+    "            }\n        }\n",
+    AUTH, "", "override \"firewall name WAN default-action\" of replica R1 is given twice" },
+  { "override-nested", MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"firewall name WAN rule 10\" {\n                value x\n"
+    "            }\n"
+    "            override \"firewall name WAN rule 10 action\" {\n                value drop\n"
+    "            }\n        }\n",
+    AUTH, "", "override \"firewall name WAN rule 10 action\" of replica R1 lies under override "
+    "\"firewall name WAN rule 10\"" },
   { "override-bare", MODE_P, PATHS,
     "        replica R1 {\n            address 192.0.2.2\n            override x\n        }\n",
     AUTH, "", "\"replica R1 override\" takes a leaf's path and a value" },
