@@ -4,8 +4,8 @@
  * signals, start and stop; -peers.c: the peer records and the status they
  * make; -snapshot.c: the primary's snapshot; -push.c: the primary's side;
  * -receive.c: a replica deciding on a snapshot (SPEC §7); -apply.c:
- * writing it; -pull.c: pull and verification; -serve.c: the peer server's
- * handlers). Nothing outside daemon/vcr-replicator*.c includes it.
+ * writing it; -pull.c: pull and verification; -preview.c: the dry run;
+ * -serve.c: the peer server's handlers). Nothing outside daemon/vcr-replicator*.c includes it.
  */
 #pragma once
 
@@ -92,6 +92,10 @@ struct _VcrReplicator {
   guint pull_attempt;
   guint pull_retry_source;
   gboolean have_primary_snapshot;
+
+  VcrJoin preview_join;     /* Preview callers (GTask*), shared as Push's */
+  guint preview_start_source;
+  gpointer preview_round;   /* the round its callers wait for, or NULL */
 
   gboolean applying;
   gboolean recovered;       /* start-up recovery ran (vcr-replicator-recover.c) */
@@ -232,6 +236,9 @@ gboolean vcr_receive_out_of_time (Receive *rx);
 
 /* vcr-replicator-recover.c */
 gboolean vcr_replicator_recover (VcrReplicator *self);
+
+/* vcr-replicator-preview.c */
+void vcr_replicator_preview_stop (VcrReplicator *self, const GError *error);
 
 /* vcr-replicator-pull.c */
 void vcr_replicator_pull_run (VcrReplicator *self);

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The dry run's lines (lib/vcr-preview.c): what a push would make one
+ * replica apply, from the texts the primary would send it and those the
+ * replica holds. Applying the lines to the replica's config gives what the
+ * push writes; nothing touches what the replica excludes; equal texts
+ * give no line; a replica's text that does not parse is refused.
+ */
+#include <string.h>
+
+#include "vcr-commands.h"
+#include "vcr-error.h"
+#include "vcr-mask.h"
+#include "vcr-path.h"
+#include "vcr-preview.h"
+#include "vcr-test-util.h"
+
+static const char primary_config[] =
+  "firewall {\n"
+  "    name WAN {\n"
+  "        default-action drop\n"
+  "        rule 20 {\n"
+  "            action accept\n"
+  "            destination {\n"
+  "                port 2222\n"
+  "            }\n"
+  "        }\n"
+  "    }\n"
+  "}\n"
+  "interfaces {\n"
+  "    openvpn vtun0 {\n"
+  "        local-host 10.0.0.1\n"
+  "        mode site-to-site\n"
+  "    }\n"
+  "}\n"
+  "high-availability {\n    config-replication {\n"
+  "        authentication {\n            pre-shared-secret \"0123456789abcdef-long\"\n        }\n"
+  "        mode primary\n"
+  "        replica r1 {\n            address 192.0.2.2\n        }\n"
+  "        replicate {\n            exclude \"interfaces openvpn vtun0 local-host\"\n"
+  "            path \"interfaces openvpn\"\n            path \"firewall name WAN\"\n        }\n"
+  "    }\n}\n";
+
+static const char replica_config[] =
+  "firewall {\n"
+  "    name WAN {\n"
+  "        default-action drop\n"
+  "        rule 20 {\n"
+  "            action accept\n"
+  "            destination {\n"
+  "                port 22\n"
+  "            }\n"
+  "        }\n"
+  "    }\n"
+  "}\n"
+  "interfaces {\n"
+  "    openvpn vtun0 {\n"
+  "        description \"old\"\n"
+  "        local-host 10.0.0.2\n"
+  "        mode site-to-site\n"
+  "    }\n"
+  "}\n";
+
+/* The replica's texts as it serves them: masked with the primary's
+ * settings (both sides have the same exclusions). */
+static VcrSnapshot *
+texts_of (const VcrTree *tree, const VcrSettings *settings)
+{
+  g_autoptr(GPtrArray) texts = vcr_mask_path_texts (tree, settings, NULL);
+  VcrSnapshot *snapshot = vcr_snapshot_new ("r1", "0123456789abcdef0123456789abcdef", 1);
+
+  for (guint i = 0; i < texts->len; i++)
+    {
+      VcrPathText *t = g_ptr_array_index (texts, i);
+      vcr_snapshot_add (snapshot, t->path, t->text, t->digest);
+    }
+  return snapshot;
+}
+
+static VcrSettings *
+settings_of (const VcrTree *tree)
+{
+  g_autoptr(GError) error = NULL;
+  VcrSettings *settings = vcr_settings_from_tree (tree, &error);
+
+  g_assert_no_error (error);
+  return settings;
+}
+
+static void
+test_preview_commands (void)
+{
+  g_autoptr(VcrTree) primary = vcr_test_parse_default (primary_config);
+  g_autoptr(VcrTree) replica = vcr_test_parse_default (replica_config);
+  g_autoptr(VcrSettings) settings = settings_of (primary);
+  g_autoptr(GPtrArray) wanted = vcr_mask_path_texts (primary, settings, NULL);
+  g_autoptr(VcrSnapshot) current = texts_of (replica, settings);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = vcr_preview_commands (wanted, current, &error);
+  g_autofree char *text = NULL;
+  g_autoptr(VcrTree) applied = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (lines);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[0], ==, "delete firewall name WAN rule 20 destination port");
+  g_assert_cmpstr (lines[1], ==, "set firewall name WAN rule 20 destination port '2222'");
+  g_assert_cmpstr (lines[2], ==, "delete interfaces openvpn vtun0 description");
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_assert_null (strstr (lines[i], "local-host"));
+      g_assert_false (vcr_preview_is_note (lines[i]));
+    }
+
+  /* the lines turn the replica's config into what the push writes: the
+   * replicated rest the primary's, its own local-host kept */
+  text = g_strjoinv ("\n", lines);
+  applied = vcr_commands_apply (replica, text, strlen (text), replica, "preview", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < settings->paths->len; i++)
+    {
+      const char *const *path = g_ptr_array_index (settings->paths, i);
+      g_autoptr(GPtrArray) excludes = vcr_settings_excludes_under (settings, path);
+
+      g_assert_true (vcr_mask_subtree_equal (applied, primary, path, excludes));
+    }
+  g_assert_true (vcr_tree_subtree_equal (applied, replica, (const char *const[]) {
+                   "interfaces", "openvpn", "vtun0", "local-host", NULL }));
+}
+
+/* Nothing to do: no line. A path the replica lacks: all of it is set. */
+static void
+test_preview_same_and_missing (void)
+{
+  g_autoptr(VcrTree) primary = vcr_test_parse_default (primary_config);
+  g_autoptr(VcrSettings) settings = settings_of (primary);
+  g_autoptr(GPtrArray) wanted = vcr_mask_path_texts (primary, settings, NULL);
+  g_autoptr(VcrSnapshot) same = texts_of (primary, settings);
+  g_autoptr(VcrSnapshot) none = vcr_snapshot_new ("r1", "0123456789abcdef0123456789abcdef", 1);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) nothing = vcr_preview_commands (wanted, same, &error);
+  g_auto(GStrv) all = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (nothing);
+  g_assert_cmpuint (g_strv_length (nothing), ==, 0);
+  all = vcr_preview_commands (wanted, none, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (all), ==, 4);
+  g_assert_cmpstr (all[0], ==, "set firewall name WAN default-action 'drop'");
+  g_assert_cmpstr (all[3], ==, "set interfaces openvpn vtun0 mode 'site-to-site'");
+}
+
+/* A replica's text that does not parse, or holds another path: refused. */
+static void
+test_preview_bad_current (void)
+{
+  g_autoptr(VcrTree) primary = vcr_test_parse_default (primary_config);
+  g_autoptr(VcrSettings) settings = settings_of (primary);
+  g_autoptr(GPtrArray) wanted = vcr_mask_path_texts (primary, settings, NULL);
+  const char *bad[] = { "firewall {\n    name WAN {\n", "system {\n    host-name x\n}\n" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(VcrSnapshot) current = vcr_snapshot_new ("r1", "0123456789abcdef0123456789abcdef", 1);
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      vcr_snapshot_add (current, "firewall name WAN", bad[i], NULL);
+      lines = vcr_preview_commands (wanted, current, &error);
+      g_assert_null (lines);
+      g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG);
+      g_assert_nonnull (strstr (error->message, "firewall name WAN"));
+    }
+}
+
+static void
+test_preview_unreachable (void)
+{
+  g_autofree char *line = vcr_preview_unreachable ("198.51.100.3:7790: connection refused");
+
+  g_assert_cmpstr (line, ==, "# unreachable: 198.51.100.3:7790: connection refused");
+  g_assert_true (vcr_preview_is_note (line));
+  g_assert_false (vcr_preview_is_note ("set system host-name x"));
+  g_assert_false (vcr_preview_is_note (NULL));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/preview/commands", test_preview_commands);
+  g_test_add_func ("/preview/same-and-missing", test_preview_same_and_missing);
+  g_test_add_func ("/preview/bad-current", test_preview_bad_current);
+  g_test_add_func ("/preview/unreachable", test_preview_unreachable);
+  return g_test_run ();
+}
