@@ -139,7 +139,7 @@ diff_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   Ask *ask = task_data;
   GError *error = NULL;
-  GStrv commands = vcr_preview_commands (ask->wanted, ask->current, &error);
+  GStrv commands = vcr_preview_commands (ask->wanted, ask->current, NULL, &error);
 
   if (commands == NULL)
     g_task_return_error (task, error);

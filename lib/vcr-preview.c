@@ -13,6 +13,7 @@
 #include "vcr-diff.h"
 #include "vcr-mask.h"
 #include "vcr-path.h"
+#include "vcr-tree-edit.h"
 
 /* The tree of our own text @text (a canonical rendering: it parses). */
 static VcrTree *
@@ -23,8 +24,52 @@ parse_own (const VcrPathText *entry, GError **error)
   return vcr_tree_parse (entry->text, entry->length, VCR_PARSE_DEFAULT, origin, error);
 }
 
+/* Makes the node at @words exist in @tree, each node it creates shaped
+ * (tag, leaf) as @model's at the same words when @model has one. */
+static void
+ensure_like (VcrTree *tree, const char *const *words, const VcrTree *model)
+{
+  guint n = g_strv_length ((char **) words);
+  g_autofree const char **prefix = g_new0 (const char *, n + 1);
+
+  for (guint k = 0; k < n; k++)
+    {
+      VcrNode *node, *shape;
+
+      prefix[k] = words[k];
+      if (vcr_tree_lookup (tree, prefix) != NULL)
+        continue;
+      node = vcr_tree_ensure_path (tree, prefix);
+      shape = vcr_tree_lookup (model, prefix);
+      if (shape != NULL)
+        {
+          vcr_node_set_tag (node, vcr_node_is_tag (shape));
+          vcr_node_set_leaf (node, vcr_node_is_leaf (shape));
+        }
+    }
+}
+
+/* A stand-in for what the replica keeps at each of @kept under @path: the
+ * same node in both trees (shaped alike: a node only one tree has lends
+ * the other its shape), so no line touches it, but it keeps its ancestors
+ * from being deleted, as the push keeps them. */
+static void
+add_kept (VcrTree *old_tree, VcrTree *new_tree, char **path, GPtrArray *kept)
+{
+  for (guint i = 0; kept != NULL && i < kept->len; i++)
+    {
+      const char *const *exclude = g_ptr_array_index (kept, i);
+
+      if (!vcr_path_is_under (exclude, (const char *const *) path))
+        continue;
+      ensure_like (old_tree, exclude, new_tree);
+      ensure_like (new_tree, exclude, old_tree);
+    }
+}
+
 GStrv
-vcr_preview_commands (GPtrArray *wanted, const VcrSnapshot *current, GError **error)
+vcr_preview_commands (GPtrArray *wanted, const VcrSnapshot *current, GPtrArray *kept,
+                      GError **error)
 {
   g_autoptr(GStrvBuilder) lines = g_strv_builder_new ();
 
@@ -46,6 +91,7 @@ vcr_preview_commands (GPtrArray *wanted, const VcrSnapshot *current, GError **er
       words = vcr_path_parse (want->path, error);
       if (words == NULL)
         return NULL;
+      add_kept (old_tree, new_tree, words, kept);
       diff = vcr_diff (old_tree, new_tree, (const char *const *) words);
       g_strv_builder_addv (lines, (const char **) diff);
     }

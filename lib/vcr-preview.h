@@ -20,12 +20,17 @@ G_BEGIN_DECLS
 /* The lines that turn @current (the replica's texts: a snapshot document,
  * one entry per replicate path) into @wanted (of VcrPathText*, in the
  * settings' order): for each path of @wanted in order, vcr_diff() of the
- * two parsed texts under the path (a path @current lacks counts as ""). An
+ * two parsed texts under the path (a path @current lacks counts as "").
+ * @kept (nullable, of GStrv) are the exclusions at which the replica
+ * holds something: the texts leave those out, yet the push keeps them
+ * and the ancestors they need, so both trees get a stand-in node there
+ * and the lines keep them too (no "delete" of an ancestor they need). An
  * empty vector when nothing would change. NULL with
  * VCR_ERROR_INVALID_CONFIG when a text of @current does not parse or
  * holds nodes outside its path. */
 GStrv vcr_preview_commands (GPtrArray *wanted,
                             const VcrSnapshot *current,
+                            GPtrArray *kept,
                             GError **error);
 
 /* The one element of a Preview entry for a replica that could not be

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vcr-commands.h"
+#include "vcr-diff.h"
 #include "vcr-error.h"
 #include "vcr-mask.h"
 #include "vcr-path.h"
@@ -96,7 +97,7 @@ test_preview_commands (void)
   g_autoptr(GPtrArray) wanted = vcr_mask_path_texts (primary, settings, NULL);
   g_autoptr(VcrSnapshot) current = texts_of (replica, settings);
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) lines = vcr_preview_commands (wanted, current, &error);
+  g_auto(GStrv) lines = vcr_preview_commands (wanted, current, NULL, &error);
   g_autofree char *text = NULL;
   g_autoptr(VcrTree) applied = NULL;
 
@@ -128,6 +129,70 @@ test_preview_commands (void)
                    "interfaces", "openvpn", "vtun0", "local-host", NULL }));
 }
 
+/* What a replica's push writes (as the receive does it): each path's
+ * incoming tree with the replica's own excluded subtrees put back. */
+static VcrTree *
+pushed (const VcrTree *replica, const VcrTree *primary, const VcrSettings *settings)
+{
+  VcrTree *applied = vcr_mask_copy_pruned (replica, settings);
+
+  for (guint i = 0; i < settings->paths->len; i++)
+    {
+      const char *const *path = g_ptr_array_index (settings->paths, i);
+      g_autoptr(GPtrArray) excludes = vcr_settings_excludes_under (settings, path);
+      g_autofree char *text = vcr_mask_snapshot_text (primary, path, excludes, NULL);
+      g_autoptr(VcrTree) incoming = vcr_test_parse (text, VCR_PARSE_DEFAULT);
+
+      vcr_mask_keep_local (incoming, replica, excludes);
+      vcr_tree_graft (applied, incoming, path);
+    }
+  return applied;
+}
+
+/* The primary deleted the subtree around an exclusion the replica holds:
+ * the push keeps the replica's leaf and its ancestors, so the lines are
+ * those of the replica's config before and after that push, not a delete
+ * of the whole subtree; the replica's exclusions with nothing there
+ * change nothing. */
+static void
+test_preview_kept (void)
+{
+  g_autoptr(VcrTree) primary = vcr_test_parse_default (primary_config);
+  g_autoptr(VcrTree) replica = vcr_test_parse_default (replica_config);
+  g_autoptr(VcrSettings) settings = settings_of (primary);
+  g_autoptr(GPtrArray) wanted = NULL;
+  g_autoptr(VcrSnapshot) current = texts_of (replica, settings);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) blind = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(VcrTree) applied = NULL;
+
+  vcr_tree_delete (primary, (const char *const[]) { "interfaces", "openvpn", "vtun0", NULL });
+  wanted = vcr_mask_path_texts (primary, settings, NULL);
+  blind = vcr_preview_commands (wanted, current, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_contains ((const char *const *) blind, "delete interfaces openvpn"));
+
+  g_ptr_array_add (kept, g_ptr_array_index (settings->excludes, 0));
+  lines = vcr_preview_commands (wanted, current, kept, &error);
+  g_assert_no_error (error);
+  applied = pushed (replica, primary, settings);
+  for (guint i = 0, n = 0; i < settings->paths->len; i++)
+    {
+      g_auto(GStrv) real = vcr_diff (replica, applied, g_ptr_array_index (settings->paths, i));
+
+      for (guint j = 0; real[j] != NULL; j++, n++)
+        g_assert_cmpstr (lines[n], ==, real[j]);
+      if (i + 1 == settings->paths->len)
+        g_assert_null (lines[n]);
+    }
+  g_assert_false (g_strv_contains ((const char *const *) lines, "delete interfaces openvpn"));
+  g_assert_false (g_strv_contains ((const char *const *) lines, "delete interfaces openvpn vtun0"));
+  g_assert_true (g_strv_contains ((const char *const *) lines,
+                                  "delete interfaces openvpn vtun0 mode"));
+}
+
 /* Nothing to do: no line. A path the replica lacks: all of it is set. */
 static void
 test_preview_same_and_missing (void)
@@ -138,13 +203,13 @@ test_preview_same_and_missing (void)
   g_autoptr(VcrSnapshot) same = texts_of (primary, settings);
   g_autoptr(VcrSnapshot) none = vcr_snapshot_new ("r1", "0123456789abcdef0123456789abcdef", 1);
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) nothing = vcr_preview_commands (wanted, same, &error);
+  g_auto(GStrv) nothing = vcr_preview_commands (wanted, same, NULL, &error);
   g_auto(GStrv) all = NULL;
 
   g_assert_no_error (error);
   g_assert_nonnull (nothing);
   g_assert_cmpuint (g_strv_length (nothing), ==, 0);
-  all = vcr_preview_commands (wanted, none, &error);
+  all = vcr_preview_commands (wanted, none, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (all), ==, 4);
   g_assert_cmpstr (all[0], ==, "set firewall name WAN default-action 'drop'");
@@ -167,7 +232,7 @@ test_preview_bad_current (void)
       g_auto(GStrv) lines = NULL;
 
       vcr_snapshot_add (current, "firewall name WAN", bad[i], NULL);
-      lines = vcr_preview_commands (wanted, current, &error);
+      lines = vcr_preview_commands (wanted, current, NULL, &error);
       g_assert_null (lines);
       g_assert_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG);
       g_assert_nonnull (strstr (error->message, "firewall name WAN"));
@@ -191,6 +256,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/preview/commands", test_preview_commands);
   g_test_add_func ("/preview/same-and-missing", test_preview_same_and_missing);
+  g_test_add_func ("/preview/kept", test_preview_kept);
   g_test_add_func ("/preview/bad-current", test_preview_bad_current);
   g_test_add_func ("/preview/unreachable", test_preview_unreachable);
   return g_test_run ();
