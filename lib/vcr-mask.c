@@ -177,6 +177,42 @@ vcr_mask_subtree_equal (const VcrTree *a, const VcrTree *b, const char *const *p
   return strcmp (text_a, text_b) == 0;
 }
 
+/* Appends to @out the exclusions of @mine that @other lacks, as
+ * '@name excludes "X", "Y" and @other_name does not'. */
+static void
+describe_only (GString *out, const char *const *mine, const char *name,
+               const char *const *other, const char *other_name)
+{
+  guint n = 0;
+
+  for (guint i = 0; mine != NULL && mine[i] != NULL; i++)
+    {
+      if (other != NULL && g_strv_contains (other, mine[i]))
+        continue;
+      if (n++ == 0)
+        g_string_append_printf (out, "%s%s excludes ", out->len > 0 ? "; " : "", name);
+      else
+        g_string_append (out, ", ");
+      g_string_append_printf (out, "\"%s\"", mine[i]);
+    }
+  if (n > 0)
+    g_string_append_printf (out, " and %s does not", other_name);
+}
+
+char *
+vcr_mask_excludes_differ (const char *const *a, const char *a_name,
+                          const char *const *b, const char *b_name)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  describe_only (out, a, a_name, b, b_name);
+  describe_only (out, b, b_name, a, a_name);
+  if (out->len == 0)
+    return NULL;
+  g_string_prepend (out, "exclusions differ: ");
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 void
 vcr_path_text_free (VcrPathText *entry)
 {

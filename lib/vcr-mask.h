@@ -78,6 +78,17 @@ gboolean vcr_mask_subtree_equal (const VcrTree *a,
                                  const char *const *path,
                                  GPtrArray *excludes);
 
+/* NULL when @a and @b (exclusions as canonical strings, NULL-terminated;
+ * NULL: none) hold the same ones in any order; else a message naming each
+ * exclusion only one side has, the sides called @a_name and @b_name:
+ * 'exclusions differ: the snapshot excludes "X" and this replica does
+ * not; this replica excludes "Y" and the snapshot does not'. Both sides of
+ * a replication must leave the same parts out (a 409 path-mismatch). */
+char *vcr_mask_excludes_differ (const char *const *a,
+                                const char *a_name,
+                                const char *const *b,
+                                const char *b_name);
+
 /* One replicate path's snapshot text, as replication carries it, and the
  * digest of that text. */
 typedef struct {

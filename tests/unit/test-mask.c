@@ -281,6 +281,29 @@ test_mask_path_texts (void)
     }
 }
 
+/* Both sides must leave the same parts out: equal sets in any order pass,
+ * the message names what only one side excludes. */
+static void
+test_mask_excludes_differ (void)
+{
+  const char *const ab[] = { "a b", "c d", NULL };
+  const char *const ba[] = { "c d", "a b", NULL };
+  const char *const ae[] = { "a b", "e f", "g h", NULL };
+  const char *const none[] = { NULL };
+  g_autofree char *same = vcr_mask_excludes_differ (ab, "the snapshot", ba, "this replica");
+  g_autofree char *empty = vcr_mask_excludes_differ (NULL, "the snapshot", none, "this replica");
+  g_autofree char *differ = vcr_mask_excludes_differ (ab, "the snapshot", ae, "this replica");
+  g_autofree char *one_side = vcr_mask_excludes_differ (NULL, "the snapshot", ab, "this replica");
+
+  g_assert_null (same);
+  g_assert_null (empty);
+  g_assert_cmpstr (differ, ==, "exclusions differ: the snapshot excludes \"c d\" and this "
+                   "replica does not; this replica excludes \"e f\", \"g h\" and the snapshot "
+                   "does not");
+  g_assert_cmpstr (one_side, ==, "exclusions differ: this replica excludes \"a b\", \"c d\" "
+                   "and the snapshot does not");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -292,5 +315,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mask/local-helpers", test_mask_local_helpers);
   g_test_add_func ("/mask/keep-local-round-trip", test_mask_keep_local_round_trip);
   g_test_add_func ("/mask/path-texts", test_mask_path_texts);
+  g_test_add_func ("/mask/excludes-differ", test_mask_excludes_differ);
   return g_test_run ();
 }
