@@ -50,6 +50,19 @@ get_length (const guint8 *in)
   return (guint32) in[0] << 24 | (guint32) in[1] << 16 | (guint32) in[2] << 8 | in[3];
 }
 
+/* `"NAME":[…]` when @list holds something. */
+static void
+add_list (JsonBuilder *b, const char *name, char **list)
+{
+  if (list == NULL || list[0] == NULL)
+    return;
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; list[i] != NULL; i++)
+    json_builder_add_string_value (b, list[i]);
+  json_builder_end_array (b);
+}
+
 static char *
 snapshot_document (const VcrSnapshot *snapshot, gsize *length)
 {
@@ -82,6 +95,8 @@ snapshot_document (const VcrSnapshot *snapshot, gsize *length)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  add_list (b, "excludes", snapshot->excludes);
+  add_list (b, "kept", snapshot->kept);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
@@ -175,6 +190,75 @@ check_members (JsonObject *o, const char *where, const char *const *names,
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_strv_contains (names, l->data))
       return refuse (error, "%s: unknown member \"%s\"", where, (const char *) l->data);
+  return TRUE;
+}
+
+/* check_members() of @required, but the members @optional may be there
+ * too. */
+static gboolean
+check_members_optional (JsonObject *o, const char *where, const char *const *required,
+                        const char *const *optional, GError **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) present = NULL;
+
+  g_strv_builder_addv (builder, (const char **) required);
+  for (guint i = 0; optional[i] != NULL; i++)
+    if (json_object_has_member (o, optional[i]))
+      g_strv_builder_add (builder, optional[i]);
+  present = g_strv_builder_end (builder);
+  return check_members (o, where, (const char *const *) present, error);
+}
+
+/* The optional list @name of @o ("excludes", "kept"): *@out NULL when it
+ * is not there (or empty), else its strings, each a canonical path given
+ * once. */
+static gboolean
+read_path_list (JsonObject *o, const char *name, GStrv *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, name);
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonArray *array;
+
+  *out = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return refuse (error, "snapshot.%s: not an array", name);
+  array = json_node_get_array (node);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      const char *path;
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING ||
+          !vcr_snapshot_path_is_canonical (path = json_node_get_string (item)))
+        return refuse (error, "snapshot.%s[%u]: not canonical words joined by single spaces",
+                       name, i);
+      for (guint j = 0; j < i; j++)
+        if (strcmp (json_array_get_string_element (array, j), path) == 0)
+          return refuse (error, "snapshot.%s[%u]: \"%s\" appears twice", name, i, path);
+      g_strv_builder_add (builder, path);
+    }
+  *out = g_strv_builder_end (builder);
+  if ((*out)[0] == NULL)
+    g_clear_pointer (out, g_strfreev);
+  return TRUE;
+}
+
+/* "excludes" and, in a replica's texts, "kept" (each one of "excludes"). */
+static gboolean
+read_lists (JsonObject *o, VcrSnapshot *snapshot, gboolean texts, GError **error)
+{
+  if (!read_path_list (o, "excludes", &snapshot->excludes, error) ||
+      (texts && !read_path_list (o, "kept", &snapshot->kept, error)))
+    return FALSE;
+  for (guint i = 0; snapshot->kept != NULL && snapshot->kept[i] != NULL; i++)
+    if (snapshot->excludes == NULL ||
+        !g_strv_contains ((const char *const *) snapshot->excludes, snapshot->kept[i]))
+      return refuse (error, "snapshot.kept[%u]: \"%s\" is not one of its excludes", i,
+                     snapshot->kept[i]);
   return TRUE;
 }
 
@@ -295,10 +379,13 @@ read_entries (VcrSnapshot *snapshot, JsonArray *paths, guint8 *texts,
   return TRUE;
 }
 
+/* @texts: a replica's texts (epoch may be "", "kept" allowed). */
 static VcrSnapshot *
-read_snapshot (guint8 *payload, gsize length, GError **error)
+read_snapshot (guint8 *payload, gsize length, gboolean texts, GError **error)
 {
   static const char *const names[] = { "protocol", "origin", "epoch", "generation", "paths", NULL };
+  static const char *const snapshot_optional[] = { "excludes", NULL };
+  static const char *const texts_optional[] = { "excludes", "kept", NULL };
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(VcrSnapshot) snapshot = NULL;
   g_autoptr(GError) json_error = NULL;
@@ -336,7 +423,8 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
       return NULL;
     }
   o = json_node_get_object (root);
-  if (!check_members (o, "snapshot", names, error) ||
+  if (!check_members_optional (o, "snapshot", names,
+                               texts ? texts_optional : snapshot_optional, error) ||
       !get_count (o, "snapshot", "protocol", &protocol, error))
     return NULL;
   if (protocol != VCR_FRAME_PROTOCOL_VERSION)
@@ -350,7 +438,7 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
       (epoch = get_string (o, "snapshot", "epoch", error)) == NULL ||
       !get_count (o, "snapshot", "generation", &generation, error))
     return NULL;
-  if (!is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
+  if (!(texts && *epoch == '\0') && !is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
     {
       refuse (error, "snapshot.epoch: not %d lowercase hex digits", VCR_EPOCH_HEX_LEN);
       return NULL;
@@ -362,6 +450,8 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
       return NULL;
     }
   snapshot = vcr_snapshot_new (origin, epoch, generation);
+  if (!read_lists (o, snapshot, texts, error))
+    return NULL;
   g_ptr_array_set_free_func (snapshot->entries, frame_entry_free);
   if (!read_entries (snapshot, json_node_get_array (paths),
                      payload + LENGTH_BYTES + json_len, payload + length, error))
@@ -369,12 +459,11 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
   return g_steal_pointer (&snapshot);
 }
 
-VcrSnapshot *
-vcr_frame_snapshot_read_in_place (guint8 *payload, gsize length,
-                                  GDestroyNotify release, gpointer release_data,
-                                  GError **error)
+static VcrSnapshot *
+read_in_place (guint8 *payload, gsize length, gboolean texts, GDestroyNotify release,
+               gpointer release_data, GError **error)
 {
-  VcrSnapshot *snapshot = read_snapshot (payload, length, error);
+  VcrSnapshot *snapshot = read_snapshot (payload, length, texts, error);
 
   if (snapshot == NULL)
     {
@@ -386,4 +475,18 @@ vcr_frame_snapshot_read_in_place (guint8 *payload, gsize length,
   snapshot->release = release;
   snapshot->release_data = release_data;
   return snapshot;
+}
+
+VcrSnapshot *
+vcr_frame_snapshot_read_in_place (guint8 *payload, gsize length, GDestroyNotify release,
+                                  gpointer release_data, GError **error)
+{
+  return read_in_place (payload, length, FALSE, release, release_data, error);
+}
+
+VcrSnapshot *
+vcr_frame_texts_read_in_place (guint8 *payload, gsize length, GDestroyNotify release,
+                               gpointer release_data, GError **error)
+{
+  return read_in_place (payload, length, TRUE, release, release_data, error);
 }

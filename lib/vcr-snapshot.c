@@ -58,6 +58,24 @@ check_members (const VcrJsonValue *o, const char *where,
   return FALSE;
 }
 
+/* check_members() of @required, but the members @optional may be there
+ * too. */
+static gboolean
+check_members_optional (const VcrJsonValue *o, const char *where,
+                        const char *const *required, const char *const *optional,
+                        GError **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) present = NULL;
+
+  g_strv_builder_addv (builder, (const char **) required);
+  for (guint i = 0; optional[i] != NULL; i++)
+    if (vcr_json_get_member (o, optional[i]) != NULL)
+      g_strv_builder_add (builder, optional[i]);
+  present = g_strv_builder_end (builder);
+  return check_members (o, where, (const char *const *) present, error);
+}
+
 static const char *
 get_string (const VcrJsonValue *o, const char *where, const char *name,
             GError **error)
@@ -307,6 +325,8 @@ vcr_snapshot_free (VcrSnapshot *snapshot)
   g_free (snapshot->origin);
   g_free (snapshot->epoch);
   g_ptr_array_unref (snapshot->entries);
+  g_strfreev (snapshot->excludes);
+  g_strfreev (snapshot->kept);
   if (snapshot->release != NULL)
     snapshot->release (snapshot->release_data);
   g_free (snapshot);
@@ -320,6 +340,26 @@ vcr_snapshot_add (VcrSnapshot *snapshot, const char *path, const char *config,
   /* its entries' strings are not freed with it */
   g_return_if_fail (snapshot->document == NULL);
   g_ptr_array_add (snapshot->entries, entry_new (path, config, digest));
+}
+
+static GStrv
+copy_list (const char *const *list)
+{
+  return list != NULL && list[0] != NULL ? g_strdupv ((char **) list) : NULL;
+}
+
+void
+vcr_snapshot_set_excludes (VcrSnapshot *snapshot, const char *const *excludes)
+{
+  g_strfreev (snapshot->excludes);
+  snapshot->excludes = copy_list (excludes);
+}
+
+void
+vcr_snapshot_set_kept (VcrSnapshot *snapshot, const char *const *kept)
+{
+  g_strfreev (snapshot->kept);
+  snapshot->kept = copy_list (kept);
 }
 
 const VcrSnapshotEntry *
@@ -368,6 +408,22 @@ append_json_string (GString *out, const char *str)
   g_string_append_c (out, '"');
 }
 
+/* `,"NAME":["a","b"]` when @list holds something. */
+static void
+append_json_list (GString *out, const char *name, char **list)
+{
+  if (list == NULL || list[0] == NULL)
+    return;
+  g_string_append_printf (out, ",\"%s\":[", name);
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_json_string (out, list[i]);
+    }
+  g_string_append_c (out, ']');
+}
+
 /* Written by hand rather than with JsonBuilder: see append_json_string(). */
 char *
 vcr_snapshot_to_json (const VcrSnapshot *snapshot, gsize *length)
@@ -400,7 +456,10 @@ vcr_snapshot_to_json (const VcrSnapshot *snapshot, gsize *length)
       append_json_string (out, entry->digest);
       g_string_append_c (out, '}');
     }
-  g_string_append (out, "]}");
+  g_string_append_c (out, ']');
+  append_json_list (out, "excludes", snapshot->excludes);
+  append_json_list (out, "kept", snapshot->kept);
+  g_string_append_c (out, '}');
   if (length != NULL)
     *length = out->len;
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -427,15 +486,81 @@ check_origin (const char *origin, GError **error)
   return TRUE;
 }
 
+/* The optional list @name of @root ("excludes", "kept"): NULL when it is
+ * not there, else its strings, each a canonical path given once; FALSE
+ * with @error when it is not such a list. */
+static gboolean
+read_path_list (const VcrJsonValue *root, const char *where, const char *name, GStrv *out,
+                GError **error)
+{
+  const VcrJsonValue *array = vcr_json_get_member (root, name);
+  g_autoptr(GStrvBuilder) builder = NULL;
+
+  *out = NULL;
+  if (array == NULL)
+    return TRUE;
+  if (array->kind != VCR_JSON_ARRAY)
+    {
+      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED, "%s.%s: not an array", where, name);
+      return FALSE;
+    }
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < array->n; i++)
+    {
+      const VcrJsonValue *item = &array->items[i];
+
+      if (item->kind != VCR_JSON_STRING || !vcr_snapshot_path_is_canonical (item->string))
+        {
+          g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
+                       "%s.%s[%u]: not canonical words joined by single spaces", where, name, i);
+          return FALSE;
+        }
+      for (guint j = 0; j < i; j++)
+        if (strcmp (array->items[j].string, item->string) == 0)
+          {
+            g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
+                         "%s.%s[%u]: \"%s\" appears twice", where, name, i, item->string);
+            return FALSE;
+          }
+      g_strv_builder_add (builder, item->string);
+    }
+  *out = g_strv_builder_end (builder);
+  if ((*out)[0] == NULL)
+    g_clear_pointer (out, g_strfreev);
+  return TRUE;
+}
+
+/* "excludes" and, in a replica's texts, "kept" (each one of "excludes"). */
+static gboolean
+read_lists (const VcrJsonValue *root, VcrSnapshot *snapshot, gboolean texts, GError **error)
+{
+  if (!read_path_list (root, "snapshot", "excludes", &snapshot->excludes, error) ||
+      (texts && !read_path_list (root, "snapshot", "kept", &snapshot->kept, error)))
+    return FALSE;
+  for (guint i = 0; snapshot->kept != NULL && snapshot->kept[i] != NULL; i++)
+    if (snapshot->excludes == NULL ||
+        !g_strv_contains ((const char *const *) snapshot->excludes, snapshot->kept[i]))
+      {
+        g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
+                     "snapshot.kept[%u]: \"%s\" is not one of its excludes", i,
+                     snapshot->kept[i]);
+        return FALSE;
+      }
+  return TRUE;
+}
+
 /* Both reads of a snapshot: in place when @in_place (which is @data) is
  * set, and then the entries point into it (the caller makes the snapshot
- * keep it). */
+ * keep it). @texts: a replica's texts (epoch may be "", "kept" allowed). */
 static VcrSnapshot *
-snapshot_read (const char *data, gsize length, char *in_place, GError **error)
+snapshot_read (const char *data, gsize length, char *in_place, gboolean texts,
+               GError **error)
 {
   static const char *const names[] = {
     "protocol", "origin", "epoch", "generation", "paths", NULL,
   };
+  static const char *const snapshot_optional[] = { "excludes", NULL };
+  static const char *const texts_optional[] = { "excludes", "kept", NULL };
   g_auto(VcrJsonValue) root = { 0 };
   g_autoptr(VcrSnapshot) snapshot = NULL;
   const VcrJsonValue *protocol;
@@ -446,7 +571,8 @@ snapshot_read (const char *data, gsize length, char *in_place, GError **error)
   if (!(in_place != NULL
           ? vcr_json_read_in_place ("snapshot", in_place, length, &root, error)
           : vcr_json_read ("snapshot", data, length, &root, error)) ||
-      !check_members (&root, "snapshot", names, error))
+      !check_members_optional (&root, "snapshot", names,
+                               texts ? texts_optional : snapshot_optional, error))
     return NULL;
   protocol = vcr_json_get_member (&root, "protocol");
   if (protocol->kind != VCR_JSON_INTEGER || protocol->integer != VCR_PROTOCOL_VERSION)
@@ -459,12 +585,15 @@ snapshot_read (const char *data, gsize length, char *in_place, GError **error)
   if ((origin = get_string (&root, "snapshot", "origin", error)) == NULL ||
       !check_origin (origin, error) ||
       (epoch = get_string (&root, "snapshot", "epoch", error)) == NULL ||
-      !check_hex_field ("snapshot", "epoch", epoch, VCR_EPOCH_HEX_LEN, error) ||
+      (!(texts && *epoch == '\0') &&
+       !check_hex_field ("snapshot", "epoch", epoch, VCR_EPOCH_HEX_LEN, error)) ||
       !get_generation (&root, "snapshot", &generation, error) ||
       (items = check_entries (&root, "snapshot", TRUE, error)) == NULL)
     return NULL;
 
   snapshot = vcr_snapshot_new (origin, epoch, generation);
+  if (!read_lists (&root, snapshot, texts, error))
+    return NULL;
   if (in_place != NULL)
     g_ptr_array_set_free_func (snapshot->entries, g_free);
   for (guint i = 0; i < items->n; i++)
@@ -483,14 +612,14 @@ snapshot_read (const char *data, gsize length, char *in_place, GError **error)
 VcrSnapshot *
 vcr_snapshot_from_json (const char *data, gsize length, GError **error)
 {
-  return snapshot_read (data, length, NULL, error);
+  return snapshot_read (data, length, NULL, FALSE, error);
 }
 
-VcrSnapshot *
-vcr_snapshot_from_json_in_place (char *data, gsize length, GDestroyNotify release,
-                                 gpointer release_data, GError **error)
+static VcrSnapshot *
+read_in_place (char *data, gsize length, gboolean texts, GDestroyNotify release,
+               gpointer release_data, GError **error)
 {
-  VcrSnapshot *snapshot = snapshot_read (data, length, data, error);
+  VcrSnapshot *snapshot = snapshot_read (data, length, data, texts, error);
 
   if (snapshot == NULL)
     {
@@ -502,6 +631,20 @@ vcr_snapshot_from_json_in_place (char *data, gsize length, GDestroyNotify releas
   snapshot->release = release;
   snapshot->release_data = release_data;
   return snapshot;
+}
+
+VcrSnapshot *
+vcr_snapshot_from_json_in_place (char *data, gsize length, GDestroyNotify release,
+                                 gpointer release_data, GError **error)
+{
+  return read_in_place (data, length, FALSE, release, release_data, error);
+}
+
+VcrSnapshot *
+vcr_snapshot_texts_from_json_in_place (char *data, gsize length, GDestroyNotify release,
+                                       gpointer release_data, GError **error)
+{
+  return read_in_place (data, length, TRUE, release, release_data, error);
 }
 
 gboolean

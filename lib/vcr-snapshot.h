@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The JSON documents of the peer protocol (SPEC §7): the snapshot envelope,
- * the digests document, the POST answer and error bodies. The snapshot is
+ * The JSON documents of the peer protocol (SPEC §7): the snapshot envelope
+ * (with the sender's exclusions, when it has any), a replica's texts (the
+ * same envelope, for the dry run), the digests document, the POST answer
+ * and error bodies. The snapshot is
  * written by hand, the small documents with json-glib's builder; parsing is
  * strict and our own (vcr-json-reader.h: RFC 8259 exactly, no comments,
  * single quotes, leading zeros or overflowing integers; duplicate or extra
@@ -34,9 +36,15 @@ typedef struct {
 
 typedef struct {
   char *origin;          /* the primary's host name */
-  char *epoch;           /* 32 lowercase hex */
+  char *epoch;           /* 32 lowercase hex ("" allowed in a replica's texts) */
   guint64 generation;    /* <= G_MAXINT64 */
   GPtrArray *entries;    /* VcrSnapshotEntry, in document order */
+  GStrv excludes;        /* the sender's `replicate exclude` paths, canonical
+                          * and distinct; NULL: none (the document carries
+                          * "excludes" only when there is one, so a peer
+                          * without exclusions reads what it always read) */
+  GStrv kept;            /* a replica's texts (vcr_snapshot_texts_*) only:
+                          * those of @excludes it holds something at; NULL: none */
   /* read in place: the document the entries point into, and what frees
    * it with the snapshot (release NULL: the caller keeps it); else NULL */
   char *document;
@@ -56,6 +64,11 @@ void vcr_snapshot_add (VcrSnapshot *snapshot,
                        const char *path,
                        const char *config,
                        const char *digest);
+
+/* Copies @excludes (canonical paths; NULL or empty: none). */
+void vcr_snapshot_set_excludes (VcrSnapshot *snapshot, const char *const *excludes);
+/* Copies @kept (a subset of the exclusions; NULL or empty: none). */
+void vcr_snapshot_set_kept (VcrSnapshot *snapshot, const char *const *kept);
 
 const VcrSnapshotEntry *vcr_snapshot_lookup (const VcrSnapshot *snapshot,
                                              const char *path);
@@ -78,6 +91,16 @@ VcrSnapshot *vcr_snapshot_from_json_in_place (char *data,
                                               GDestroyNotify release,
                                               gpointer release_data,
                                               GError **error);
+
+/* A replica's texts (the answer to GET /v1/texts): a snapshot document
+ * whose epoch may be "" (nothing applied yet) and that may carry "kept"
+ * (each one of its "excludes"); otherwise read as the snapshot is, in
+ * place. */
+VcrSnapshot *vcr_snapshot_texts_from_json_in_place (char *data,
+                                                    gsize length,
+                                                    GDestroyNotify release,
+                                                    gpointer release_data,
+                                                    GError **error);
 
 /* Every digest equals the lowercase hex SHA-256 of its config text. */
 gboolean vcr_snapshot_check_digests (const VcrSnapshot *snapshot,
