@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A replica taking a snapshot, pushed or pulled: the rules of SPEC §7 in
- * their order, then the comparison with the running config and the tree
+ * their order (the exclusion lists compared right after the path sets), then the comparison with the running config and the tree
  * to write, which vcr-replicator-apply.c writes. A receive takes a
  * reference on the settings in force when the snapshot arrives and uses
  * only those until it ends: a reload meanwhile (which may add or drop a
@@ -421,6 +421,19 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
       vcr_receive_finish (rx, 409, "path-mismatch", message, FALSE);
       return;
     }
+  /* Both sides must leave the same parts out: what one sends under the
+   * other's exclusion would be kept or lost without anyone asking. */
+  {
+    g_autofree char *message =
+      vcr_mask_excludes_differ ((const char *const *) snapshot->excludes, "the snapshot",
+                                (const char *const *) rx->settings->exclude_strings,
+                                "this replica");
+    if (message != NULL)
+      {
+        vcr_receive_finish (rx, 409, "path-mismatch", message, FALSE);
+        return;
+      }
+  }
   rx->stale = g_strcmp0 (vcr_state_get_applied_epoch (store), snapshot->epoch) == 0 &&
               snapshot->generation < vcr_state_get_applied_generation (store);
   /* A snapshot that will be applied if its texts parse claims the apply

@@ -64,6 +64,8 @@ vcr_replicator_build_snapshot (VcrReplicator *self, const VcrSettings *settings,
         vcr_snapshot_add (snapshot, t->path, t->text, t->digest);
       }
   }
+  /* a replica with other exclusions refuses it (409 path-mismatch) */
+  vcr_snapshot_set_excludes (snapshot, (const char *const *) settings->exclude_strings);
   if (!vcr_replicator_digests_match (vcr_state_get_snapshot_digests (store), snapshot))
     {
       snapshot->generation = vcr_state_get_generation (store) + 1;

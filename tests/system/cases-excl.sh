@@ -115,3 +115,45 @@ case_exclude_keeps_local () {
   run_client r2 verify
   expect_rc 0
 }
+
+# 15. Exclusion lists that differ are refused like a path mismatch (409
+# path-mismatch naming the exclusions), both ways; nothing is written;
+# once both sides list the same, the replica converges.
+case_exclude_mismatch () {
+  netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
+  write_primary primary 1 22 r1=2
+  write_replica r1 2 1
+  with_exclude primary "$EXCLUDE_LOCAL"
+  cp "$(cfg r1)" "$TMPF/r1.before"
+  router_start primary || fail "primary did not start"
+  router_start r1 || fail "r1 did not start"
+  wait_until 100 peer_is r1 primary error || fail "r1's pull did not fail"
+  [[ "$(peer_field r1 primary last_error)" == *'path-mismatch: exclusions differ: the snapshot excludes "interfaces openvpn vtun0 local-host" and this replica does not'* ]] ||
+    fail "r1's error: $(peer_field r1 primary last_error)"
+  run_client primary push
+  expect_rc 1
+  grep -q '^r1: failed, generation 1: .*409 path-mismatch: exclusions differ' <<< "$OUT" || fail "push: $OUT"
+  cmp "$(cfg r1)" "$TMPF/r1.before" || fail "r1's config changed"
+
+  # the other way round: only the replica excludes
+  router_stop r1
+  with_exclude r1 "$EXCLUDE_LOCAL"
+  with_exclude r1 "firewall name WAN description"
+  cp "$(cfg r1)" "$TMPF/r1.before"
+  router_start r1 || fail "r1 did not restart"
+  run_client primary push
+  expect_rc 1
+  grep -q 'this replica excludes "firewall name WAN description" and the snapshot does not' <<< "$OUT" ||
+    fail "push: $OUT"
+  cmp "$(cfg r1)" "$TMPF/r1.before" || fail "r1's config changed"
+
+  # the same lists: r1 takes it
+  sed -i '/exclude "firewall name WAN description"/d' "$(cfg r1)"
+  run_client r1 reload
+  expect_rc 0
+  run_client r1 pull
+  expect_rc 0
+  has_port r1 22 || fail "r1 did not apply"
+  run_client primary verify
+  expect_rc 0
+}
