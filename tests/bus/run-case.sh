@@ -350,6 +350,28 @@ case_check_commit_allowed () {
   [ -z "$OUT" ] || fail "$OUT"
 }
 
+# Under a `replicate exclude` path a replica's own edits pass, beside it
+# they are refused; the exclusion is the replica's even with a reference
+# on disk that says otherwise.
+case_check_commit_exclude () {
+  local f
+  write_config replica
+  sed -i -e 's|            path "firewall name WAN"|&\n            exclude "firewall name WAN rule 10 protocol"|' "$TMP/config.boot"
+  grep -q 'exclude "firewall name WAN rule 10 protocol"' "$TMP/config.boot" || fail "test set-up: no exclusion"
+  start_bus; start_daemon
+  f=$(proposed excluded -e 's/protocol "tcp"/protocol "udp"/')
+  expect_exit 0 client check-commit "$f"
+  [ -z "$OUT" ] || fail "a change under the exclusion was refused: $OUT"
+  f=$(proposed excluded-gone -e '/protocol "tcp"/d')
+  expect_exit 0 client check-commit "$f"
+  f=$(proposed sibling -e 's/action "accept"/action "drop"/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "$OUT"
+  f=$(proposed both -e 's/action "accept"/action "drop"/' -e 's/protocol "tcp"/protocol "udp"/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "$OUT"
+}
+
 # The reference (what the primary sent last) may be committed; a commit
 # that leaves a drifted R alone passes.
 case_check_commit_reference () {
