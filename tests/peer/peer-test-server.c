@@ -124,8 +124,6 @@ static void
 get_snapshot (VcrPeerReply *reply, gpointer user_data)
 {
   g_autoptr(VcrSnapshot) s = vcr_snapshot_new ("test-primary", EPOCH, 7);
-  gsize len;
-  char *json;
 
   record_call ("get-snapshot");
   if (g_strcmp0 (opt_mode, "primary") != 0)
@@ -134,8 +132,7 @@ get_snapshot (VcrPeerReply *reply, gpointer user_data)
       return;
     }
   vcr_snapshot_add (s, "firewall name WAN", CANNED_TEXT, NULL);
-  json = vcr_snapshot_to_json (s, &len);
-  vcr_peer_reply_json (reply, json, len);
+  vcr_peer_reply_snapshot (reply, s);
 }
 
 static void
