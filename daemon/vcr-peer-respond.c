@@ -126,6 +126,7 @@ vcr_peer_respond_snapshot (SoupServerMessage *msg, const VcrPeerAuth *auth,
                            const VcrSnapshot *snapshot)
 {
   gsize length = 0;
+  char *json;
 
   if (auth->version == 2)
     {
@@ -134,6 +135,6 @@ vcr_peer_respond_snapshot (SoupServerMessage *msg, const VcrPeerAuth *auth,
       respond_sealed (msg, auth, SOUP_STATUS_OK, plain);
       return;
     }
-  vcr_peer_respond_json (msg, auth, SOUP_STATUS_OK,
-                         vcr_snapshot_to_json (snapshot, &length), length);
+  json = vcr_snapshot_to_json (snapshot, &length);
+  vcr_peer_respond_json (msg, auth, SOUP_STATUS_OK, json, length);
 }
