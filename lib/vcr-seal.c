@@ -212,15 +212,16 @@ vcr_seal_verify_request_header (const VcrSealKeys *keys,
   if (parsed.ts > now + VCR_AUTH_WINDOW_SECONDS || parsed.ts < now - VCR_AUTH_WINDOW_SECONDS)
     {
       g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_STALE,
-                   "timestamp %" G_GINT64_FORMAT " is more than %d s from now (%" G_GINT64_FORMAT ")",
+                   "request time %" G_GINT64_FORMAT " is more than %d s from ours (%"
+                   G_GINT64_FORMAT "); check both clocks",
                    parsed.ts, VCR_AUTH_WINDOW_SECONDS, now);
       return FALSE;
     }
   if (not_before > 0 && parsed.ts < not_before)
     {
       g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_STALE,
-                   "request signed at %" G_GINT64_FORMAT ", before this server started (%" G_GINT64_FORMAT ")",
-                   parsed.ts, not_before);
+                   "request time %" G_GINT64_FORMAT " is before this server started (%"
+                   G_GINT64_FORMAT "); sign it again", parsed.ts, not_before);
       return FALSE;
     }
   {

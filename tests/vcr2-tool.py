@@ -57,6 +57,8 @@ def build(args):
     ts = args.ts if args.ts is not None else int(time.time())
     nonce = args.nonce or os.urandom(16).hex()
     body = b""
+    if args.payload_file:
+        args.payload = open(args.payload_file).read()
     if args.snapshot_json or args.payload is not None:
         plain = snapshot_payload(args.snapshot_json) if args.snapshot_json \
             else document_payload(args.payload)
@@ -65,6 +67,8 @@ def build(args):
                          os.urandom(12))
         if args.tamper:
             body = tamper(body, args.tamper)
+    if args.raw_body:
+        body = open(args.raw_body, "rb").read()
     length = len(body) if args.length is None else args.length
     auth = ref.header(args.secret, args.method, args.path, dest, ts, nonce, length)
     head = "%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\nConnection: close\r\n" % (
@@ -108,6 +112,19 @@ def open_answer(secret, method, path, dest, ts, nonce, status, body):
     return plain[4:4 + n], plain[4 + n:]
 
 
+def v1_form(doc, texts):
+    """A snapshot payload as the v1 document (the shell tests edit it with
+    jq and send it back with --snapshot-json)."""
+    d = json.loads(doc)
+    paths, off = [], 0
+    for p in d["paths"]:
+        text = texts[off:off + p["length"]]
+        off += p["length"] + 1
+        paths.append({"path": p["path"], "config": text.decode(), "digest": p["digest"]})
+    return json.dumps({"protocol": 1, "origin": d["origin"], "epoch": d["epoch"],
+                       "generation": d["generation"], "paths": paths}, separators=(",", ":"))
+
+
 def cmd_request(args):
     data, dest, ts, nonce = build(args)
     if args.save:
@@ -120,6 +137,8 @@ def cmd_request(args):
     if sealed:
         doc, texts = open_answer(args.secret, args.method, args.path, dest, ts, nonce, status, body)
         out = doc if not args.texts else doc + b"\n" + texts
+        if args.snapshot_out and status == 200:
+            open(args.snapshot_out, "w").write(v1_form(doc, texts))
     if args.out:
         open(args.out, "wb").write(out)
     print("%d %s" % (status, "sealed" if sealed else "plain"))
@@ -196,7 +215,10 @@ def main():
     r.add_argument("--nonce")
     r.add_argument("--snapshot-json", help="a v1 snapshot document to send as a v2 payload")
     r.add_argument("--payload", help="a small JSON document to send as the payload")
+    r.add_argument("--payload-file", help="the same, from a file")
+    r.add_argument("--snapshot-out", help="a snapshot answer, written as a v1 document")
     r.add_argument("--tamper", choices=["magic", "lock", "lock-tag", "payload", "tag"])
+    r.add_argument("--raw-body", help="send these bytes as the body (e.g. a captured frame)")
     r.add_argument("--length", type=int, help="the length signed (default: the body's)")
     r.add_argument("--content-type", default=CONTENT_TYPE)
     r.add_argument("--save", help="write the request's bytes here")
