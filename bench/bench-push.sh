@@ -149,12 +149,10 @@ echo "== first push of the $RULES-rule config (the replica applies it)"
 on_primary "$HELPER" push 1 "$WORK/primary/config.boot" "$WORK/replica/config.boot" || die "push failed"
 HWM_AFTER=$(hwm_kb "$REPLICA_PID")
 
-curl -sS -o "$WORK/snapshot.json" \
-  -H "Authorization: $("$HELPER" sign "$SECRET" GET /v1/snapshot)" \
-  http://127.0.0.1:7790/v1/snapshot || die "GET /v1/snapshot failed"
-SNAP_BYTES=$(stat -c %s "$WORK/snapshot.json")
-head -c 60 "$WORK/snapshot.json" | grep -q '"protocol"' || die "not a snapshot: $(head -c 200 "$WORK/snapshot.json")"
-echo "== snapshot (GET /v1/snapshot): $SNAP_BYTES bytes"
+"$HELPER" fetch "$SECRET" 127.0.0.1 7790 "$WORK/snapshot.frame" > "$WORK/fetch.out" ||
+  die "GET /v1/snapshot failed"
+SNAP_BYTES=$(stat -c %s "$WORK/snapshot.frame")
+echo "== snapshot (GET /v1/snapshot, as the frame a push sends): $SNAP_BYTES bytes; $(cat "$WORK/fetch.out")"
 
 # The push and its baseline alternate, run by run, so both meet the same
 # load on this machine.
@@ -170,8 +168,8 @@ for i in $(seq 1 "$RUNS"); do
   p=$(on_primary "$HELPER" push 1 "$WORK/primary/config.boot" "$WORK/replica/config.boot" \
       | awk '/^median/ { print $2 }')
   [ -n "$p" ] || die "push failed"
-  c=$(curl -sS -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -H 'Expect:' \
-      --data-binary @"$WORK/snapshot.json" "http://$BASE_ADDR:$BASE_PORT/v1/snapshot" \
+  c=$(curl -sS -o /dev/null -w '%{time_total}' -H 'Content-Type: application/octet-stream' -H 'Expect:' \
+      --data-binary @"$WORK/snapshot.frame" "http://$BASE_ADDR:$BASE_PORT/v1/snapshot" \
       | awk '{ print $1 * 1000 }')
   q=$("$HELPER" parse "$WORK/primary/config.boot" 1 | awk '/^median/ { print $2 }')
   echo "round $i: push $p ms | curl $c ms | parse $q ms"
