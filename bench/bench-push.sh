@@ -18,8 +18,17 @@
 # port 7790), as in tools/demo (tests/system/routers.sh). Each timed push
 # follows a one-rule change on the primary, so every replica really writes
 # its config.boot. Prints figures and a summary; asserts nothing.
-# Usage: bench-push.sh BUILD_DIR [RUNS]
+# With BENCH_STATE_TMPFS=1 the routers' files (configs, state folders) are
+# on a tmpfs of their own (in a private mount namespace), so that the
+# replicas' writes and fsyncs wait for no disk: the wall time against the
+# CPU floor then shows what the daemons' own fan-out costs, apart from the
+# disk of this machine (docs/performance.md).
+# Usage: [BENCH_STATE_TMPFS=1] bench-push.sh BUILD_DIR [RUNS]
 set -uo pipefail
+
+if [ "${BENCH_STATE_TMPFS:-}" = 1 ] && [ -z "${BENCH_IN_MOUNT_NS:-}" ]; then
+  exec env BENCH_IN_MOUNT_NS=1 unshare -m --propagation private "$0" "$@"
+fi
 
 BUILD=$(cd "${1:?usage: bench-push.sh BUILD_DIR [RUNS]}" && pwd)
 RUNS=${2:-7}
@@ -38,8 +47,13 @@ BASE_PORT=7790
 
 SERVER_PID=
 routers_init
+if [ -n "${BENCH_IN_MOUNT_NS:-}" ]; then
+  mount -t tmpfs -o size=2g,mode=755 vcr-bench "$WORK" || { echo "bench-push: no tmpfs" >&2; exit 1; }
+  echo "== the routers' files on a tmpfs ($WORK)"
+fi
 cleanup () {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [ -n "${BENCH_IN_MOUNT_NS:-}" ] && { routers_cleanup; umount "$WORK"; rmdir "$WORK"; return; }
   routers_cleanup
 }
 trap cleanup EXIT
