@@ -25,30 +25,64 @@ refuse (GError **error, const char *format, ...)
   return FALSE;
 }
 
-/* The escape at @data[@i] (a backslash): one of RFC 8259's, and not
- * \u0000. json-glib takes "\x" as "x". */
-static gboolean
-check_escape (const char *what, const char *data, gsize length, gsize i, GError **error)
+/* The code unit of a \uXXXX escape at @data[@i], or -1. */
+static gint
+unicode_escape (const char *data, gsize length, gsize i)
 {
-  if (i + 1 < length && strchr ("\"\\/bfnrt", data[i + 1]) != NULL && data[i + 1] != '\0')
-    return TRUE;
-  if (i + 5 < length && data[i + 1] == 'u' && g_ascii_isxdigit (data[i + 2]) &&
-      g_ascii_isxdigit (data[i + 3]) && g_ascii_isxdigit (data[i + 4]) &&
-      g_ascii_isxdigit (data[i + 5]))
+  gint unit = 0;
+
+  if (i + 5 >= length || data[i] != '\\' || data[i + 1] != 'u')
+    return -1;
+  for (gsize k = i + 2; k < i + 6; k++)
     {
-      if (memcmp (data + i + 2, "0000", 4) == 0)
-        return refuse (error, "%s: \\u0000 in a string at byte %" G_GSIZE_FORMAT, what, i);
-      return TRUE;
+      if (!g_ascii_isxdigit (data[k]))
+        return -1;
+      unit = unit * 16 + g_ascii_xdigit_value (data[k]);
     }
-  return refuse (error, "%s: not JSON: bad escape in a string at byte %" G_GSIZE_FORMAT,
-                 what, i);
+  return unit;
+}
+
+/* The escape at @data[@i] (a backslash): one of RFC 8259's, not \u0000,
+ * and a surrogate only as a pair. json-glib takes "\x" as "x" and makes a
+ * lone surrogate into bytes that are not UTF-8. Sets *@skip to the bytes
+ * it spans after the backslash. */
+static gboolean
+check_escape (const char *what, const char *data, gsize length, gsize i, gsize *skip,
+              GError **error)
+{
+  gint unit = unicode_escape (data, length, i);
+
+  *skip = 1;
+  if (unit < 0)
+    {
+      if (i + 1 < length && data[i + 1] != '\0' && data[i + 1] != 'u' &&
+          strchr ("\"\\/bfnrt", data[i + 1]) != NULL)
+        return TRUE;
+      return refuse (error, "%s: not JSON: bad escape in a string at byte %" G_GSIZE_FORMAT,
+                     what, i);
+    }
+  *skip = 5;
+  if (unit == 0)
+    return refuse (error, "%s: \\u0000 in a string at byte %" G_GSIZE_FORMAT, what, i);
+  if (unit >= 0xdc00 && unit <= 0xdfff)
+    return refuse (error, "%s: not JSON: lone low surrogate at byte %" G_GSIZE_FORMAT, what, i);
+  if (unit >= 0xd800 && unit <= 0xdbff)
+    {
+      gint low = unicode_escape (data, length, i + 6);
+
+      if (low < 0xdc00 || low > 0xdfff)
+        return refuse (error, "%s: not JSON: lone high surrogate at byte %" G_GSIZE_FORMAT,
+                       what, i);
+      *skip = 11;
+    }
+  return TRUE;
 }
 
 /* What json-glib would accept against RFC 8259, or read wrongly: outside
  * strings a comment, a single quote, or anything but white space after
  * the document (json-glib reads the first of two documents and stops);
- * inside a control character, an escape RFC 8259 does not have, or
- * \u0000; and nesting deeper than the documents need. One pass
+ * inside a control character, an escape RFC 8259 does not have, a
+ * surrogate that is not part of a pair, or \u0000; and nesting deeper than the documents need. One pass
  * that follows the strings (a backslash escapes the next byte);
  * json-glib checks the rest of the grammar. */
 static gboolean
@@ -70,10 +104,14 @@ check_text (const char *what, const char *data, gsize length, GError **error)
           else if ((guchar) c < 0x20)
             return refuse (error, "%s: not JSON: control character in a string at byte %"
                            G_GSIZE_FORMAT, what, i);
-          else if (c == '\\' && !check_escape (what, data, length, i, error))
-            return FALSE;
           else if (c == '\\')
-            i++;
+            {
+              gsize skip;
+
+              if (!check_escape (what, data, length, i, &skip, error))
+                return FALSE;
+              i += skip;
+            }
           continue;
         }
       if (ended && !g_ascii_isspace (c))

@@ -185,6 +185,11 @@ test_snapshot_messages (void)
     { "{\"a\":\"\\\\u0000\", \"b\":'x'}", "snapshot: not JSON: ''' at byte 20 (no comments or single quotes)" },
     { "{\"a\":1 // x\n}", "snapshot: not JSON: '/' at byte 7 (no comments or single quotes)" },
     { "{\"a\":[[[[[[[[1]]]]]]]]}", "snapshot: not JSON: nested too deeply at byte 12" },
+    /* json-glib would make a lone surrogate into bytes that are not UTF-8
+     * (found by fuzz-snapshot, fuzz/corpus/snapshot/regress-lone-surrogate) */
+    { "{\"a\":\"\\ud800/*x*/\"}", "snapshot: not JSON: lone high surrogate at byte 6" },
+    { "{\"a\":\"\\ud800\\u0041\"}", "snapshot: not JSON: lone high surrogate at byte 6" },
+    { "{\"a\":\"x\\udc00\"}", "snapshot: not JSON: lone low surrogate at byte 7" },
     { "{x \xff", "snapshot: not UTF-8 text (or holds a NUL byte)" },
     { "{\"a\":1,\"a\":2}", "snapshot: duplicate member name" },
     { "{\"a\":{\"b\":1,\"b\":2}}", "snapshot: duplicate member name" },
