@@ -5,7 +5,6 @@
  * member is checked for presence, type and form, nothing extra is taken,
  * and the announced text lengths must account for the payload exactly.
  */
-#define _GNU_SOURCE   /* memmem() */
 #define G_LOG_DOMAIN "vcr-frame"
 
 #include "vcr-frame.h"
@@ -15,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "vcr-error.h"
+#include "vcr-json.h"
 
 #define LENGTH_BYTES 4
 #define MAX_ORIGIN_LEN 255
@@ -177,131 +177,6 @@ vcr_frame_document_read (const guint8 *payload, gsize length, const char **json,
 
 /* ---- reading a snapshot document --------------------------------------- */
 
-/* TRUE when @o has exactly the members @names (NULL-terminated). */
-static gboolean
-check_members (JsonObject *o, const char *where, const char *const *names,
-               GError **error)
-{
-  g_autoptr(GList) members = json_object_get_members (o);
-
-  for (const char *const *n = names; *n != NULL; n++)
-    if (!json_object_has_member (o, *n))
-      return refuse (error, "%s: no member \"%s\"", where, *n);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (!g_strv_contains (names, l->data))
-      return refuse (error, "%s: unknown member \"%s\"", where, (const char *) l->data);
-  return TRUE;
-}
-
-/* check_members() of @required, but the members @optional may be there
- * too. */
-static gboolean
-check_members_optional (JsonObject *o, const char *where, const char *const *required,
-                        const char *const *optional, GError **error)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) present = NULL;
-
-  g_strv_builder_addv (builder, (const char **) required);
-  for (guint i = 0; optional[i] != NULL; i++)
-    if (json_object_has_member (o, optional[i]))
-      g_strv_builder_add (builder, optional[i]);
-  present = g_strv_builder_end (builder);
-  return check_members (o, where, (const char *const *) present, error);
-}
-
-/* The optional list @name of @o ("excludes", "kept"): *@out NULL when it
- * is not there (or empty), else its strings, each a canonical path given
- * once. */
-static gboolean
-read_path_list (JsonObject *o, const char *name, GStrv *out, GError **error)
-{
-  JsonNode *node = json_object_get_member (o, name);
-  g_autoptr(GStrvBuilder) builder = NULL;
-  JsonArray *array;
-
-  *out = NULL;
-  if (node == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return refuse (error, "snapshot.%s: not an array", name);
-  array = json_node_get_array (node);
-  builder = g_strv_builder_new ();
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-      const char *path;
-
-      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING ||
-          !vcr_snapshot_path_is_canonical (path = json_node_get_string (item)))
-        return refuse (error, "snapshot.%s[%u]: not canonical words joined by single spaces",
-                       name, i);
-      for (guint j = 0; j < i; j++)
-        if (strcmp (json_array_get_string_element (array, j), path) == 0)
-          return refuse (error, "snapshot.%s[%u]: \"%s\" appears twice", name, i, path);
-      g_strv_builder_add (builder, path);
-    }
-  *out = g_strv_builder_end (builder);
-  if ((*out)[0] == NULL)
-    g_clear_pointer (out, g_strfreev);
-  return TRUE;
-}
-
-/* "excludes" and, in a replica's texts, "kept" (each one of "excludes"). */
-static gboolean
-read_lists (JsonObject *o, VcrSnapshot *snapshot, gboolean texts, GError **error)
-{
-  if (!read_path_list (o, "excludes", &snapshot->excludes, error) ||
-      (texts && !read_path_list (o, "kept", &snapshot->kept, error)))
-    return FALSE;
-  for (guint i = 0; snapshot->kept != NULL && snapshot->kept[i] != NULL; i++)
-    if (snapshot->excludes == NULL ||
-        !g_strv_contains ((const char *const *) snapshot->excludes, snapshot->kept[i]))
-      return refuse (error, "snapshot.kept[%u]: \"%s\" is not one of its excludes", i,
-                     snapshot->kept[i]);
-  return TRUE;
-}
-
-static const char *
-get_string (JsonObject *o, const char *where, const char *name, GError **error)
-{
-  JsonNode *node = json_object_get_member (o, name);
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      refuse (error, "%s.%s: not a string", where, name);
-      return NULL;
-    }
-  return json_node_get_string (node);
-}
-
-static gboolean
-get_count (JsonObject *o, const char *where, const char *name, guint64 *out,
-           GError **error)
-{
-  JsonNode *node = json_object_get_member (o, name);
-  gint64 value;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return refuse (error, "%s.%s: not an integer", where, name);
-  value = json_node_get_int (node);
-  if (value < 0)
-    return refuse (error, "%s.%s: negative", where, name);
-  *out = (guint64) value;
-  return TRUE;
-}
-
-static gboolean
-is_lower_hex (const char *s, gsize len)
-{
-  if (strlen (s) != len)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isxdigit (s[i]) || g_ascii_isupper (s[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static gboolean
 check_origin (const char *origin, GError **error)
 {
@@ -348,16 +223,16 @@ read_entries (VcrSnapshot *snapshot, JsonArray *paths, guint8 *texts,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         return refuse (error, "%s: not an object", where);
       o = json_node_get_object (node);
-      if (!check_members (o, where, names, error) ||
-          (path = get_string (o, where, "path", error)) == NULL ||
-          (digest = get_string (o, where, "digest", error)) == NULL ||
-          !get_count (o, where, "length", &len, error))
+      if (!vcr_json_check_members (o, where, names, error) ||
+          (path = vcr_json_get_string (o, where, "path", error)) == NULL ||
+          (digest = vcr_json_get_string (o, where, "digest", error)) == NULL ||
+          !vcr_json_get_count (o, where, "length", &len, error))
         return FALSE;
       if (!vcr_snapshot_path_is_canonical (path))
         return refuse (error, "%s.path: not canonical words joined by single spaces", where);
       if (!g_hash_table_add (seen, (gpointer) path))
         return refuse (error, "%s.path: \"%s\" appears twice", where, path);
-      if (!is_lower_hex (digest, VCR_DIGEST_HEX_LEN))
+      if (!vcr_json_is_lower_hex (digest, VCR_DIGEST_HEX_LEN))
         return refuse (error, "%s.digest: not %d lowercase hex digits", where, VCR_DIGEST_HEX_LEN);
       if (len >= (guint64) (end - p))
         return refuse (error, "%s.length: %" G_GUINT64_FORMAT " bytes run past the payload's end",
@@ -386,46 +261,20 @@ read_snapshot (guint8 *payload, gsize length, gboolean texts, GError **error)
   static const char *const names[] = { "protocol", "origin", "epoch", "generation", "paths", NULL };
   static const char *const snapshot_optional[] = { "excludes", NULL };
   static const char *const texts_optional[] = { "excludes", "kept", NULL };
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
-  g_autoptr(GError) json_error = NULL;
   const char *json = NULL, *origin, *epoch;
   guint64 protocol, generation;
   gsize json_len = 0;
-  JsonNode *root, *paths;
-  JsonObject *o;
+  JsonNode *paths;
+  JsonObject *o = NULL;
 
-  if (!split (payload, length, &json, &json_len, error))
+  if (!split (payload, length, &json, &json_len, error) ||
+      (parser = vcr_json_parse_object ("snapshot", json, json_len, &o, error)) == NULL)
     return NULL;
-  if (!g_utf8_validate_len (json, json_len, NULL))
-    {
-      refuse (error, "snapshot: document is not UTF-8");
-      return NULL;
-    }
-  /* json-glib's strings end at a NUL: "a\u0000b" would read as "a" */
-  if (memmem (json, json_len, "\\u0000", 6) != NULL)
-    {
-      refuse (error, "snapshot: document holds \\u0000");
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, json, json_len, &json_error))
-    {
-      /* json-glib quotes the input in its message */
-      g_autofree char *why = g_utf8_make_valid (json_error->message, -1);
-
-      refuse (error, "snapshot: not JSON: %s", why);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      refuse (error, "snapshot: not a JSON object");
-      return NULL;
-    }
-  o = json_node_get_object (root);
-  if (!check_members_optional (o, "snapshot", names,
-                               texts ? texts_optional : snapshot_optional, error) ||
-      !get_count (o, "snapshot", "protocol", &protocol, error))
+  if (!vcr_json_check_members_optional (o, "snapshot", names,
+                                        texts ? texts_optional : snapshot_optional, error) ||
+      !vcr_json_get_count (o, "snapshot", "protocol", &protocol, error))
     return NULL;
   if (protocol != VCR_FRAME_PROTOCOL_VERSION)
     {
@@ -433,12 +282,12 @@ read_snapshot (guint8 *payload, gsize length, gboolean texts, GError **error)
               VCR_FRAME_PROTOCOL_VERSION);
       return NULL;
     }
-  if ((origin = get_string (o, "snapshot", "origin", error)) == NULL ||
+  if ((origin = vcr_json_get_string (o, "snapshot", "origin", error)) == NULL ||
       !check_origin (origin, error) ||
-      (epoch = get_string (o, "snapshot", "epoch", error)) == NULL ||
-      !get_count (o, "snapshot", "generation", &generation, error))
+      (epoch = vcr_json_get_string (o, "snapshot", "epoch", error)) == NULL ||
+      !vcr_json_get_count (o, "snapshot", "generation", &generation, error))
     return NULL;
-  if (!(texts && *epoch == '\0') && !is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
+  if (!(texts && *epoch == '\0') && !vcr_json_is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
     {
       refuse (error, "snapshot.epoch: not %d lowercase hex digits", VCR_EPOCH_HEX_LEN);
       return NULL;
@@ -450,7 +299,7 @@ read_snapshot (guint8 *payload, gsize length, gboolean texts, GError **error)
       return NULL;
     }
   snapshot = vcr_snapshot_new (origin, epoch, generation);
-  if (!read_lists (o, snapshot, texts, error))
+  if (!vcr_json_read_snapshot_lists (o, snapshot, texts, error))
     return NULL;
   g_ptr_array_set_free_func (snapshot->entries, frame_entry_free);
   if (!read_entries (snapshot, json_node_get_array (paths),

@@ -5,8 +5,9 @@
  * (GET /v1/texts): "excludes" is written only when there is one, so a
  * document without exclusions is byte for byte what a peer without them
  * reads; read back equal; refused when it is not a list of distinct
- * canonical paths; "kept" only in a replica's texts, each one of its
- * exclusions; a replica's texts may have an empty epoch.
+ * canonical paths; "kept" only in a replica's texts (v2 only: there is no
+ * v1 texts request), each one of its exclusions; a replica's texts may
+ * have an empty epoch.
  */
 #define _GNU_SOURCE 1   /* memmem */
 #include <string.h>
@@ -30,22 +31,20 @@ sample (const char *epoch)
   return s;
 }
 
-/* v1 JSON and v2 payload of @s, read back (@texts: as a replica's texts). */
+/* The v1 JSON of @s, read back. */
 static VcrSnapshot *
-v1_again (const VcrSnapshot *s, gboolean texts, char **json_out, GError **error)
+v1_again (const VcrSnapshot *s, char **json_out, GError **error)
 {
   gsize len = 0;
-  char *json = vcr_snapshot_to_json (s, &len);
-  char *copy = g_memdup2 (json, len);
+  g_autofree char *json = vcr_snapshot_to_json (s, &len);
+  VcrSnapshot *back = vcr_snapshot_from_json (json, len, error);
 
   if (json_out != NULL)
-    *json_out = json;
-  else
-    g_free (json);
-  return texts ? vcr_snapshot_texts_from_json_in_place (copy, len, g_free, copy, error)
-               : vcr_snapshot_from_json_in_place (copy, len, g_free, copy, error);
+    *json_out = g_steal_pointer (&json);
+  return back;
 }
 
+/* The v2 payload of @s, read back (@texts: as a replica's texts). */
 static VcrSnapshot *
 v2_again (const VcrSnapshot *s, gboolean texts, GError **error)
 {
@@ -70,7 +69,7 @@ test_round_trip (void)
   for (guint v = 1; v <= 2; v++)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(VcrSnapshot) back = v == 1 ? v1_again (s, FALSE, NULL, &error)
+      g_autoptr(VcrSnapshot) back = v == 1 ? v1_again (s, NULL, &error)
                                            : v2_again (s, FALSE, &error);
 
       g_assert_no_error (error);
@@ -81,7 +80,7 @@ test_round_trip (void)
   /* without exclusions: no member at all (an older peer reads it) */
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VcrSnapshot) back = v1_again (plain, FALSE, &plain_json, &error);
+    g_autoptr(VcrSnapshot) back = v1_again (plain, &plain_json, &error);
     g_autoptr(GBytes) payload = vcr_frame_snapshot_payload (plain);
 
     g_assert_no_error (error);
@@ -94,48 +93,45 @@ test_round_trip (void)
   }
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VcrSnapshot) back = v1_again (s, FALSE, &json, &error);
+    g_autoptr(VcrSnapshot) back = v1_again (s, &json, &error);
 
+    g_assert_no_error (error);
     g_assert_nonnull (strstr (json, "],\"excludes\":[\"firewall name WAN description\","
                                     "\"interfaces openvpn vtun0 local-host\"]}"));
   }
 }
 
 /* A replica's texts: "kept" and an empty epoch pass there, not in a
- * snapshot. */
+ * snapshot; v1 JSON never carries "kept". */
 static void
 test_texts (void)
 {
   g_autoptr(VcrSnapshot) s = sample ("");
   const char *const kept[] = { "interfaces openvpn vtun0 local-host", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) snapshot_error = NULL;
+  g_autoptr(VcrSnapshot) back = NULL;
+  g_autoptr(VcrSnapshot) refused = NULL;
+  g_autofree char *json = NULL;
 
   vcr_snapshot_set_excludes (s, excludes);
   vcr_snapshot_set_kept (s, kept);
-  for (guint v = 1; v <= 2; v++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GError) snapshot_error = NULL;
-      g_autoptr(VcrSnapshot) back = v == 1 ? v1_again (s, TRUE, NULL, &error)
-                                           : v2_again (s, TRUE, &error);
-      g_autoptr(VcrSnapshot) refused = v == 1 ? v1_again (s, FALSE, NULL, &snapshot_error)
-                                              : v2_again (s, FALSE, &snapshot_error);
-
-      g_assert_no_error (error);
-      g_assert_cmpstr (back->epoch, ==, "");
-      g_assert_true (g_strv_equal ((const char *const *) back->kept, kept));
-      g_assert_null (refused);
-      g_assert_error (snapshot_error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
-    }
+  back = v2_again (s, TRUE, &error);
+  refused = v2_again (s, FALSE, &snapshot_error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->epoch, ==, "");
+  g_assert_true (g_strv_equal ((const char *const *) back->kept, kept));
+  g_assert_null (refused);
+  g_assert_error (snapshot_error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  json = vcr_snapshot_to_json (s, NULL);
+  g_assert_null (strstr (json, "kept"));
 }
 
 static void
-check_v1_refused (const char *doc, gboolean texts, const char *fragment)
+check_v1_refused (const char *doc, const char *fragment)
 {
   g_autoptr(GError) error = NULL;
-  char *copy = g_strdup (doc);
-  g_autoptr(VcrSnapshot) s =
-    texts ? vcr_snapshot_texts_from_json_in_place (copy, strlen (doc), g_free, copy, &error)
-          : vcr_snapshot_from_json_in_place (copy, strlen (doc), g_free, copy, &error);
+  g_autoptr(VcrSnapshot) s = vcr_snapshot_from_json (doc, strlen (doc), &error);
 
   g_test_message ("%s", doc);
   g_assert_null (s);
@@ -190,12 +186,13 @@ test_refusals (void)
       g_autofree char *v1 = g_strdup_printf (V1 ("%s"), bad[i].tail);
       g_autofree char *v2 = g_strdup_printf (V2 ("%s"), bad[i].tail);
 
-      check_v1_refused (v1, bad[i].texts, bad[i].why);
+      if (!bad[i].texts)
+        check_v1_refused (v1, bad[i].why);
       check_v2_refused (v2, bad[i].texts, bad[i].why);
     }
   /* an empty epoch only in a replica's texts */
   check_v1_refused ("{\"protocol\":1,\"origin\":\"o\",\"epoch\":\"\",\"generation\":0,\"paths\":[]}",
-                    FALSE, "epoch");
+                    "epoch");
   check_v2_refused ("{\"protocol\":2,\"origin\":\"o\",\"epoch\":\"\",\"generation\":0,\"paths\":[]}",
                     FALSE, "epoch");
 }
