@@ -99,6 +99,8 @@ vcr_client_push_dry_run (gboolean json)
         r = sd_bus_message_exit_container (reply);
       if (r < 0)
         break;
+      if (commands == NULL)   /* sd-bus reads an empty array as NULL */
+        commands = g_new0 (char *, 1);
       nothing = nothing && commands[0] == NULL;
       if (json)
         json_entry (b, replica, commands);

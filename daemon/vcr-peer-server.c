@@ -72,6 +72,7 @@ struct _VcrPeerReply {
   VcrPeerServer *server;
   VcrPeerAuth auth;
   char *peer;
+  GInetAddress *remote;     /* nullable */
 };
 
 #define STATE_KEY "vcr-peer-request"
@@ -179,6 +180,7 @@ reply_finish (VcrPeerReply *reply, guint status, const char *code,
   g_clear_object (&reply->server);
   vcr_peer_auth_clear (&reply->auth);
   g_free (reply->peer);
+  g_clear_object (&reply->remote);
   g_free (reply);
 }
 
@@ -217,6 +219,12 @@ vcr_peer_reply_get_peer (VcrPeerReply *reply)
   return reply->peer;
 }
 
+GInetAddress *
+vcr_peer_reply_get_remote_address (VcrPeerReply *reply)
+{
+  return reply->remote;
+}
+
 /* Hands the message to the application; it stays paused until answered,
  * without a deadline (an apply takes what it takes; the replicator bounds
  * it). */
@@ -229,6 +237,13 @@ reply_new (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state)
   reply->server = g_object_ref (self);
   vcr_peer_auth_copy (&reply->auth, &state->auth);
   reply->peer = message_peer (msg);
+  {
+    GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+    if (G_IS_INET_SOCKET_ADDRESS (remote))
+      reply->remote = g_object_ref (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  }
   state->reply = reply;
   g_signal_connect (msg, "disconnected", G_CALLBACK (reply_msg_gone), reply);
   vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_HANDLER, 0);
@@ -510,9 +525,12 @@ route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state, const c
   const char *method = soup_server_message_get_method (msg);
   gboolean snapshot = g_str_equal (path, "/v1/snapshot");
   gboolean digests = g_str_equal (path, "/v1/digests");
+  /* a replica's texts only in v2: a v1 answer would carry them in clear */
+  gboolean texts = g_str_equal (path, "/v1/texts") && state->auth.version == 2 &&
+                   self->handler.get_texts != NULL;
   gboolean get = g_str_equal (method, "GET");
 
-  if (!snapshot && !digests)
+  if (!snapshot && !digests && !texts)
     {
       vcr_peer_respond_error (msg, &state->auth, SOUP_STATUS_NOT_FOUND,
                               "not-found", "no such endpoint");
@@ -539,6 +557,8 @@ route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state, const c
     }
   if (snapshot)
     self->handler.get_snapshot (reply_new (self, msg, state), self->user_data);
+  else if (texts)
+    self->handler.get_texts (reply_new (self, msg, state), self->user_data);
   else
     self->handler.get_digests (reply_new (self, msg, state), self->user_data);
 }

@@ -23,6 +23,9 @@ peer_clear (Peer *peer)
   g_free (peer->host);
   g_free (peer->state);
   g_free (peer->last_error);
+  g_clear_pointer (&peer->own, vcr_snapshot_free);
+  g_clear_pointer (&peer->own_sealed, vcr_sealed_payload_unref);
+  g_clear_pointer (&peer->own_json, g_bytes_unref);
 }
 
 Peer *
@@ -248,6 +251,7 @@ vcr_replicator_rebuild_peers (VcrReplicator *self)
       peer->port = ps->port;
       peer->state = g_strdup ("unknown");
       peer->last_error = g_strdup ("");
+      peer->overrides = ps->overrides->len > 0;
       g_ptr_array_add (self->peers, peer);
     }
 }

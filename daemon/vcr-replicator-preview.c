@@ -134,17 +134,32 @@ asked (Ask *ask, GStrv commands)
     round_end (round, NULL);
 }
 
+/* In a worker: the texts are parsed and diffed. A replica that would
+ * refuse the push (other paths or exclusions) gets that refusal as its
+ * one note instead of lines. */
 static void
 diff_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   Ask *ask = task_data;
   GError *error = NULL;
-  GStrv commands = vcr_preview_commands (ask->wanted, ask->current, NULL, &error);
+  g_autoptr(GPtrArray) kept = NULL;
+  char *refusal = vcr_preview_refusal (ask->wanted,
+                                       (const char *const *) ask->round->settings->exclude_strings,
+                                       ask->current);
+  GStrv commands;
 
-  if (commands == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, commands, (GDestroyNotify) g_strfreev);
+  if (refusal != NULL)
+    {
+      commands = g_new0 (char *, 2);
+      commands[0] = refusal;
+    }
+  else if ((kept = vcr_preview_kept_paths (ask->current, &error)) == NULL ||
+           (commands = vcr_preview_commands (ask->wanted, ask->current, kept, &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, commands, (GDestroyNotify) g_strfreev);
 }
 
 static void
@@ -187,29 +202,27 @@ answered (Ask *ask, VcrSnapshot *current, const GError *error)
   g_task_run_in_thread (task, diff_thread);
 }
 
-/* Asks the replica of @ask for the texts it holds. */
+static void
+texts_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ask *ask = user_data;
+  g_autoptr(GError) error = NULL;
+  VcrSnapshot *current = vcr_peer_client_get_texts_finish (VCR_PEER_CLIENT (source), result,
+                                                           &error);
+
+  answered (ask, current, error);
+}
+
+/* Asks the replica of @ask for the texts it holds (GET /v1/texts): a
+ * read-only request that changes nothing there, not even its peer state
+ * here. */
 static void
 ask_replica (Ask *ask)
 {
   Peer *peer = g_ptr_array_index (ask->round->peers, ask->index);
-  g_autoptr(GError) error = g_error_new (VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                                         "%s:%u: reading a replica's texts is not there yet",
-                                         peer->host, peer->port);
 
-  answered (ask, NULL, error);
-}
-
-static const VcrPeerSettings *
-peer_settings (const VcrSettings *settings, const char *name)
-{
-  for (guint i = 0; i < settings->peers->len; i++)
-    {
-      const VcrPeerSettings *p = g_ptr_array_index (settings->peers, i);
-
-      if (g_strcmp0 (p->name, name) == 0)
-        return p;
-    }
-  return NULL;
+  vcr_peer_client_get_texts_async (ask->round->self->client, peer->host, peer->port, NULL,
+                                   texts_done, ask);
 }
 
 static void
@@ -235,7 +248,7 @@ preview_read_done (VcrReplicator *self, VcrTree *running, const GError *error, g
   for (guint i = 0; i < round->peers->len; i++)
     {
       Peer *peer = g_ptr_array_index (round->peers, i);
-      const VcrPeerSettings *ps = peer_settings (round->settings, peer->name);
+      const VcrPeerSettings *ps = vcr_replicator_peer_settings (round->settings, peer->name);
       Ask *ask = g_new0 (Ask, 1);
 
       ask->round = round;

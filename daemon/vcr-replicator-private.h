@@ -47,6 +47,14 @@ typedef struct {
   gint64 last_success;      /* µs, real time */
   char *last_error;
   gboolean gone;            /* dropped from the list by a reload */
+  /* A primary's replica with `override`s: the snapshot of its own (its
+   * texts and digests, the shared one's epoch and generation), sealed
+   * for it alone; NULL until built, and for the others, which share
+   * self->snapshot. */
+  gboolean overrides;
+  VcrSnapshot *own;
+  VcrSealedPayload *own_sealed;
+  GBytes *own_json;         /* its v1 JSON (allow-protocol-v1 only) */
 } Peer;
 
 struct _VcrReplicator {
@@ -218,6 +226,19 @@ gboolean vcr_replicator_digests_match (GHashTable *digests, const VcrSnapshot *s
 void vcr_replicator_set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot);
 gboolean vcr_replicator_seal_snapshot (VcrReplicator *self, GError **error);
 GBytes *vcr_replicator_snapshot_json (VcrReplicator *self);
+VcrSnapshot *vcr_replicator_own_snapshot (VcrReplicator *self, const VcrSettings *settings,
+                                          const VcrTree *tree, const VcrSnapshot *shared,
+                                          const VcrPeerSettings *peer);
+void vcr_replicator_set_snapshots (VcrReplicator *self, const VcrSettings *settings,
+                                   const VcrTree *tree);
+const VcrSnapshot *vcr_replicator_peer_snapshot (VcrReplicator *self, Peer *peer);
+gboolean vcr_replicator_seal_for_peer (VcrReplicator *self, Peer *peer,
+                                       VcrSealedPayload **sealed, GBytes **json,
+                                       GError **error);
+const VcrPeerSettings *vcr_replicator_peer_settings (const VcrSettings *settings,
+                                                     const char *name);
+const VcrPeerSettings *vcr_replicator_requester (const VcrSettings *settings,
+                                                 GInetAddress *remote);
 
 /* vcr-replicator-push.c */
 void vcr_replicator_push_stop (VcrReplicator *self, const GError *error);
@@ -254,6 +275,7 @@ gboolean vcr_replicator_verify_tick (gpointer user_data);
 /* vcr-replicator-serve.c */
 void vcr_replicator_on_get_digests (VcrPeerReply *reply, gpointer user_data);
 void vcr_replicator_on_get_snapshot (VcrPeerReply *reply, gpointer user_data);
+void vcr_replicator_on_get_texts (VcrPeerReply *reply, gpointer user_data);
 void vcr_replicator_on_post_snapshot (VcrSnapshot *snapshot, VcrPeerReply *reply,
                                       gpointer user_data);
 

@@ -243,6 +243,7 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
     .post_snapshot = vcr_replicator_on_post_snapshot,
     .get_snapshot = vcr_replicator_on_get_snapshot,
     .get_digests = vcr_replicator_on_get_digests,
+    .get_texts = vcr_replicator_on_get_texts,
   };
   g_autofree char *address = NULL;
   g_autofree char *key = NULL;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vcr-diff.h"
+#include "vcr-error.h"
 #include "vcr-mask.h"
 #include "vcr-path.h"
 #include "vcr-tree-edit.h"
@@ -96,6 +97,78 @@ vcr_preview_commands (GPtrArray *wanted, const VcrSnapshot *current, GPtrArray *
       g_strv_builder_addv (lines, (const char **) diff);
     }
   return g_strv_builder_end (lines);
+}
+
+/* The paths of @wanted and @current, the same set? */
+static gboolean
+same_paths (GPtrArray *wanted, const VcrSnapshot *current)
+{
+  if (wanted->len != current->entries->len)
+    return FALSE;
+  for (guint i = 0; i < wanted->len; i++)
+    if (vcr_snapshot_lookup (current, ((const VcrPathText *) g_ptr_array_index (wanted, i))->path)
+        == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static char *
+join_paths (GPtrArray *wanted, const VcrSnapshot *current)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; wanted != NULL && i < wanted->len; i++)
+    g_string_append_printf (out, "%s\"%s\"", i > 0 ? ", " : "",
+                            ((const VcrPathText *) g_ptr_array_index (wanted, i))->path);
+  for (guint i = 0; current != NULL && i < current->entries->len; i++)
+    g_string_append_printf (out, "%s\"%s\"", i > 0 ? ", " : "",
+                            ((const VcrSnapshotEntry *) g_ptr_array_index (current->entries,
+                                                                           i))->path);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
+vcr_preview_refusal (GPtrArray *wanted, const char *const *excludes,
+                     const VcrSnapshot *current)
+{
+  g_autofree char *differ = NULL;
+
+  g_return_val_if_fail (wanted != NULL && current != NULL, NULL);
+  if (!same_paths (wanted, current))
+    {
+      g_autofree char *ours = join_paths (wanted, NULL);
+      g_autofree char *theirs = join_paths (NULL, current);
+
+      return g_strdup_printf ("# refused: 409 path-mismatch: the snapshot would carry %s; "
+                              "the replica replicates %s", ours,
+                              *theirs != '\0' ? theirs : "nothing");
+    }
+  differ = vcr_mask_excludes_differ (excludes, "the snapshot",
+                                     (const char *const *) current->excludes, "the replica");
+  if (differ != NULL)
+    return g_strdup_printf ("# refused: 409 path-mismatch: %s", differ);
+  return NULL;
+}
+
+GPtrArray *
+vcr_preview_kept_paths (const VcrSnapshot *current, GError **error)
+{
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+  for (guint i = 0; current->kept != NULL && current->kept[i] != NULL; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      GStrv words = vcr_path_parse (current->kept[i], &local);
+
+      if (words == NULL)
+        {
+          g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED, "texts.kept[%u]: %s", i,
+                       local->message);
+          return NULL;
+        }
+      g_ptr_array_add (kept, words);
+    }
+  return g_steal_pointer (&kept);
 }
 
 char *

@@ -33,6 +33,21 @@ GStrv vcr_preview_commands (GPtrArray *wanted,
                             GPtrArray *kept,
                             GError **error);
 
+/* NULL when a push of @wanted (with the exclusions @excludes, canonical
+ * strings, NULL-terminated or NULL) would be taken by a replica holding
+ * @current (its texts, with its exclusions); else the note that takes
+ * the place of its lines, "# refused: 409 path-mismatch: …", as its
+ * refusal would say it: the replica replicates other paths, or leaves
+ * other parts out. */
+char *vcr_preview_refusal (GPtrArray *wanted,
+                           const char *const *excludes,
+                           const VcrSnapshot *current);
+
+/* @current's "kept" as paths (of GStrv), for vcr_preview_commands(); an
+ * empty array when none. NULL with VCR_ERROR_PEER_FAILED when one is not
+ * a path. */
+GPtrArray *vcr_preview_kept_paths (const VcrSnapshot *current, GError **error);
+
 /* The one element of a Preview entry for a replica that could not be
  * asked: "# unreachable: @reason" (no VyOS command starts with '#'). */
 char *vcr_preview_unreachable (const char *reason);

@@ -157,3 +157,157 @@ case_exclude_mismatch () {
   run_client primary verify
   expect_rc 0
 }
+
+# with_override ROUTER REPLICA PATH VALUE: on the primary ROUTER, REPLICA
+# receives VALUE at PATH.
+with_override () {
+  sed -i "/^        replica $2 {/,/^        }/ s|^\( *\)address \(.*\)$|&\n\1override \"$3\" {\n\1    value \"$4\"\n\1}|" \
+    "$(cfg "$1")"
+  grep -q "override \"$3\"" "$(cfg "$1")" || fail "test set-up: no override on $1"
+}
+
+# files_digest ROUTER: the SHA-256 of every file of ROUTER's config and
+# state (its log aside).
+files_digest () {
+  find "$(cfg "$1")" "$WORK/$1/state" -type f -print0 | sort -z | xargs -0 sha256sum
+}
+
+# 16. An override gives two replicas different values: r1 gets the
+# primary's remote-host, r2 its override; each replica's digests are
+# those of what it received, so Verify (the primary's of both, and each
+# replica's own, which asks the primary from its configured address) is
+# in sync; pushes and pulls keep it so, and each router's excluded value.
+case_override_verify () {
+  netns_setup sw primary=1 r1=2 r2=3 || fail "cannot create the namespaces"
+  write_primary primary 1 22 r1=2 r2=3
+  write_replica r1 2 1
+  write_replica r2 3 1
+  local n=1 r
+  for r in primary r1 r2; do
+    with_exclude "$r" "$EXCLUDE_LOCAL"
+    with_local_host "$r" "10.0.0.$n"
+    n=$((n + 1))
+  done
+  with_override primary r2 "interfaces openvpn vtun0 remote-host" 203.0.113.9
+  for r in primary r1 r2; do
+    router_start "$r" || fail "$r did not start"
+  done
+  wait_until 100 has_port r1 22 || fail "r1 did not pull"
+  wait_until 100 has_port r2 22 || fail "r2 did not pull"
+  [ "$(remote_host_of r1)" = 203.0.113.7 ] || fail "r1's remote-host: $(remote_host_of r1)"
+  [ "$(remote_host_of r2)" = 203.0.113.9 ] || fail "r2's pull did not get its override: $(remote_host_of r2)"
+  run_client primary verify
+  expect_rc 0
+  for r in r1 r2; do
+    run_client "$r" verify
+    expect_rc 0
+  done
+
+  # a push: r1 and r2 each get their own remote-host, their own local-host stays
+  sed -i -e 's/port "22"/port "2222"/' -e 's/remote-host "203.0.113.7"/remote-host "203.0.113.8"/' \
+    "$(cfg primary)"
+  run_client primary push
+  expect_rc 0
+  grep -qx 'r1: ok, generation 2: applied' <<< "$OUT" || fail "push, r1: $OUT"
+  grep -qx 'r2: ok, generation 2: applied' <<< "$OUT" || fail "push, r2: $OUT"
+  has_port r1 2222 && has_port r2 2222 || fail "a replica did not apply generation 2"
+  [ "$(remote_host_of r1)" = 203.0.113.8 ] || fail "r1's remote-host: $(remote_host_of r1)"
+  [ "$(remote_host_of r2)" = 203.0.113.9 ] || fail "the push replaced r2's override: $(remote_host_of r2)"
+  [ "$(local_host_of r1)" = 10.0.0.2 ] || fail "r1's local-host: $(local_host_of r1)"
+  [ "$(local_host_of r2)" = 10.0.0.3 ] || fail "r2's local-host: $(local_host_of r2)"
+  run_client primary verify
+  expect_rc 0
+  grep -q 'out of sync\|false' <<< "$OUT" && fail "verify: $OUT"
+  # r2's pull and its own verify keep its override
+  run_client r2 pull
+  expect_rc 0
+  [ "$(remote_host_of r2)" = 203.0.113.9 ] || fail "the pull replaced r2's override: $(remote_host_of r2)"
+  run_client r2 verify
+  expect_rc 0
+  run_client r1 verify
+  expect_rc 0
+  # nothing to do: both unchanged
+  run_client primary push
+  expect_rc 0
+  grep -qx 'r1: ok, generation 2: unchanged' <<< "$OUT" || fail "push again, r1: $OUT"
+  grep -qx 'r2: ok, generation 2: unchanged' <<< "$OUT" || fail "push again, r2: $OUT"
+}
+
+# 17. The dry run: exactly the lines the following push changes on each
+# replica (config diff of its file before and after the push), none for
+# an excluded leaf, a replica's override respected; a dry run changes no
+# file on any router; a replica that is down is reported unreachable.
+case_dry_run () {
+  netns_setup sw primary=1 r1=2 r2=3 || fail "cannot create the namespaces"
+  write_primary primary 1 22 r1=2 r2=3
+  write_replica r1 2 1
+  write_replica r2 3 1
+  local n=1 r
+  for r in primary r1 r2; do
+    with_exclude "$r" "$EXCLUDE_LOCAL"
+    with_local_host "$r" "10.0.0.$n"
+    n=$((n + 1))
+  done
+  with_override primary r2 "interfaces openvpn vtun0 remote-host" 203.0.113.9
+  for r in primary r1 r2; do
+    router_start "$r" || fail "$r did not start"
+  done
+  wait_until 100 has_port r1 22 || fail "r1 did not pull"
+  wait_until 100 has_port r2 22 || fail "r2 did not pull"
+  wait_until 100 peer_is primary r2 in-sync || fail "r2 not in sync on the primary"
+
+  run_client primary push --dry-run
+  expect_rc 0
+  [ "$OUT" = $'r1: no changes\nr2: no changes' ] || fail "dry run in sync: $OUT"
+
+  # the primary changes a port, a remote-host (r2 overrides it), adds a
+  # rule, deletes rule 10, and its own local-host (excluded)
+  sed -i -e 's/port "22"/port "2222"/' -e 's/remote-host "203.0.113.7"/remote-host "203.0.113.8"/' \
+    -e 's/local-host "10.0.0.1"/local-host "10.0.0.9"/' "$(cfg primary)"
+  sed -i '/^        rule 10 {/,/^        }/d' "$(cfg primary)"
+  sed -i 's/^\( *\)mode "site-to-site"/&\n\1description "tunnel"/' "$(cfg primary)"
+  for r in primary r1 r2; do files_digest "$r" > "$TMPF/$r.before"; done
+  run_client primary push --dry-run
+  expect_rc 1
+  local dry=$OUT
+  run_client primary --json push --dry-run
+  expect_rc 1
+  local json=$OUT
+  for r in primary r1 r2; do
+    files_digest "$r" > "$TMPF/$r.after"
+    cmp -s "$TMPF/$r.before" "$TMPF/$r.after" ||
+      fail "the dry run changed files of $r: $(diff "$TMPF/$r.before" "$TMPF/$r.after")"
+  done
+  grep -q 'local-host' <<< "$dry" && fail "a line touches the excluded leaf: $dry"
+  [ "$(jq -r '.results[] | select(.replica == "r2") | .reachable' <<< "$json")" = true ] ||
+    fail "--json: $json"
+
+  for r in r1 r2; do cp "$(cfg "$r")" "$TMPF/$r.boot"; done
+  run_client primary push
+  expect_rc 0
+  for r in r1 r2; do
+    local want got
+    want=$(for p in "firewall name WAN" "interfaces openvpn"; do
+             "$VCR_CLIENT" config diff "$TMPF/$r.boot" "$(cfg "$r")" --path "$p"
+           done | sed 's/^/  /')
+    got=$(sed -n "/^$r: /,/^r[0-9]*: /p" <<< "$dry" | grep '^  ')
+    [ -n "$want" ] || fail "the push changed nothing on $r"
+    [ "$got" = "$want" ] || fail "$r: the dry run said
+$got
+the push changed
+$want"
+    [ "$(sed -n "s/^$r: \([0-9]*\) changes\?$/\1/p" <<< "$dry")" = "$(wc -l <<< "$want")" ] ||
+      fail "$r's header: $dry"
+  done
+  grep -q 'remote-host' <<< "$(sed -n '/^r2: /,$p' <<< "$dry")" && fail "r2's lines touch its override: $dry"
+  grep -q "set interfaces openvpn vtun0 remote-host '203.0.113.8'" <<< "$dry" || fail "r1's remote-host: $dry"
+  run_client primary push --dry-run
+  expect_rc 0
+
+  # a replica down: unreachable, exit 1; the other still shown
+  router_stop r2
+  run_client primary push --dry-run
+  expect_rc 1
+  grep -q '^r1: no changes$' <<< "$OUT" || fail "dry run with r2 down: $OUT"
+  grep -q '^r2: unreachable: 198.51.100.3:' <<< "$OUT" || fail "dry run with r2 down: $OUT"
+}

@@ -96,6 +96,7 @@ test_round_trip (void)
     g_autoptr(VcrSnapshot) back = v1_again (s, &json, &error);
 
     g_assert_no_error (error);
+    g_assert_nonnull (back);
     g_assert_nonnull (strstr (json, "],\"excludes\":[\"firewall name WAN description\","
                                     "\"interfaces openvpn vtun0 local-host\"]}"));
   }
