@@ -239,6 +239,66 @@ test_preview_bad_current (void)
     }
 }
 
+/* A replica that would refuse the push: other paths, other exclusions;
+ * the same: no refusal. */
+static void
+test_preview_refusal (void)
+{
+  g_autoptr(VcrTree) primary = vcr_test_parse_default (primary_config);
+  g_autoptr(VcrSettings) settings = settings_of (primary);
+  g_autoptr(GPtrArray) wanted = vcr_mask_path_texts (primary, settings, NULL);
+  g_autoptr(VcrSnapshot) same = texts_of (primary, settings);
+  g_autoptr(VcrSnapshot) fewer = vcr_snapshot_new ("r1", "", 0);
+  const char *const *ours = (const char *const *) settings->exclude_strings;
+  const char *const other[] = { "firewall name WAN description", NULL };
+  g_autofree char *none = NULL;
+  g_autofree char *paths = NULL;
+  g_autofree char *excludes = NULL;
+
+  vcr_snapshot_set_excludes (same, ours);
+  none = vcr_preview_refusal (wanted, ours, same);
+  g_assert_null (none);
+
+  vcr_snapshot_add (fewer, "firewall name WAN", "", NULL);
+  paths = vcr_preview_refusal (wanted, ours, fewer);
+  g_assert_cmpstr (paths, ==, "# refused: 409 path-mismatch: the snapshot would carry "
+                              "\"firewall name WAN\", \"interfaces openvpn\"; the replica "
+                              "replicates \"firewall name WAN\"");
+  g_assert_true (vcr_preview_is_note (paths));
+
+  vcr_snapshot_set_excludes (same, other);
+  excludes = vcr_preview_refusal (wanted, ours, same);
+  g_assert_nonnull (excludes);
+  g_assert_true (g_str_has_prefix (excludes, "# refused: 409 path-mismatch: exclusions differ: "));
+  g_assert_nonnull (strstr (excludes, "\"firewall name WAN description\""));
+  g_assert_nonnull (strstr (excludes, "\"interfaces openvpn vtun0 local-host\""));
+}
+
+/* "kept" as paths: parsed; an empty one refused. */
+static void
+test_preview_kept_paths (void)
+{
+  g_autoptr(VcrSnapshot) current = vcr_snapshot_new ("r1", "", 0);
+  const char *const kept[] = { "interfaces openvpn vtun0 local-host", NULL };
+  const char *const bad[] = { " ", NULL };
+  g_autoptr(GPtrArray) empty = vcr_preview_kept_paths (current, NULL);
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GPtrArray) refused = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (empty->len, ==, 0);
+  vcr_snapshot_set_excludes (current, kept);
+  vcr_snapshot_set_kept (current, kept);
+  paths = vcr_preview_kept_paths (current, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (paths->len, ==, 1);
+  g_assert_cmpstr (((char **) g_ptr_array_index (paths, 0))[3], ==, "local-host");
+  vcr_snapshot_set_kept (current, bad);
+  refused = vcr_preview_kept_paths (current, &error);
+  g_assert_null (refused);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+}
+
 static void
 test_preview_unreachable (void)
 {
@@ -259,5 +319,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preview/kept", test_preview_kept);
   g_test_add_func ("/preview/bad-current", test_preview_bad_current);
   g_test_add_func ("/preview/unreachable", test_preview_unreachable);
+  g_test_add_func ("/preview/refusal", test_preview_refusal);
+  g_test_add_func ("/preview/kept-paths", test_preview_kept_paths);
   return g_test_run ();
 }
