@@ -393,6 +393,14 @@ read_overrides (VcrSettings *settings, VcrPeerSettings *peer, const VcrNode *nod
       g_ptr_array_add (peer->overrides, override);
     }
   g_ptr_array_sort (peer->overrides, compare_overrides);
+  /* the primary knows which replica asks (its own pull and Verify) only
+   * by the address the request comes from */
+  if (!g_hostname_is_ip_address (peer->address))
+    g_ptr_array_add (settings->warnings,
+                     g_strdup_printf ("replica %s has overrides but its address \"%s\" is "
+                                      "not an IP address: its own pull and Verify get the "
+                                      "texts without its overrides (pushes send them)",
+                                      peer->name, peer->address));
   return TRUE;
 }
 

@@ -510,6 +510,30 @@ test_settings_excludes_overrides (void)
   g_assert_cmpstr (o->path[3], ==, "remote-host");
   g_assert_cmpuint (g_strv_length (o->values), ==, 2);
   g_assert_cmpstr (o->values[1], ==, "10.0.0.9");
+  /* both replicas named by IP addresses: no warning */
+  g_assert_cmpuint (settings->warnings->len, ==, 0);
+}
+
+/* A replica with overrides named by a host name: accepted, with a
+ * warning (the primary knows a replica's own GET only by its address). */
+static void
+test_settings_override_host_name (void)
+{
+  g_autofree char *text = primary_config (
+    MODE_P, PATHS,
+    "        replica R1 {\n            address r1.example.net\n"
+    "            override \"firewall name WAN default-action\" {\n"
+    "                value accept\n            }\n"
+    "        }\n"
+    "        replica R2 {\n            address r2.example.net\n        }\n",
+    AUTH, "");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSettings) settings = read_settings (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (settings->warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (settings->warnings, 0),
+                            "replica R1 has overrides but its address \"r1.example.net\""));
 }
 
 int
@@ -517,6 +541,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/settings/excludes-overrides", test_settings_excludes_overrides);
+  g_test_add_func ("/settings/override-host-name", test_settings_override_host_name);
   g_test_add_func ("/settings/primary", test_settings_primary);
   g_test_add_func ("/settings/replica", test_settings_replica);
   g_test_add_func ("/settings/disabled", test_settings_disabled);
