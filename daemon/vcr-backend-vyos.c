@@ -49,7 +49,11 @@
 #define MAX_RETRY_MS 8000
 #define DEFAULT_MAX_ATTEMPTS 8
 #define DEFAULT_READ_TIMEOUT_MS (60 * 1000)
-#define DEFAULT_SESSION_TIMEOUT_MS (300 * 1000)
+/* A whole apply (every attempt: its read, its session, the waits for a
+ * held lock) ends within this, so that the replica can still undo and
+ * answer within its own bound (VCR_REPLICATOR_APPLY_BOUND_S, 240 s), which
+ * is below the primary's wait for the answer (300 s). */
+#define DEFAULT_SESSION_TIMEOUT_MS (180 * 1000)
 /* A running config larger than what a peer may send (SPEC §7) cannot be
  * replicated anyway. */
 #define READ_MAX_SIZE (64 * 1024 * 1024)
@@ -89,14 +93,15 @@ output_text (GBytes *bytes)
 /* ---- reading ---------------------------------------------------------- */
 
 static void
-spawn_show_config (VcrBackendVyos *self, GAsyncReadyCallback done, gpointer user_data)
+spawn_show_config (VcrBackendVyos *self, guint timeout_ms, GAsyncReadyCallback done,
+                   gpointer user_data)
 {
   const char *argv[] = {
     env_or ("VCR_CLI_SHELL_API", DEFAULT_CLI_SHELL_API), "--show-active-only", "showConfig", NULL
   };
   VcrVyosChild spec = {
     .argv = argv,
-    .timeout_ms = self->read_timeout_ms,
+    .timeout_ms = timeout_ms,
     .max_output = READ_MAX_SIZE,
     .kill_on_overflow = TRUE,
   };
@@ -172,7 +177,8 @@ vyos_read_async (VcrBackend *backend, GCancellable *cancellable,
 {
   GTask *task = g_task_new (backend, cancellable, callback, user_data);
 
-  spawn_show_config (VCR_BACKEND_VYOS (backend), read_done, task);
+  spawn_show_config (VCR_BACKEND_VYOS (backend), VCR_BACKEND_VYOS (backend)->read_timeout_ms,
+                     read_done, task);
 }
 
 static VcrTree *
@@ -188,6 +194,7 @@ typedef struct {
   GPtrArray *paths;        /* of GStrv */
   guint attempt;
   guint delay_ms;
+  gint64 deadline;         /* monotonic µs: the whole apply ends by then */
   GBytes *running_text;
   char *token_file;
   char *script_file;
@@ -310,6 +317,23 @@ apply_return (GTask *task, GError *error)
 
 static void start_attempt (GTask *task);
 
+/* What is left of the apply's time, in ms (0: none). */
+static guint
+remaining_ms (const Apply *a)
+{
+  gint64 left = a->deadline - g_get_monotonic_time ();
+
+  return left > 0 ? (guint) ((left + 999) / 1000) : 0;
+}
+
+static GError *
+out_of_time (VcrBackendVyos *self)
+{
+  return g_error_new (VCR_ERROR, VCR_ERROR_FAILED,
+                      "The VyOS configuration could not be applied within %g s "
+                      "(nothing was committed)", self->session_timeout_ms / 1000.0);
+}
+
 static gboolean
 retry_cb (gpointer user_data)
 {
@@ -325,8 +349,8 @@ session_error (VcrBackendVyos *self, int status, GBytes *out, const GError *chil
 
   if (g_error_matches (child_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (VCR_ERROR, VCR_ERROR_FAILED,
-                        "The VyOS configuration session did not end within %g s and was "
-                        "stopped (its changes discarded): %s",
+                        "The VyOS configuration session did not end within the apply's %g s "
+                        "and was stopped (its changes discarded): %s",
                         self->session_timeout_ms / 1000.0, text);
   if (child_error != NULL)
     return g_error_new (VCR_ERROR, VCR_ERROR_FAILED, "The VyOS configuration session: %s",
@@ -356,7 +380,8 @@ session_done (GObject *source, GAsyncResult *result, gpointer user_data)
       apply_return (task, NULL);
       return;
     }
-  if (child_error == NULL && status == VCR_VYOS_EXIT_LOCKED && a->attempt < self->max_attempts)
+  if (child_error == NULL && status == VCR_VYOS_EXIT_LOCKED && a->attempt < self->max_attempts &&
+      remaining_ms (a) > a->delay_ms)
     {
       g_message ("The VyOS configuration is locked by another commit; "
                  "trying again in %u ms", a->delay_ms);
@@ -379,7 +404,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     .argv = argv,
     .setenv = env,
     .merge_stderr = TRUE,
-    .timeout_ms = self->session_timeout_ms,
+    .timeout_ms = remaining_ms (a),
     .max_output = SESSION_OUTPUT_MAX,
   };
   GError *error = NULL;
@@ -394,8 +419,14 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
       apply_return (task, NULL);
       return;
     }
+  if (spec.timeout_ms == 0)
+    {
+      apply_return (task, out_of_time (self));
+      return;
+    }
   /* Not cancellable: a session once started is finished (or discarded) by
-   * its own script, never left open. */
+   * its own script, never left open; its deadline is what is left of the
+   * apply's. */
   vcr_vyos_child_run_async (&spec, session_done, task);
 }
 
@@ -427,9 +458,16 @@ static void
 start_attempt (GTask *task)
 {
   Apply *a = g_task_get_task_data (task);
+  VcrBackendVyos *self = g_task_get_source_object (task);
+  guint left = remaining_ms (a);
 
+  if (left == 0)
+    {
+      apply_return (task, out_of_time (self));
+      return;
+    }
   a->attempt++;
-  spawn_show_config (g_task_get_source_object (task), apply_read_done, task);
+  spawn_show_config (self, MIN (self->read_timeout_ms, left), apply_read_done, task);
 }
 
 static void
@@ -457,6 +495,7 @@ vyos_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
   a->wanted = tree;
   a->paths = g_ptr_array_ref (paths);
   a->delay_ms = self->retry_ms;
+  a->deadline = g_get_monotonic_time () + (gint64) self->session_timeout_ms * 1000;
   a->token_file = g_strdup (env_or ("VCR_APPLY_TOKEN_FILE", DEFAULT_APPLY_TOKEN_FILE));
   a->script_file = script_file_for (a->token_file);
   g_task_set_task_data (task, a, (GDestroyNotify) apply_free);

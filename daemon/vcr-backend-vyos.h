@@ -16,8 +16,9 @@ G_BEGIN_DECLS
 void vcr_backend_vyos_set_retry (VcrBackend *backend, guint first_delay_ms, guint max_attempts);
 
 /* Every `cli-shell-api showConfig` must end within @read_ms, a whole
- * configuration session within @session_ms (defaults: 60 s and 300 s);
- * past it the session is stopped and discarded. */
+ * apply (its reads, sessions and waits for a held lock) within
+ * @session_ms (defaults: 60 s and 180 s); past it the session is stopped
+ * and discarded. */
 void vcr_backend_vyos_set_timeouts (VcrBackend *backend, guint read_ms, guint session_ms);
 
 G_END_DECLS

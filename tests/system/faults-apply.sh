@@ -280,7 +280,7 @@ case_state_full () {
   wait_until 600 has_port r1 2222 || fail "r1 did not converge"
   wait_until 300 status_is r1 in-sync || fail "r1 stays $(status_field r1 .state)"
   [ "$(status_field r1 '.warnings | length')" = 0 ] || fail "warnings stay"
-  [ "$(state_field r1 .applied_generation)" = 2 ] || fail "state.json: $(cat "$mnt/state.json")"
+  wait_until 100 state_is r1 .applied_generation 2 || fail "state.json: $(cat "$mnt/state.json")"
 }
 
 # ---- 4. state.json replaced by a folder while running ---------------------
@@ -312,7 +312,8 @@ case_state_replaced () {
   rmdir "$state"
   wait_until 600 has_port r1 2222 || fail "r1 did not converge"
   wait_until 100 test -f "$state" || fail "state.json was not written again"
-  [ "$(state_field r1 .applied_generation)" = 2 ] || fail "state.json: $(cat "$state")"
+  # the config is written before the command runs and the record is saved
+  wait_until 100 state_is r1 .applied_generation 2 || fail "state.json: $(cat "$state")"
 
   # after the config is written: 422, never "applied", CheckCommit judges
   # against what the config holds, State error until it is saved

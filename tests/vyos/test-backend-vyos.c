@@ -310,6 +310,36 @@ test_apply_lock (void)
   assert_session_files_gone ();
 }
 
+/* A lock held for longer than the apply's time: the waits stop at the
+ * apply's deadline, not after every attempt allowed (100 here, with
+ * delays doubling to 8 s: minutes), so the replica can still answer within
+ * its own bound. */
+static void
+test_apply_lock_deadline (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+  guint sessions = 0;
+
+  vcr_backend_vyos_set_retry (backend, 400, 100);
+  vcr_backend_vyos_set_timeouts (backend, 60000, 1500);
+  reset_fake ();
+  write_fake ("active/ALL", ACTIVE);
+  write_fake ("locks", "1000\n");
+  wanted = wanted_tree (ACTIVE, "set firewall name WAN rule 30 disable\n");
+  error = apply (backend, wanted, "firewall name WAN");
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
+  stream = read_fake ("stream");
+  for (const char *p = stream; (p = strstr (p, "[begin]")) != NULL; p++)
+    sessions++;
+  g_assert_cmpuint (sessions, >=, 1);
+  g_assert_cmpuint (sessions, <=, 4);   /* 400 + 800 ms of waits fit in 1.5 s, 1.6 s more do not */
+  g_assert_null (strstr (stream, "[save]"));
+  assert_session_files_gone ();
+}
+
 static void
 test_apply_failure (void)
 {
@@ -478,8 +508,8 @@ test_apply_deadline (void)
   error = apply (backend, wanted, "firewall name WAN");
   g_assert_error (error, VCR_ERROR, VCR_ERROR_FAILED);
   g_assert_true (g_str_has_prefix (error->message,
-                                   "The VyOS configuration session did not end within 2 s "
-                                   "and was stopped (its changes discarded): "));
+                                   "The VyOS configuration session did not end within the "
+                                   "apply's 2 s and was stopped (its changes discarded): "));
   g_assert_nonnull (strstr (error->message,
                             "stopped at its deadline; the session was discarded"));
   stream = read_fake ("stream");
@@ -567,6 +597,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vyos-backend/apply-commands", test_apply_commands);
   g_test_add_func ("/vyos-backend/apply-unchanged", test_apply_unchanged);
   g_test_add_func ("/vyos-backend/apply-lock", test_apply_lock);
+  g_test_add_func ("/vyos-backend/apply-lock-deadline", test_apply_lock_deadline);
   g_test_add_func ("/vyos-backend/apply-failure", test_apply_failure);
   g_test_add_func ("/vyos-backend/apply-10000-rules", test_apply_big);
   g_test_add_func ("/vyos-backend/apply-unsafe", test_apply_unsafe);
