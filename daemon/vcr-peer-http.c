@@ -401,11 +401,20 @@ void
 vcr_peer_http_exchange_async (const VcrPeerHttpRequest *request, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  Exchange *ex = g_new0 (Exchange, 1);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  GTask *task;
+  Exchange *ex;
+  g_autoptr(GSocketClient) client = NULL;
   gsize body_len = 0;
 
+  /* the benchmark's comparison with libsoup's client (docs/performance.md) */
+  if (G_UNLIKELY (g_strcmp0 (g_getenv ("VCR_PEER_HTTP"), "libsoup") == 0))
+    {
+      vcr_peer_http_exchange_soup_async (request, cancellable, callback, user_data);
+      return;
+    }
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  ex = g_new0 (Exchange, 1);
+  client = g_socket_client_new ();
   g_task_set_source_tag (task, vcr_peer_http_exchange_async);
   g_task_set_task_data (task, ex, exchange_free);
   ex->address = g_object_ref (request->address);

@@ -66,6 +66,13 @@ void vcr_peer_http_exchange_async (const VcrPeerHttpRequest *request,
                                    GCancellable *cancellable,
                                    GAsyncReadyCallback callback,
                                    gpointer user_data);
+/* The same through libsoup's SoupSession (vcr-peer-http-soup.c): only
+ * for the benchmark, when VCR_PEER_HTTP=libsoup is in the environment.
+ * Its result is taken by vcr_peer_http_exchange_finish(). */
+void vcr_peer_http_exchange_soup_async (const VcrPeerHttpRequest *request,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
 VcrPeerHttpResponse *vcr_peer_http_exchange_finish (GAsyncResult *result,
                                                     GError **error);
 
