@@ -39,8 +39,8 @@ static const VcrVerb verbs[] = {
     "each replica's result. Exit 0 when every replica took it, 1 otherwise.\n\n"
     "--dry-run: changes nothing; prints, for each replica, the commands a push\n"
     "now would make it apply (\"r1: 2 changes\" and the commands, \"r2: no\n"
-    "changes\", or why it could not be asked). Exit 0 when no replica would\n"
-    "change, 1 when one would or could not be asked." },
+    "changes\", or why it could not be asked or would refuse the push). Exit\n"
+    "0 when no replica would change, 1 otherwise." },
   { "pull", vcr_client_pull, "Replica: fetch and apply the primary's snapshot",
     "pull\n\nReplica: fetches the primary's snapshot and applies it.\n"
     "Exit 0 applied or unchanged, 1 failed." },

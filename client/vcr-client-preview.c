@@ -2,7 +2,8 @@
 /*
  * `push --dry-run`: what a push now would change on each replica, from
  * the daemon's Preview(); nothing changes anywhere. For each replica a
- * header line ("r1: 2 changes", "r2: no changes", "r3: unreachable: …")
+ * header line ("r1: 2 changes", "r2: no changes", "r3: unreachable: …",
+ * "r4: refused: 409 path-mismatch: …")
  * and its command lines indented by two spaces; --json gives one object
  * per replica. Exit 0 when no replica would change, 1 when one would or
  * could not be asked (or the daemon refused: not a primary), 3 for a bus
@@ -21,7 +22,7 @@
 #include "vcr-preview.h"
 
 /* One replica's entry: @commands, or one note (the replica could not be
- * asked; "# unreachable: …"). */
+ * asked, "# unreachable: …", or would refuse the push, "# refused: …"). */
 static gboolean
 is_note_entry (char **commands)
 {
