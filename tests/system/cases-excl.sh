@@ -118,7 +118,8 @@ case_exclude_keeps_local () {
 
 # 15. Exclusion lists that differ are refused like a path mismatch (409
 # path-mismatch naming the exclusions), both ways; nothing is written;
-# once both sides list the same, the replica converges.
+# the dry run reports the refusal instead of lines; once both sides list
+# the same, the replica converges.
 case_exclude_mismatch () {
   netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
   write_primary primary 1 22 r1=2
@@ -134,6 +135,11 @@ case_exclude_mismatch () {
   expect_rc 1
   grep -q '^r1: failed, generation 1: .*409 path-mismatch: exclusions differ' <<< "$OUT" || fail "push: $OUT"
   cmp "$(cfg r1)" "$TMPF/r1.before" || fail "r1's config changed"
+  # the dry run says so instead of listing lines
+  run_client primary push --dry-run
+  expect_rc 1
+  [ "$OUT" = 'r1: refused: 409 path-mismatch: exclusions differ: the snapshot excludes "interfaces openvpn vtun0 local-host" and the replica does not' ] ||
+    fail "dry run: $OUT"
 
   # the other way round: only the replica excludes
   router_stop r1
