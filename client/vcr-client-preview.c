@@ -56,7 +56,7 @@ json_entry (JsonBuilder *b, const char *replica, char **commands)
   json_builder_set_member_name (b, "replica");
   json_builder_add_string_value (b, replica);
   json_builder_set_member_name (b, "reachable");
-  json_builder_add_boolean_value (b, !note);
+  json_builder_add_boolean_value (b, !note || !g_str_has_prefix (commands[0], "# unreachable"));
   if (note)
     {
       json_builder_set_member_name (b, "error");

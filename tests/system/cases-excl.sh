@@ -140,6 +140,10 @@ case_exclude_mismatch () {
   expect_rc 1
   [ "$OUT" = 'r1: refused: 409 path-mismatch: exclusions differ: the snapshot excludes "interfaces openvpn vtun0 local-host" and the replica does not' ] ||
     fail "dry run: $OUT"
+  run_client primary --json push --dry-run
+  expect_rc 1
+  [ "$(jq -c '.results[0] | [.reachable, (.error | startswith("refused: 409 path-mismatch")), .commands]' <<< "$OUT")" = '[true,true,[]]' ] ||
+    fail "--json dry run: $OUT"
 
   # the other way round: only the replica excludes
   router_stop r1
@@ -316,4 +320,8 @@ $want"
   expect_rc 1
   grep -q '^r1: no changes$' <<< "$OUT" || fail "dry run with r2 down: $OUT"
   grep -q '^r2: unreachable: 198.51.100.3:' <<< "$OUT" || fail "dry run with r2 down: $OUT"
+  run_client primary --json push --dry-run
+  expect_rc 1
+  [ "$(jq -c '.results[] | select(.replica == "r2") | [.reachable, .commands]' <<< "$OUT")" = '[false,[]]' ] ||
+    fail "--json with r2 down: $OUT"
 }
