@@ -259,17 +259,6 @@ vcr_replicator_seal_for_peer (VcrReplicator *self, Peer *peer, VcrSealedPayload 
   return TRUE;
 }
 
-/* "::ffff:198.51.100.2" is 198.51.100.2 (a dual-stack socket). */
-static char *
-plain_address (GInetAddress *address)
-{
-  g_autofree char *text = g_inet_address_to_string (address);
-
-  if (g_str_has_prefix (text, "::ffff:") && strchr (text, '.') != NULL)
-    return g_strdup (text + 7);
-  return g_steal_pointer (&text);
-}
-
 /* The replica with overrides whose configured address (an IP literal)
  * is @remote, the address a GET came from, or NULL: a replica's own pull
  * and verify must see its own snapshot and digests, not the shared ones.
@@ -278,22 +267,11 @@ const VcrPeerSettings *
 vcr_replicator_requester (const VcrSettings *settings, GInetAddress *remote)
 {
   g_autofree char *from = NULL;
+  const VcrPeerSettings *peer;
 
   if (remote == NULL)
     return NULL;
-  from = plain_address (remote);
-  for (guint i = 0; i < settings->peers->len; i++)
-    {
-      const VcrPeerSettings *p = g_ptr_array_index (settings->peers, i);
-      g_autoptr(GInetAddress) configured = NULL;
-      g_autofree char *text = NULL;
-
-      if (p->overrides->len == 0 ||
-          (configured = g_inet_address_new_from_string (p->address)) == NULL)
-        continue;
-      text = plain_address (configured);
-      if (strcmp (text, from) == 0)
-        return p;
-    }
-  return NULL;
+  from = g_inet_address_to_string (remote);
+  peer = vcr_settings_peer_at (settings, from);
+  return peer != NULL && peer->overrides->len > 0 ? peer : NULL;
 }

@@ -12,6 +12,7 @@
 
 #include "vcr-settings.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "vcr-error.h"
@@ -825,6 +826,39 @@ vcr_settings_find_replicate_path (const VcrSettings *settings,
 
       if (vcr_path_is_under (words, path))
         return path;
+    }
+  return NULL;
+}
+
+/* @text as 16 bytes of IPv6 (an IPv4 address mapped: ::ffff:a.b.c.d). */
+static gboolean
+ip_bytes (const char *text, guint8 out[16])
+{
+  guint8 v4[4];
+
+  if (inet_pton (AF_INET6, text, out) == 1)
+    return TRUE;
+  if (inet_pton (AF_INET, text, v4) != 1)
+    return FALSE;
+  memset (out, 0, 10);
+  out[10] = out[11] = 0xff;
+  memcpy (out + 12, v4, 4);
+  return TRUE;
+}
+
+const VcrPeerSettings *
+vcr_settings_peer_at (const VcrSettings *settings, const char *address)
+{
+  guint8 want[16], have[16];
+
+  if (address == NULL || !ip_bytes (address, want))
+    return NULL;
+  for (guint i = 0; i < settings->peers->len; i++)
+    {
+      const VcrPeerSettings *p = g_ptr_array_index (settings->peers, i);
+
+      if (ip_bytes (p->address, have) && memcmp (want, have, sizeof want) == 0)
+        return p;
     }
   return NULL;
 }

@@ -89,4 +89,11 @@ GPtrArray *vcr_settings_excludes_under (const VcrSettings *settings,
 const char *const *vcr_settings_find_replicate_path (const VcrSettings *settings,
                                                      const char *const *words);
 
+/* The first peer whose configured address is the IP address @address (a
+ * literal, as a socket reports it; an IPv4-mapped IPv6 address is the
+ * IPv4 one, on either side), or NULL; peers named by a host name never
+ * match. How a primary tells which replica a request comes from. */
+const VcrPeerSettings *vcr_settings_peer_at (const VcrSettings *settings,
+                                             const char *address);
+
 G_END_DECLS

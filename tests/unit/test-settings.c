@@ -514,6 +514,37 @@ test_settings_excludes_overrides (void)
   g_assert_cmpuint (settings->warnings->len, ==, 0);
 }
 
+/* Which replica a request comes from: by IP address, an IPv4-mapped
+ * IPv6 address as the IPv4 one, IPv6 in any spelling; a host name never. */
+static void
+test_settings_peer_at (void)
+{
+  g_autofree char *text = primary_config (
+    MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n        }\n"
+    "        replica R2 {\n            address 2001:db8::2\n        }\n"
+    "        replica R3 {\n            address r3.example.net\n        }\n",
+    AUTH, "");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSettings) settings = read_settings (text, &error);
+  const VcrPeerSettings *p;
+
+  g_assert_no_error (error);
+  p = vcr_settings_peer_at (settings, "192.0.2.2");
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->name, ==, "R1");
+  p = vcr_settings_peer_at (settings, "::ffff:192.0.2.2");
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->name, ==, "R1");
+  p = vcr_settings_peer_at (settings, "2001:0db8:0:0::2");
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->name, ==, "R2");
+  g_assert_null (vcr_settings_peer_at (settings, "192.0.2.3"));
+  g_assert_null (vcr_settings_peer_at (settings, "r3.example.net"));
+  g_assert_null (vcr_settings_peer_at (settings, ""));
+  g_assert_null (vcr_settings_peer_at (settings, NULL));
+}
+
 /* A replica with overrides named by a host name: accepted, with a
  * warning (the primary knows a replica's own GET only by its address). */
 static void
@@ -542,6 +573,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/settings/excludes-overrides", test_settings_excludes_overrides);
   g_test_add_func ("/settings/override-host-name", test_settings_override_host_name);
+  g_test_add_func ("/settings/peer-at", test_settings_peer_at);
   g_test_add_func ("/settings/primary", test_settings_primary);
   g_test_add_func ("/settings/replica", test_settings_replica);
   g_test_add_func ("/settings/disabled", test_settings_disabled);
