@@ -27,6 +27,7 @@ typedef struct {
   GPtrArray *results;       /* of VcrPreviewResult*, one per peer, same order */
   GPtrArray *shared;        /* of VcrPathText*: what a replica without overrides receives */
   guint outstanding;
+  gint64 started;           /* monotonic µs, for the log */
 } Round;
 
 /* One replica's part of a round. */
@@ -106,6 +107,8 @@ round_end (Round *round, const GError *error)
       return;
     }
   self->preview_round = NULL;
+  g_debug ("Preview: %u replicas in %.1f ms", round->peers->len,
+           (g_get_monotonic_time () - round->started) / 1000.0);
   waiters = vcr_join_end (&self->preview_join, &follow_up);
   for (guint i = 0; i < waiters->len; i++)
     {
@@ -278,6 +281,7 @@ preview_begin (gpointer user_data)
   self->preview_start_source = 0;
   vcr_join_begin (&self->preview_join);
   round->self = g_object_ref (self);
+  round->started = g_get_monotonic_time ();
   round->settings = vcr_settings_ref (self->settings);
   round->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_replicator_peer_unref);
   for (guint i = 0; i < self->peers->len; i++)

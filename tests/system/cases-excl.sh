@@ -324,4 +324,6 @@ $want"
   expect_rc 1
   [ "$(jq -c '.results[] | select(.replica == "r2") | [.reachable, .commands]' <<< "$OUT")" = '[false,[]]' ] ||
     fail "--json with r2 down: $OUT"
+  # for the record (no assertion on time): how long the rounds took
+  log "$(grep -h 'Preview: ' "$WORK/primary/daemon.log")"
 }
