@@ -298,6 +298,31 @@ vcr_sort_children (VcrNode **children, guint n_children)
     g_qsort_with_data (children, n_children, sizeof (VcrNode *), compare_nodes, NULL);
 }
 
+static gint
+compare_node_bytes (gconstpointer pa, gconstpointer pb, gpointer user_data)
+{
+  const VcrNode *a = *(VcrNode * const *) pa;
+  const VcrNode *b = *(VcrNode * const *) pb;
+
+  return strcmp (a->name, b->name);
+}
+
+/* The order of an edited node whose names VyOS's comparison cannot order
+ * consistently (leading zeros, digit runs of 10 or more: it is not
+ * transitive there). A merge sort of such names gives an order that
+ * depends on the order they came in, so the same set of names built by
+ * different edits (the commands of a diff, a graft) would render, and
+ * hash, differently. Sorting them by bytes first makes the order a
+ * function of the names alone; where the comparison is consistent it is
+ * the one sorted order, as before. */
+static void
+sort_children_canonical (VcrNode *parent)
+{
+  g_qsort_with_data (parent->children, parent->n_children, sizeof (VcrNode *),
+                     compare_node_bytes, NULL);
+  vcr_sort_children (parent->children, parent->n_children);
+}
+
 /* ---- tree and nodes --------------------------------------------------- */
 
 /* See struct _VcrNode: its size is most of a parsed tree's memory. */
@@ -604,7 +629,7 @@ node_insert_child (VcrTree *tree, VcrNode *parent, guint index, VcrNode *child)
   if (vcr_name_has_odd_digits (child->name))
     parent->odd_order = TRUE;
   if (parent->odd_order)
-    vcr_sort_children (parent->children, parent->n_children);
+    sort_children_canonical (parent);
 }
 
 static void
@@ -613,6 +638,8 @@ node_remove_child (VcrNode *parent, guint index)
   memmove (parent->children + index, parent->children + index + 1,
            (parent->n_children - index - 1) * sizeof (VcrNode *));
   parent->n_children--;
+  if (parent->odd_order)
+    sort_children_canonical (parent);
 }
 
 VcrNode *
