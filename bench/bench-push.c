@@ -3,8 +3,9 @@
  * The helper of bench-push.sh: times Push calls against a running primary
  * (each after a one-rule change, so every push really writes the replicas'
  * files), times the project's parser on a config file, serves as the
- * trivial HTTP server of the baseline, and signs a request so curl can GET
- * the primary's snapshot. Prints figures, asserts nothing.
+ * trivial HTTP server of the baseline, and fetches the primary's snapshot
+ * (protocol v2) to write the frame a push sends, which curl then POSTs to
+ * the trivial server. Prints figures, asserts nothing.
  *
  *   bench-push push N PRIMARY_CONFIG REPLICA_CONFIG
  *       N Push calls on $DBUS_SYSTEM_BUS_ADDRESS; before each, the marker
@@ -15,9 +16,11 @@
  *   bench-push parse FILE N     N parses of FILE; prints "median MS"
  *   bench-push serve ADDR PORT  answers 200 to every request once its body
  *                               is read, until SIGTERM or SIGINT
- *   bench-push sign SECRET METHOD PATH
- *                               prints an Authorization header value for
- *                               an empty body (SPEC §7)
+ *   bench-push fetch SECRET HOST PORT FRAME
+ *                               GET /v1/snapshot from HOST:PORT, then writes
+ *                               to FRAME the sealed frame a push of it sends
+ *                               (a lock and the sealed payload); prints its
+ *                               size and that of the snapshot's v1 JSON
  */
 #define G_LOG_DOMAIN "bench-push"
 
@@ -32,6 +35,7 @@
 #include <systemd/sd-bus.h>
 
 #include "vcr-auth.h"
+#include "vcr-peer-client.h"
 #include "vcr-tree.h"
 
 #define NAME "org.vyos.ConfigReplication"
@@ -243,21 +247,50 @@ bench_serve (const char *address, guint port)
   return 0;
 }
 
-static int
-bench_sign (const char *secret, const char *method, const char *path)
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(VcrAuthKey) key = vcr_auth_key_new (secret);
-  guint8 nonce[VCR_AUTH_NONCE_BYTES];
-  g_autofree char *header = NULL;
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
 
-  if (getrandom (nonce, sizeof nonce, 0) != (ssize_t) sizeof nonce)
+static int
+bench_fetch (const char *secret, const char *host, guint16 port, const char *out)
+{
+  g_autoptr(VcrPeerClient) client = vcr_peer_client_new (secret);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSnapshot) snapshot = NULL;
+  g_autoptr(VcrSealedPayload) sealed = NULL;
+  g_autoptr(VcrSealKeys) keys = vcr_seal_keys_new (secret);
+  g_autoptr(GBytes) lock = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GByteArray) frame = g_byte_array_new ();
+  g_autofree char *json = NULL;
+  VcrSealBinding binding = { "POST", "/v1/snapshot", "127.0.0.2:7790", 0,
+                             "00000000000000000000000000000000", 0 };
+  guint8 iv[VCR_SEAL_IV_BYTES] = { 0 };
+  gsize json_len = 0;
+
+  vcr_peer_client_get_snapshot_async (client, host, port, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  snapshot = vcr_peer_client_get_snapshot_finish (client, result, &error);
+  if (snapshot == NULL || (sealed = vcr_peer_seal_snapshot (snapshot, &error)) == NULL)
     {
-      fprintf (stderr, "getrandom failed\n");
+      fprintf (stderr, "fetch: %s\n", error->message);
       return 1;
     }
-  header = vcr_auth_request_header (key, method, path, g_get_real_time () / G_USEC_PER_SEC,
-                                    nonce, NULL, 0, NULL);
-  printf ("%s\n", header);
+  lock = vcr_seal_lock (keys, VCR_SEAL_REQUEST, &binding, sealed, iv);
+  payload = vcr_sealed_payload_get_bytes (sealed);
+  g_byte_array_append (frame, g_bytes_get_data (lock, NULL), g_bytes_get_size (lock));
+  g_byte_array_append (frame, g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
+  if (!g_file_set_contents (out, (const char *) frame->data, frame->len, &error))
+    {
+      fprintf (stderr, "fetch: %s\n", error->message);
+      return 1;
+    }
+  json = vcr_snapshot_to_json (snapshot, &json_len);
+  printf ("frame %u bytes, v1 JSON %" G_GSIZE_FORMAT " bytes\n", frame->len, json_len);
   return 0;
 }
 
@@ -285,12 +318,12 @@ main (int argc, char **argv)
     return bench_parse (argv[2], parse_count (argv[3]));
   if (g_str_equal (verb, "serve") && argc == 4)
     return bench_serve (argv[2], parse_count (argv[3]));
-  if (g_str_equal (verb, "sign") && argc == 5)
-    return bench_sign (argv[2], argv[3], argv[4]);
+  if (g_str_equal (verb, "fetch") && argc == 6)
+    return bench_fetch (argv[2], argv[3], (guint16) parse_count (argv[4]), argv[5]);
   fprintf (stderr,
            "usage: bench-push push N PRIMARY_CONFIG REPLICA_CONFIG\n"
            "       bench-push parse FILE N\n"
            "       bench-push serve ADDRESS PORT\n"
-           "       bench-push sign SECRET METHOD PATH\n");
+           "       bench-push fetch SECRET HOST PORT FRAME\n");
   return 2;
 }

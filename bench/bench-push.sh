@@ -18,8 +18,17 @@
 # port 7790), as in tools/demo (tests/system/routers.sh). Each timed push
 # follows a one-rule change on the primary, so every replica really writes
 # its config.boot. Prints figures and a summary; asserts nothing.
-# Usage: bench-push.sh BUILD_DIR [RUNS]
+# With BENCH_STATE_TMPFS=1 the routers' files (configs, state folders) are
+# on a tmpfs of their own (in a private mount namespace), so that the
+# replicas' writes and fsyncs wait for no disk: the wall time against the
+# CPU floor then shows what the daemons' own fan-out costs, apart from the
+# disk of this machine (docs/performance.md).
+# Usage: [BENCH_STATE_TMPFS=1] bench-push.sh BUILD_DIR [RUNS]
 set -uo pipefail
+
+if [ "${BENCH_STATE_TMPFS:-}" = 1 ] && [ -z "${BENCH_IN_MOUNT_NS:-}" ]; then
+  exec env BENCH_IN_MOUNT_NS=1 unshare -m --propagation private "$0" "$@"
+fi
 
 BUILD=$(cd "${1:?usage: bench-push.sh BUILD_DIR [RUNS]}" && pwd)
 RUNS=${2:-7}
@@ -38,8 +47,13 @@ BASE_PORT=7790
 
 SERVER_PID=
 routers_init
+if [ -n "${BENCH_IN_MOUNT_NS:-}" ]; then
+  mount -t tmpfs -o size=2g,mode=755 vcr-bench "$WORK" || { echo "bench-push: no tmpfs" >&2; exit 1; }
+  echo "== the routers' files on a tmpfs ($WORK)"
+fi
 cleanup () {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [ -n "${BENCH_IN_MOUNT_NS:-}" ] && { routers_cleanup; umount "$WORK"; rmdir "$WORK"; return; }
   routers_cleanup
 }
 trap cleanup EXIT
@@ -149,12 +163,10 @@ echo "== first push of the $RULES-rule config (the replica applies it)"
 on_primary "$HELPER" push 1 "$WORK/primary/config.boot" "$WORK/replica/config.boot" || die "push failed"
 HWM_AFTER=$(hwm_kb "$REPLICA_PID")
 
-curl -sS -o "$WORK/snapshot.json" \
-  -H "Authorization: $("$HELPER" sign "$SECRET" GET /v1/snapshot)" \
-  http://127.0.0.1:7790/v1/snapshot || die "GET /v1/snapshot failed"
-SNAP_BYTES=$(stat -c %s "$WORK/snapshot.json")
-head -c 60 "$WORK/snapshot.json" | grep -q '"protocol"' || die "not a snapshot: $(head -c 200 "$WORK/snapshot.json")"
-echo "== snapshot (GET /v1/snapshot): $SNAP_BYTES bytes"
+"$HELPER" fetch "$SECRET" 127.0.0.1 7790 "$WORK/snapshot.frame" > "$WORK/fetch.out" ||
+  die "GET /v1/snapshot failed"
+SNAP_BYTES=$(stat -c %s "$WORK/snapshot.frame")
+echo "== snapshot (GET /v1/snapshot, as the frame a push sends): $SNAP_BYTES bytes; $(cat "$WORK/fetch.out")"
 
 # The push and its baseline alternate, run by run, so both meet the same
 # load on this machine.
@@ -170,8 +182,8 @@ for i in $(seq 1 "$RUNS"); do
   p=$(on_primary "$HELPER" push 1 "$WORK/primary/config.boot" "$WORK/replica/config.boot" \
       | awk '/^median/ { print $2 }')
   [ -n "$p" ] || die "push failed"
-  c=$(curl -sS -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' -H 'Expect:' \
-      --data-binary @"$WORK/snapshot.json" "http://$BASE_ADDR:$BASE_PORT/v1/snapshot" \
+  c=$(curl -sS -o /dev/null -w '%{time_total}' -H 'Content-Type: application/octet-stream' -H 'Expect:' \
+      --data-binary @"$WORK/snapshot.frame" "http://$BASE_ADDR:$BASE_PORT/v1/snapshot" \
       | awk '{ print $1 * 1000 }')
   q=$("$HELPER" parse "$WORK/primary/config.boot" 1 | awk '/^median/ { print $2 }')
   echo "round $i: push $p ms | curl $c ms | parse $q ms"

@@ -39,6 +39,24 @@ struct _VcrPeerListener {
   gint64 last_warning;       /* monotonic µs; 0: never */
 };
 
+/* An IPv4-mapped IPv6 address (::ffff:198.51.100.2) is its IPv4
+ * address: both ends of protocol v2 write the destination this way. */
+static char *
+address_text (GInetAddress *address)
+{
+  static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  const guint8 *bytes = g_inet_address_to_bytes (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6 &&
+      memcmp (bytes, mapped, sizeof mapped) == 0)
+    {
+      g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12,
+                                                                  G_SOCKET_FAMILY_IPV4);
+      return g_inet_address_to_string (v4);
+    }
+  return g_inet_address_to_string (address);
+}
+
 char *
 vcr_peer_format_address (GSocketAddress *address)
 {
@@ -49,7 +67,7 @@ vcr_peer_format_address (GSocketAddress *address)
   if (!G_IS_INET_SOCKET_ADDRESS (address))
     return g_strdup ("?");
   inet = G_INET_SOCKET_ADDRESS (address);
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  ip = address_text (g_inet_socket_address_get_address (inet));
   port = g_inet_socket_address_get_port (inet);
   if (strchr (ip, ':') != NULL)
     return g_strdup_printf ("[%s]:%u", ip, port);

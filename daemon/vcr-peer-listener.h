@@ -59,8 +59,9 @@ void vcr_peer_listener_resume (VcrPeerListener *listener);
 /* The first bound address, "127.0.0.1:41234" or "[::1]:7790". */
 char *vcr_peer_listener_get_address (VcrPeerListener *listener);
 
-/* "ADDR:PORT" of an inet socket address ("[ADDR]:PORT" for IPv6), "?"
- * for anything else. */
+/* "ADDR:PORT" of an inet socket address ("[ADDR]:PORT" for IPv6, an
+ * IPv4-mapped one as IPv4), "?" for anything else. Protocol v2's
+ * DESTINATION is written this way by both ends. */
 char *vcr_peer_format_address (GSocketAddress *address);
 
 G_END_DECLS

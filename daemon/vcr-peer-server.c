@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The peer HTTP server: translates HTTP into VcrPeerHandler calls. Order of
- * checks for every request: when its headers arrive (libsoup's early
- * handler), body size (413), the Authorization header without the body
- * (401), room in the in-flight budget (503); while the body arrives, its
- * size again (a chunked body) and its SHA-256; once it is in, the signature
- * (401) and the nonce (recorded), then route (404/405), body rules
- * (415/400), then the handler. The message is paused while the handler
- * works, so handlers may answer later. Connections, their cap and their
- * deadlines are vcr-peer-conns.c's; the listening sockets
- * vcr-peer-listener.c's; bodies and their budget vcr-peer-body.c's.
+ * checks for every request, when its headers arrive (libsoup's early
+ * handler): protocol v2 (`Authorization: VCR2`): the header, signed over
+ * method, path, this connection's local address, time, nonce and the
+ * announced length (401, unsigned; the nonce is recorded), then body size
+ * (413) and room in the in-flight budget (503), both answered sealed;
+ * protocol v1, only with allow-protocol-v1 (else 401): body size (413),
+ * the header without the body (401), room in the budget (503). While the
+ * body arrives: its size again (a chunked v1 body) and, for v1, its
+ * SHA-256. Once it is in: v1's signature (401) and nonce; then route
+ * (404/405), body rules (415/400: a v2 frame is opened in place), then
+ * the handler. The message is paused while the handler works, so
+ * handlers may answer later (vcr-peer-reply.c). Answers:
+ * vcr-peer-respond.c; connections,
+ * their cap and deadlines: vcr-peer-conns.c; the listening sockets:
+ * vcr-peer-listener.c; bodies and their budget: vcr-peer-body.c.
  */
 #define G_LOG_DOMAIN "vcr-peer-server"
 
@@ -20,8 +26,11 @@
 
 #include "vcr-auth.h"
 #include "vcr-error.h"
+#include "vcr-frame.h"
 #include "vcr-peer-body.h"
 #include "vcr-peer-listener.h"
+#include "vcr-peer-reply.h"
+#include "vcr-peer-respond.h"
 
 /* Refusals of unauthenticated requests are logged at most this often
  * (anyone can send them); the rest go to the debug log. */
@@ -32,7 +41,9 @@ struct _VcrPeerServer {
   SoupServer *soup;
   VcrPeerConns *conns;
   VcrPeerListener *listener;
-  VcrAuthKey *key;
+  VcrAuthKey *key;          /* v1 */
+  VcrSealKeys *keys;        /* v2 */
+  gboolean allow_v1;
   VcrNonceCache *nonces;
   gboolean nonces_used;
   gint64 started;           /* unix s: the nonce memory is no older */
@@ -50,19 +61,12 @@ G_DEFINE_TYPE (VcrPeerServer, vcr_peer_server, G_TYPE_OBJECT)
 /* Per-message state, attached to the SoupServerMessage at its headers. */
 typedef struct {
   VcrPeerBody body;
-  VcrAuthHeader auth;       /* parsed and checked with the headers */
-  VcrAuthBodyHash *hash;
+  VcrAuthHeader header;     /* v1: parsed and checked with the headers */
+  VcrPeerAuth auth;         /* how it is answered (v2: from its headers,
+                             * v1: once its signature is checked) */
+  VcrAuthBodyHash *hash;    /* v1 */
   guint refusal;            /* 413 or 503 found while the body came */
-  VcrPeerReply *reply;      /* while the handler holds the message */
 } RequestState;
-
-struct _VcrPeerReply {
-  SoupServerMessage *msg;   /* NULL once the client went away */
-  VcrPeerServer *server;
-  VcrAuthKey *key;
-  char nonce[VCR_AUTH_NONCE_HEX_LEN + 1];
-  char *peer;
-};
 
 #define STATE_KEY "vcr-peer-request"
 
@@ -73,41 +77,8 @@ request_state_free (gpointer data)
 
   vcr_peer_body_clear (&state->body);
   g_clear_pointer (&state->hash, vcr_auth_body_hash_free);
+  vcr_peer_auth_clear (&state->auth);
   g_free (state);
-}
-
-/* Sets the whole response and the deadline for writing it. @nonce NULL:
- * unsigned. Takes @body. */
-static void
-respond (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
-         guint status, char *body, gsize length)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-
-  soup_message_headers_replace (headers, "Connection", "close");
-  if (nonce != NULL)
-    {
-      g_autofree char *sig = vcr_auth_response_signature (key, nonce, status,
-                                                          (const guint8 *) body,
-                                                          length);
-      soup_message_headers_replace (headers, VCR_AUTH_RESPONSE_HEADER, sig);
-    }
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
-                                    body, length);
-  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_RESPONDING, length);
-}
-
-static void
-respond_error (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
-               guint status, const char *code, const char *message)
-{
-  gsize length = 0;
-  char *body = vcr_error_body_to_json (code, message, &length);
-
-  g_debug ("%s %s -> %u %s: %s", soup_server_message_get_method (msg),
-           g_uri_get_path (soup_server_message_get_uri (msg)), status, code, message);
-  respond (msg, key, nonce, status, body, length);
 }
 
 static char *
@@ -134,16 +105,15 @@ refuse_unauthorized (VcrPeerServer *self, SoupServerMessage *msg, const GError *
     }
   else
     self->refusals_unlogged++;
-  respond_error (msg, NULL, NULL, SOUP_STATUS_UNAUTHORIZED, "unauthorized", error->message);
+  vcr_peer_respond_error (msg, NULL, SOUP_STATUS_UNAUTHORIZED, "unauthorized", error->message);
 }
 
 static void
-refuse_busy (SoupServerMessage *msg, const VcrAuthKey *key, const char *nonce,
-             const char *message)
+refuse_busy (SoupServerMessage *msg, const VcrPeerAuth *auth, const char *message)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Retry-After", "60");
-  respond_error (msg, key, nonce, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy", message);
+  vcr_peer_respond_error (msg, auth, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy", message);
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -158,113 +128,151 @@ answer_finished_cb (SoupServerMessage *msg, gpointer user_data)
   self->answering--;
 }
 
-/* The connection ended while the handler had the message (the server
- * stopped): the answer, when it comes, goes nowhere. */
+/* An answer is given: counted until libsoup has written it, so that
+ * SIGTERM after an apply does not cut the answer to the primary off. */
 static void
-reply_msg_gone (SoupServerMessage *msg, gpointer user_data)
+answered (SoupServerMessage *msg, gpointer owner)
 {
-  VcrPeerReply *reply = user_data;
+  VcrPeerServer *self = owner;
 
-  g_signal_handlers_disconnect_by_func (msg, reply_msg_gone, reply);
-  g_clear_object (&reply->msg);
+  self->answering++;
+  g_signal_connect_object (msg, "finished", G_CALLBACK (answer_finished_cb), self, 0);
+  g_signal_connect_object (msg, "disconnected", G_CALLBACK (answer_finished_cb), self, 0);
 }
 
-static void
-reply_finish (VcrPeerReply *reply, guint status, const char *code,
-              const char *message, char *json, gsize length)
-{
-  if (reply->msg != NULL)
-    {
-      RequestState *state = g_object_get_data (G_OBJECT (reply->msg), STATE_KEY);
-
-      g_signal_handlers_disconnect_by_func (reply->msg, reply_msg_gone, reply);
-      if (state != NULL)
-        state->reply = NULL;
-      if (code != NULL)
-        respond_error (reply->msg, reply->key, reply->nonce, status, code, message);
-      else
-        respond (reply->msg, reply->key, reply->nonce, status, g_steal_pointer (&json), length);
-      /* counted until libsoup has written it, so that SIGTERM after an
-       * apply does not cut the answer to the primary off */
-      reply->server->answering++;
-      g_signal_connect_object (reply->msg, "finished", G_CALLBACK (answer_finished_cb),
-                               reply->server, 0);
-      g_signal_connect_object (reply->msg, "disconnected", G_CALLBACK (answer_finished_cb),
-                               reply->server, 0);
-      soup_server_message_unpause (reply->msg);
-    }
-  else
-    g_debug ("%s went away before its answer; dropped", reply->peer);
-  g_free (json);
-  g_clear_object (&reply->msg);
-  g_clear_object (&reply->server);
-  vcr_auth_key_free (reply->key);
-  g_free (reply->peer);
-  g_free (reply);
-}
-
-void
-vcr_peer_reply_json (VcrPeerReply *reply, char *json, gsize length)
-{
-  g_return_if_fail (reply != NULL && json != NULL);
-  reply_finish (reply, SOUP_STATUS_OK, NULL, NULL, json, length);
-}
-
-void
-vcr_peer_reply_error (VcrPeerReply *reply, guint status, const char *code,
-                      const char *message)
-{
-  g_return_if_fail (reply != NULL && code != NULL && message != NULL);
-  g_return_if_fail (status >= 400 && status < 600);
-  reply_finish (reply, status, code, message, NULL, 0);
-}
-
-const char *
-vcr_peer_reply_get_peer (VcrPeerReply *reply)
-{
-  return reply->peer;
-}
-
-/* Hands the message to the application; it stays paused until answered,
- * without a deadline (an apply takes what it takes; the replicator bounds
- * it). */
+/* Hands the message to the application (vcr-peer-reply.c). */
 static VcrPeerReply *
-reply_new (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
-           const char *nonce)
+reply_new (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state)
 {
-  VcrPeerReply *reply = g_new0 (VcrPeerReply, 1);
-
-  reply->msg = g_object_ref (msg);
-  reply->server = g_object_ref (self);
-  reply->key = vcr_auth_key_copy (self->key);
-  g_strlcpy (reply->nonce, nonce, sizeof reply->nonce);
-  reply->peer = message_peer (msg);
-  state->reply = reply;
-  g_signal_connect (msg, "disconnected", G_CALLBACK (reply_msg_gone), reply);
   vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_HANDLER, 0);
-  soup_server_message_pause (msg);
-  return reply;
+  return vcr_peer_reply_new (msg, &state->auth, G_OBJECT (self), answered);
 }
 
 /* ---- request headers ---------------------------------------------------- */
 
-/* The Authorization header, before any byte of the body is read. Protocol
- * v2 plugs in here: a "VCR2 " header goes to
- * vcr_seal_verify_request_header(), which checks the signature over the
- * headers as well and records the nonce. */
-static gboolean
-check_request_header (VcrPeerServer *self, SoupServerMessage *msg,
-                      RequestState *state, GError **error)
+static const char *
+authorization (SoupServerMessage *msg)
 {
-  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                       "Authorization");
+}
 
-  return vcr_auth_check_request_header (self->nonces,
-                                        soup_message_headers_get_one (req, "Authorization"),
+/* A v2 request's headers: signed over this connection's local address
+ * (a request sealed for another receiver is refused here) and the
+ * announced length; the nonce is recorded. */
+static gboolean
+check_v2_header (VcrPeerServer *self, SoupServerMessage *msg, const char *path,
+                 guint64 length, RequestState *state, GError **error)
+{
+  VcrPeerAuth *auth = &state->auth;
+  VcrAuthHeader header;
+  g_autofree char *destination =
+    vcr_peer_format_address (soup_server_message_get_local_address (msg));
+
+  if (!vcr_seal_verify_request_header (self->keys, self->nonces, authorization (msg),
+                                       soup_server_message_get_method (msg), path,
+                                       destination, length,
+                                       g_get_real_time () / G_USEC_PER_SEC,
+                                       self->started, &header, error))
+    return FALSE;
+  auth->version = 2;
+  auth->keys = vcr_seal_keys_copy (self->keys);
+  g_strlcpy (auth->nonce, header.nonce, sizeof auth->nonce);
+  auth->ts = header.ts;
+  auth->method = g_strdup (soup_server_message_get_method (msg));
+  auth->path = g_strdup (path);
+  auth->destination = g_steal_pointer (&destination);
+  return TRUE;
+}
+
+/* A v1 request's Authorization header, before any byte of the body is
+ * read: only with allow-protocol-v1; its signature is checked once the
+ * body is in. */
+static gboolean
+check_v1_header (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
+                 GError **error)
+{
+  const char *value = authorization (msg);
+
+  if (!self->allow_v1)
+    {
+      if (value != NULL && g_str_has_prefix (value, "VCR1 "))
+        g_set_error_literal (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_MALFORMED,
+                             "protocol v1 is refused on this node (it sends the config in "
+                             "clear text): upgrade the sending node, or set "
+                             "high-availability config-replication allow-protocol-v1 on this "
+                             "node for a rolling upgrade");
+      else if (value == NULL)
+        g_set_error_literal (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_MISSING,
+                             "missing Authorization header");
+      else
+        g_set_error_literal (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_MALFORMED,
+                             "malformed Authorization header (want \"VCR2 ts=N, "
+                             "nonce=<32 hex>, sig=<64 hex>\")");
+      return FALSE;
+    }
+  return vcr_auth_check_request_header (self->nonces, value,
                                         g_get_real_time () / G_USEC_PER_SEC,
-                                        self->started, &state->auth, error);
+                                        self->started, &state->header, error);
 }
 
 static void got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data);
+
+/* The request may come in: its body is kept (hashed for v1) as it
+ * arrives. */
+static void
+accept_body (VcrPeerServer *self, SoupServerMessage *msg, const char *path,
+             RequestState *state, guint64 length)
+{
+  self->nonces_used = TRUE;
+  g_debug ("%s %s (v%u): headers checked, %" G_GUINT64_FORMAT " body bytes reserved",
+           soup_server_message_get_method (msg), path,
+           state->auth.version == 2 ? 2 : 1, length);
+  vcr_peer_body_init (&state->body, self->budget, (gsize) length);
+  if (state->auth.version != 2)
+    state->hash = vcr_auth_body_hash_new ();
+  g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
+  g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+}
+
+/* Refused when its headers came: with `Expect: 100-continue` libsoup
+ * answers at once; else it reads (and drops) the body the client sends
+ * first: that much time more, as for a body, up to the limit. */
+static void
+refused_early (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
+               guint64 length, gboolean chunked)
+{
+  request_state_free (state);
+  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_RESPONDING,
+                            MIN (chunked ? self->body_limit : length, self->body_limit));
+}
+
+static void
+early_v2 (VcrPeerServer *self, SoupServerMessage *msg, const char *path,
+          RequestState *state, guint64 length, gboolean chunked)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (chunked)
+    vcr_peer_respond_error (msg, NULL, SOUP_STATUS_LENGTH_REQUIRED, "length-required",
+                            "a protocol v2 request announces its Content-Length");
+  else if (!check_v2_header (self, msg, path, length, state, &error))
+    refuse_unauthorized (self, msg, error);
+  else if (length > self->body_limit)
+    vcr_peer_respond_error (msg, &state->auth, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                            "too-large", "request body is over the limit");
+  else if (!vcr_peer_budget_take (self->budget, (gsize) length))
+    refuse_busy (msg, &state->auth, "too many request bytes in flight; try again later");
+  else
+    {
+      /* signed by a holder of the secret, for this node, once: never
+       * evicted for a newcomer */
+      vcr_peer_conns_set_authenticated (msg);
+      accept_body (self, msg, path, state, length);
+      return;
+    }
+  refused_early (self, msg, state, length, chunked);
+}
 
 static void
 early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
@@ -276,8 +284,9 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   guint64 length = encoding == SOUP_ENCODING_CONTENT_LENGTH
     ? (guint64) soup_message_headers_get_content_length (req) : 0;
   gboolean chunked = encoding == SOUP_ENCODING_CHUNKED;
+  const char *value = authorization (msg);
   g_autoptr(GError) error = NULL;
-  RequestState *state;
+  RequestState *state = g_new0 (RequestState, 1);
 
   /* libsoup never keeps a body: we keep an accepted one (bounded), and
    * the body of a request refused here is read and dropped */
@@ -285,32 +294,25 @@ early_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
   vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_BODY, chunked ? self->body_limit : length);
-  state = g_new0 (RequestState, 1);
+  if (value != NULL && g_str_has_prefix (value, "VCR2 "))
+    {
+      early_v2 (self, msg, path, state, length, chunked);
+      return;
+    }
   if (length > self->body_limit)
-    respond_error (msg, NULL, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                   "too-large", "request body is over the limit");
-  else if (!check_request_header (self, msg, state, &error))
+    vcr_peer_respond_error (msg, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                            "too-large", "request body is over the limit");
+  else if (!check_v1_header (self, msg, state, &error))
     refuse_unauthorized (self, msg, error);
   /* a chunked body takes its room as it grows */
   else if (!vcr_peer_budget_take (self->budget, (gsize) length))
-    refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
+    refuse_busy (msg, NULL, "too many request bytes in flight; try again later");
   else
     {
-      self->nonces_used = TRUE;
-      g_debug ("%s %s: headers checked, %" G_GUINT64_FORMAT " body bytes reserved",
-               soup_server_message_get_method (msg), path, length);
-      vcr_peer_body_init (&state->body, self->budget, (gsize) length);
-      state->hash = vcr_auth_body_hash_new ();
-      g_object_set_data_full (G_OBJECT (msg), STATE_KEY, state, request_state_free);
-      g_signal_connect_object (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self, 0);
+      accept_body (self, msg, path, state, length);
       return;
     }
-  /* Refused. With `Expect: 100-continue` libsoup answers at once; else it
-   * reads (and drops) the body the client sends first: that much time
-   * more, as for a body, up to the limit. */
-  request_state_free (state);
-  vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_RESPONDING,
-                            MIN (chunked ? self->body_limit : length, self->body_limit));
+  refused_early (self, msg, state, length, chunked);
 }
 
 static void
@@ -333,58 +335,89 @@ got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
       vcr_peer_body_clear (&state->body);
       return;
     }
-  vcr_auth_body_hash_update (state->hash, data, size);
+  if (state->hash != NULL)
+    vcr_auth_body_hash_update (state->hash, data, size);
 }
 
 /* ---- request body in: authenticate, route, dispatch --------------------- */
 
-static void
-dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg,
-                        RequestState *state, const char *nonce)
+/* The snapshot in a POST body: a v2 frame opened in place (the texts stay
+ * where they lie, in the body the snapshot takes), or v1 JSON. NULL with
+ * the answer given. */
+static VcrSnapshot *
+read_post_body (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state)
 {
-  SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
-  const char *type = soup_message_headers_get_content_type (req, NULL);
+  const VcrPeerAuth *auth = &state->auth;
+  const char *type = soup_message_headers_get_content_type (
+    soup_server_message_get_request_headers (msg), NULL);
+  const char *want = auth->version == 2 ? VCR_SEAL_CONTENT_TYPE : "application/json";
+  g_autoptr(GError) error = NULL;
+  VcrSnapshot *snapshot;
+  VcrPeerBody *body;
+
+  if (type == NULL || g_ascii_strcasecmp (type, want) != 0)
+    {
+      g_autofree char *message = g_strdup_printf ("the body must be %s", want);
+
+      vcr_peer_respond_error (msg, auth, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+                              "unsupported-media-type", message);
+      return NULL;
+    }
+  body = vcr_peer_body_steal (&state->body);
+  g_debug ("POST /v1/snapshot: %" G_GSIZE_FORMAT " bytes", body->len);
+  if (auth->version == 2)
+    {
+      VcrSealBinding binding = { auth->method, auth->path, auth->destination, auth->ts,
+                                 auth->nonce, 0 };
+      guint8 *plain = NULL;
+      gsize plain_len = 0;
+
+      if (!vcr_seal_open_in_place (auth->keys, VCR_SEAL_REQUEST, &binding, body->data,
+                                   body->len, &plain, &plain_len, &error))
+        {
+          vcr_peer_body_free (body);
+          vcr_peer_respond_error (msg, auth, SOUP_STATUS_BAD_REQUEST, "bad-request",
+                                  error->message);
+          return NULL;
+        }
+      snapshot = vcr_frame_snapshot_read_in_place (plain, plain_len, vcr_peer_body_free,
+                                                   body, &error);
+    }
+  else
+    {
+      snapshot = vcr_snapshot_from_json ((const char *) body->data, body->len, &error);
+      vcr_peer_body_free (body);
+    }
+  if (snapshot == NULL)
+    vcr_peer_respond_error (msg, auth, SOUP_STATUS_BAD_REQUEST, "bad-request", error->message);
+  return snapshot;
+}
+
+static void
+dispatch_post_snapshot (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   gint64 start = g_get_monotonic_time ();
-  VcrPeerBody *body;
 
-  if (type == NULL || g_ascii_strcasecmp (type, "application/json") != 0)
-    {
-      respond_error (msg, self->key, nonce, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
-                     "unsupported-media-type", "the body must be application/json");
-      return;
-    }
-  /* The request was authenticated (the signature covers the body's
-   * SHA-256) before this: reading in place changes the body's bytes. The
-   * snapshot takes the body, and frees it (or this does, on a refusal). */
-  body = vcr_peer_body_steal (&state->body);
-  g_debug ("POST /v1/snapshot: %" G_GSIZE_FORMAT " bytes", body->len);
-  snapshot = vcr_snapshot_from_json_in_place ((char *) body->data, body->len,
-                                              vcr_peer_body_free, body, &error);
-  g_debug ("POST /v1/snapshot: checked and parsed in %.1f ms",
-           (g_get_monotonic_time () - start) / 1000.0);
+  snapshot = read_post_body (self, msg, state);
   if (snapshot == NULL)
-    {
-      respond_error (msg, self->key, nonce, SOUP_STATUS_BAD_REQUEST,
-                     "bad-request", error->message);
-      return;
-    }
+    return;
   if (!vcr_snapshot_check_digests (snapshot, &error))
     {
-      respond_error (msg, self->key, nonce, SOUP_STATUS_BAD_REQUEST,
-                     "bad-snapshot", error->message);
+      vcr_peer_respond_error (msg, &state->auth, SOUP_STATUS_BAD_REQUEST,
+                              "bad-snapshot", error->message);
       return;
     }
-  self->handler.post_snapshot (g_steal_pointer (&snapshot),
-                               reply_new (self, msg, state, nonce),
+  g_debug ("POST /v1/snapshot: opened, read and checked in %.1f ms",
+           (g_get_monotonic_time () - start) / 1000.0);
+  self->handler.post_snapshot (g_steal_pointer (&snapshot), reply_new (self, msg, state),
                                self->user_data);
 }
 
 /* 404/405 or the handler for an authenticated request. */
 static void
-route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
-       const char *path, const char *nonce)
+route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state, const char *path)
 {
   const char *method = soup_server_message_get_method (msg);
   gboolean snapshot = g_str_equal (path, "/v1/snapshot");
@@ -393,33 +426,67 @@ route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state,
 
   if (!snapshot && !digests)
     {
-      respond_error (msg, self->key, nonce, SOUP_STATUS_NOT_FOUND,
-                     "not-found", "no such endpoint");
+      vcr_peer_respond_error (msg, &state->auth, SOUP_STATUS_NOT_FOUND,
+                              "not-found", "no such endpoint");
       return;
     }
   if (!(get || (snapshot && g_str_equal (method, "POST"))))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Allow", snapshot ? "GET, POST" : "GET");
-      respond_error (msg, self->key, nonce, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                     "method-not-allowed", "method not allowed on this endpoint");
+      vcr_peer_respond_error (msg, &state->auth, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                              "method-not-allowed", "method not allowed on this endpoint");
       return;
     }
   if (!get)
     {
-      dispatch_post_snapshot (self, msg, state, nonce);
+      dispatch_post_snapshot (self, msg, state);
       return;
     }
   if (state->body.len > 0)
     {
-      respond_error (msg, self->key, nonce, SOUP_STATUS_BAD_REQUEST,
-                     "bad-request", "a GET request has no body");
+      vcr_peer_respond_error (msg, &state->auth, SOUP_STATUS_BAD_REQUEST,
+                              "bad-request", "a GET request has no body");
       return;
     }
   if (snapshot)
-    self->handler.get_snapshot (reply_new (self, msg, state, nonce), self->user_data);
+    self->handler.get_snapshot (reply_new (self, msg, state), self->user_data);
   else
-    self->handler.get_digests (reply_new (self, msg, state, nonce), self->user_data);
+    self->handler.get_digests (reply_new (self, msg, state), self->user_data);
+}
+
+/* A v1 request's body is in: its signature, then the nonce is recorded. */
+static gboolean
+verify_v1 (VcrPeerServer *self, SoupServerMessage *msg, const char *path,
+           RequestState *state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body_hash = vcr_auth_body_hash_finish (state->hash);
+  VcrPeerAuth *auth = &state->auth;
+
+  if (!vcr_auth_verify_request_signature (self->key, self->nonces, &state->header,
+                                          soup_server_message_get_method (msg), path,
+                                          body_hash, g_get_real_time () / G_USEC_PER_SEC,
+                                          &error))
+    {
+      /* a full replay memory is the only refusal of a correctly signed
+       * request: answer it signed, so the peer can tell it from an attack */
+      if (g_error_matches (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BUSY))
+        {
+          VcrPeerAuth signer = { .version = 1, .key = self->key };
+
+          g_strlcpy (signer.nonce, state->header.nonce, sizeof signer.nonce);
+          refuse_busy (msg, &signer, error->message);
+        }
+      else
+        refuse_unauthorized (self, msg, error);
+      return FALSE;
+    }
+  auth->version = 1;
+  auth->key = vcr_auth_key_copy (self->key);
+  g_strlcpy (auth->nonce, state->header.nonce, sizeof auth->nonce);
+  vcr_peer_conns_set_authenticated (msg);
+  return TRUE;
 }
 
 static void
@@ -428,39 +495,26 @@ server_handler (SoupServer *soup, SoupServerMessage *msg, const char *path,
 {
   VcrPeerServer *self = user_data;
   RequestState *state = g_object_get_data (G_OBJECT (msg), STATE_KEY);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *body_hash = NULL;
+  /* v2: authenticated by its headers, answered sealed from here on */
+  const VcrPeerAuth *auth = state != NULL && state->auth.version == 2 ? &state->auth : NULL;
 
   if (state == NULL)
     return;   /* answered early */
   if (state->refusal == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
     {
-      respond_error (msg, NULL, NULL, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-                     "too-large", "request body is over the limit");
+      vcr_peer_respond_error (msg, auth, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                              "too-large", "request body is over the limit");
       return;
     }
   if (state->refusal != 0)
     {
-      refuse_busy (msg, NULL, NULL, "too many request bytes in flight; try again later");
+      refuse_busy (msg, auth, "too many request bytes in flight; try again later");
       return;
     }
-  body_hash = vcr_auth_body_hash_finish (state->hash);
-  if (!vcr_auth_verify_request_signature (self->key, self->nonces, &state->auth,
-                                          soup_server_message_get_method (msg), path,
-                                          body_hash, g_get_real_time () / G_USEC_PER_SEC,
-                                          &error))
-    {
-      /* a full replay memory is the only refusal of a correctly signed
-       * request: answer it signed, so the peer can tell it from an attack */
-      if (g_error_matches (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_BUSY))
-        refuse_busy (msg, self->key, state->auth.nonce, error->message);
-      else
-        refuse_unauthorized (self, msg, error);
-      return;
-    }
-  vcr_peer_conns_set_authenticated (msg);
+  if (state->auth.version != 2 && !verify_v1 (self, msg, path, state))
+    return;
   state->body.authenticated = TRUE;
-  route (self, msg, state, path, state->auth.nonce);
+  route (self, msg, state, path);
 }
 
 /* ---- listening ---------------------------------------------------------- */
@@ -501,6 +555,7 @@ vcr_peer_server_finalize (GObject *object)
   vcr_peer_conns_free (self->conns);
   g_clear_object (&self->soup);
   vcr_auth_key_free (self->key);
+  vcr_seal_keys_free (self->keys);
   vcr_nonce_cache_free (self->nonces);
   vcr_peer_budget_unref (self->budget);
   G_OBJECT_CLASS (vcr_peer_server_parent_class)->finalize (object);
@@ -536,7 +591,7 @@ vcr_peer_server_new (const char *secret, const VcrPeerHandler *handler,
                         handler->get_snapshot != NULL &&
                         handler->get_digests != NULL, NULL);
   self = g_object_new (VCR_TYPE_PEER_SERVER, NULL);
-  self->key = vcr_auth_key_new (secret);
+  vcr_peer_server_set_secret (self, secret);
   self->handler = *handler;
   self->user_data = user_data;
   return self;
@@ -548,6 +603,15 @@ vcr_peer_server_set_secret (VcrPeerServer *self, const char *secret)
   g_return_if_fail (VCR_IS_PEER_SERVER (self) && secret != NULL);
   vcr_auth_key_free (self->key);
   self->key = vcr_auth_key_new (secret);
+  vcr_seal_keys_free (self->keys);
+  self->keys = vcr_seal_keys_new (secret);
+}
+
+void
+vcr_peer_server_set_allow_v1 (VcrPeerServer *self, gboolean allow)
+{
+  g_return_if_fail (VCR_IS_PEER_SERVER (self));
+  self->allow_v1 = allow;
 }
 
 void

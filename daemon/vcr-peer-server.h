@@ -7,22 +7,29 @@
  * request per connection), and hands each one to a SoupServer. It does
  * everything that does not need the replicator: size limit and in-flight
  * byte budget, request authentication and replay refusal, routing,
- * content type, strict parse of the snapshot and its digest check,
- * response signing, error bodies and `Connection: close`. The application
- * answers through a VcrPeerHandler; bad input never reaches it.
+ * content type, opening a sealed body, strict reading of the snapshot and
+ * its digest check, sealing or signing the answer, error bodies and
+ * `Connection: close`. The application answers through a VcrPeerHandler;
+ * bad input never reaches it.
+ *
+ * Protocol v2 (docs/protocol-v2.md) by default; v1 (docs/protocol.md)
+ * only with vcr_peer_server_set_allow_v1() (allow-protocol-v1), else
+ * refused with 401 and a message that says so.
  *
  * A request that cannot be good is refused when its headers arrive,
  * before its body is read (an `Expect: 100-continue` is answered only
- * after that): body over the limit 413, bad Authorization syntax, a time
- * out of the window or before the server started, a remembered nonce 401,
- * no room in the in-flight budget 503 `busy`. The body is hashed as it
- * arrives; its signature is checked, and its nonce recorded, once it is
- * in.
+ * after that): a v2 header that is malformed, out of the time window,
+ * before the server started, signed for another receiver, request or
+ * length, or whose nonce is remembered: 401; body over the limit 413; no
+ * room in the in-flight budget 503 `busy`. A v1 body is hashed as it
+ * arrives and its signature checked, and its nonce recorded, once it is
+ * in (a v2 nonce is recorded with its headers).
  *
- * Unsigned responses: 401 (request not authenticated: there is no trusted
- * nonce, and signing would give anyone without the secret an oracle) and
- * 413 / 503 sent before the body was read or checked. Every other response
- * carries X-VCR-Signature over the request's nonce.
+ * Unsigned, plain answers: 401 (request not authenticated: there is no
+ * trusted nonce, and signing would give anyone without the secret an
+ * oracle), and to a v1 request 413 / 503 sent before its body was
+ * checked. Every other answer to a v2 request is a frame sealed for it
+ * (errors included), to a v1 request JSON signed with X-VCR-Signature.
  */
 #pragma once
 
@@ -35,13 +42,21 @@
 G_BEGIN_DECLS
 
 /* One request waiting for its answer. Answer it exactly once with
- * vcr_peer_reply_json() or vcr_peer_reply_error(), from the main loop, now
- * or later; that frees it. When the client went away meanwhile the answer
- * is dropped quietly. */
+ * vcr_peer_reply_json(), vcr_peer_reply_snapshot() or
+ * vcr_peer_reply_error(), from the main loop, now or later; that frees
+ * it. When the client went away meanwhile the answer is dropped quietly. */
 typedef struct _VcrPeerReply VcrPeerReply;
 
-/* 200 with @json (taken; @length bytes) as the body. */
+/* 200 with the small document @json (taken; @length bytes): as it is
+ * (v1), or as the payload of a sealed frame (v2). */
 void vcr_peer_reply_json (VcrPeerReply *reply, char *json, gsize length);
+
+/* 200 with @snapshot (kept by the caller): its v2 payload sealed, or its
+ * v1 JSON. */
+void vcr_peer_reply_snapshot (VcrPeerReply *reply, const VcrSnapshot *snapshot);
+
+/* The protocol version of the request: 1 or 2. */
+guint vcr_peer_reply_get_version (VcrPeerReply *reply);
 
 /* @status with {"error":@code,"message":@message}. The codes SPEC §7
  * names: 409 wrong-mode, 409 path-mismatch, 409 stale-generation,
@@ -56,15 +71,15 @@ void vcr_peer_reply_error (VcrPeerReply *reply,
 const char *vcr_peer_reply_get_peer (VcrPeerReply *reply);
 
 typedef struct {
-  /* POST /v1/snapshot: authenticated, application/json, strictly parsed,
-   * every digest checked. The handler takes @snapshot. It still checks
+  /* POST /v1/snapshot: authenticated, its frame opened (v2) or its JSON
+   * read (v1), strictly, every digest checked. The handler takes @snapshot. It still checks
    * mode, the path set, each text with vcr_snapshot_parse_trees() (400
    * bad-snapshot) and the generation, then applies; it answers with
    * vcr_post_result_to_json(). */
   void (*post_snapshot) (VcrSnapshot *snapshot,
                          VcrPeerReply *reply,
                          gpointer user_data);
-  /* GET /v1/snapshot: answer vcr_snapshot_to_json() or 409 wrong-mode. */
+  /* GET /v1/snapshot: answer vcr_peer_reply_snapshot() or 409 wrong-mode. */
   void (*get_snapshot) (VcrPeerReply *reply, gpointer user_data);
   /* GET /v1/digests: answer vcr_digests_to_json(). */
   void (*get_digests) (VcrPeerReply *reply, gpointer user_data);
@@ -84,6 +99,9 @@ VcrPeerServer *vcr_peer_server_new (const char *secret,
 /* A new secret (on reload). Requests already authenticated are answered
  * with the key they were checked with. The replay memory is kept. */
 void vcr_peer_server_set_secret (VcrPeerServer *server, const char *secret);
+
+/* allow-protocol-v1: v1 requests are served (default: refused, 401). */
+void vcr_peer_server_set_allow_v1 (VcrPeerServer *server, gboolean allow);
 
 /* The largest request body accepted (default VCR_PEER_DEFAULT_BODY_LIMIT).
  * The bodies of all requests in flight share a budget of twice that. */

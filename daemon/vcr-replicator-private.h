@@ -75,8 +75,12 @@ struct _VcrReplicator {
   GPtrArray *peers;         /* of Peer*, in the order of the settings */
   VcrSnapshot *snapshot;    /* primary: the newest snapshot built for the
                              * settings in force (its texts dropped once
-                             * serialized: digests only) */
-  GBytes *snapshot_json;    /* its serialization, made once for all replicas */
+                             * sealed: digests only, unless allow-protocol-v1
+                             * may need its v1 JSON) */
+  VcrSealedPayload *snapshot_sealed; /* its v2 payload, sealed once for all
+                             * replicas (each gets only a lock of its own) */
+  GBytes *snapshot_json;    /* its v1 JSON (allow-protocol-v1 only), made
+                             * when first needed */
 
   VcrJoin push_join;        /* Push callers (GTask*): who shares which
                              * push (vcr-join.h) */
@@ -208,6 +212,7 @@ VcrSnapshot *vcr_replicator_build_snapshot (VcrReplicator *self, const VcrSettin
 GHashTable *vcr_replicator_digest_table (const VcrSnapshot *snapshot);
 gboolean vcr_replicator_digests_match (GHashTable *digests, const VcrSnapshot *snapshot);
 void vcr_replicator_set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot);
+gboolean vcr_replicator_seal_snapshot (VcrReplicator *self, GError **error);
 GBytes *vcr_replicator_snapshot_json (VcrReplicator *self);
 
 /* vcr-replicator-push.c */

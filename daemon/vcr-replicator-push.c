@@ -217,8 +217,22 @@ send_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
 {
-  SendCall *call = g_new0 (SendCall, 1);
-  GCancellable *cancellable = vcr_replicator_peer_begin (peer);
+  g_autoptr(GError) error = NULL;
+  SendCall *call;
+  GCancellable *cancellable;
+
+  if (!vcr_replicator_seal_snapshot (self, &error))
+    {
+      /* no random bytes: as a failed send, retried */
+      g_warning ("Push to %s failed: %s", peer->name, error->message);
+      vcr_replicator_peer_set_state (self, peer, "error", error->message);
+      schedule_retry (self, peer);
+      if (report && --self->push_outstanding == 0)
+        push_ended (self);
+      return;
+    }
+  call = g_new0 (SendCall, 1);
+  cancellable = vcr_replicator_peer_begin (peer);
 
   call->self = g_object_ref (self);
   call->peer = vcr_replicator_peer_ref (peer);
@@ -228,9 +242,10 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
   call->generation = self->snapshot->generation;
   call->digests = vcr_replicator_digest_table (self->snapshot);
   vcr_replicator_peer_set_state (self, peer, "syncing", NULL);
-  vcr_peer_client_post_snapshot_json_async (self->client, peer->host, peer->port,
-                                            vcr_replicator_snapshot_json (self),
-                                            cancellable, send_done, call);
+  vcr_peer_client_post_sealed_async (self->client, peer->host, peer->port,
+                                     self->snapshot_sealed,
+                                     self->settings->allow_v1 ? self->snapshot_json : NULL,
+                                     cancellable, send_done, call);
 }
 
 static void
@@ -252,9 +267,15 @@ push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpoi
     }
   {
     gint64 start = g_get_monotonic_time ();
+    g_autoptr(GError) seal_error = NULL;
+
     vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, settings, tree));
-    vcr_replicator_snapshot_json (self);
-    g_debug ("Push: snapshot built and serialized in %.1f ms",
+    if (!vcr_replicator_seal_snapshot (self, &seal_error))
+      {
+        push_failed (self, seal_error);
+        return;
+      }
+    g_debug ("Push: snapshot built and sealed in %.1f ms",
              (g_get_monotonic_time () - start) / 1000.0);
   }
   vcr_memory_release_later ();

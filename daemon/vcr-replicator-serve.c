@@ -90,14 +90,11 @@ get_snapshot_read_done (VcrReplicator *self, VcrTree *running, const GError *err
   g_autoptr(VcrTree) tree = running;   /* ours to free */
   g_autoptr(ServeCall) call = data;
   g_autoptr(VcrSnapshot) snapshot = NULL;
-  gsize length = 0;
-  char *json;
 
   if (!serve_read_ok (self, call, tree, error))
     return;
   snapshot = vcr_replicator_build_snapshot (self, call->settings, tree);
-  json = vcr_snapshot_to_json (snapshot, &length);
-  vcr_peer_reply_json (call->reply, json, length);
+  vcr_peer_reply_snapshot (call->reply, snapshot);
 }
 
 void

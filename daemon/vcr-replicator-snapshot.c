@@ -3,8 +3,9 @@
  * A primary's snapshot: built from the running config for one set of
  * settings (the texts and digests come from vcr_mask_path_texts(), the one
  * place that renders and hashes what is replicated), numbered by
- * generation, serialized once for all replicas; and the digest tables the
- * push and verification compare.
+ * generation, sealed once for all replicas (protocol v2: each replica
+ * gets a lock of its own around the same sealed payload); and the digest
+ * tables the push and verification compare.
  */
 #define G_LOG_DOMAIN "vcr-replicator"
 
@@ -77,16 +78,51 @@ vcr_replicator_build_snapshot (VcrReplicator *self, const VcrSettings *settings,
   return g_steal_pointer (&snapshot);
 }
 
-/* Replaces the newest snapshot (@snapshot may be NULL); its JSON is made
+/* Replaces the newest snapshot (@snapshot may be NULL); it is sealed
  * when first sent. */
 void
 vcr_replicator_set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot)
 {
   g_clear_pointer (&self->snapshot, vcr_snapshot_free);
+  g_clear_pointer (&self->snapshot_sealed, vcr_sealed_payload_unref);
   g_clear_pointer (&self->snapshot_json, g_bytes_unref);
   self->snapshot = snapshot;
 }
 
+/* From now on only the sealed payload is sent and only the digests are
+ * compared: the texts (megabytes) need not be kept twice. With
+ * allow-protocol-v1 a v1-only replica may need them for its JSON. */
+static void
+drop_texts (VcrReplicator *self)
+{
+  if (self->settings != NULL && self->settings->allow_v1 && self->snapshot_json == NULL)
+    return;
+  for (guint i = 0; i < self->snapshot->entries->len; i++)
+    {
+      VcrSnapshotEntry *entry = g_ptr_array_index (self->snapshot->entries, i);
+
+      g_clear_pointer (&entry->config, g_free);
+      entry->config_len = 0;
+    }
+}
+
+/* The snapshot's v2 payload, sealed once (and, with allow-protocol-v1,
+ * its v1 JSON made now, while its texts are there). */
+gboolean
+vcr_replicator_seal_snapshot (VcrReplicator *self, GError **error)
+{
+  if (self->snapshot_sealed != NULL)
+    return TRUE;
+  self->snapshot_sealed = vcr_peer_seal_snapshot (self->snapshot, error);
+  if (self->snapshot_sealed == NULL)
+    return FALSE;
+  if (self->settings != NULL && self->settings->allow_v1)
+    vcr_replicator_snapshot_json (self);
+  drop_texts (self);
+  return TRUE;
+}
+
+/* The v1 body (allow-protocol-v1), made before the texts are dropped. */
 GBytes *
 vcr_replicator_snapshot_json (VcrReplicator *self)
 {
@@ -96,15 +132,6 @@ vcr_replicator_snapshot_json (VcrReplicator *self)
       char *json = vcr_snapshot_to_json (self->snapshot, &len);
 
       self->snapshot_json = g_bytes_new_take (json, len);
-      /* From now on only the JSON is sent, and only the digests are
-       * compared: the texts (megabytes) need not be kept twice. */
-      for (guint i = 0; i < self->snapshot->entries->len; i++)
-        {
-          VcrSnapshotEntry *entry = g_ptr_array_index (self->snapshot->entries, i);
-
-          g_clear_pointer (&entry->config, g_free);
-          entry->config_len = 0;
-        }
     }
   return self->snapshot_json;
 }

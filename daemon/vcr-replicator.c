@@ -260,6 +260,7 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
   if (self->server != NULL && g_strcmp0 (key, self->listening_on) == 0)
     {
       vcr_peer_server_set_secret (self->server, settings->secret);
+      vcr_peer_server_set_allow_v1 (self->server, settings->allow_v1);
       return TRUE;
     }
   /* The same server object on the new address: its nonce memory stays
@@ -269,6 +270,7 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
   else
     self->server = vcr_peer_server_new (settings->secret, &handler, self);
   vcr_peer_server_set_secret (self->server, settings->secret);
+  vcr_peer_server_set_allow_v1 (self->server, settings->allow_v1);
   g_clear_pointer (&self->listening_on, g_free);
   if (!vcr_peer_server_listen (self->server, address, port, error))
     return FALSE;
@@ -325,6 +327,7 @@ vcr_replicator_start (VcrReplicator *self, VcrSettings *settings, GError **error
       return TRUE;
     }
   vcr_peer_client_set_secret (self->client, settings->secret);
+  vcr_peer_client_set_allow_v1 (self->client, settings->allow_v1);
   if (!start_server (self, settings, error))
     {
       vcr_replicator_set_state (self, "error");

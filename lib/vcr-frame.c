@@ -5,7 +5,6 @@
  * member is checked for presence, type and form, nothing extra is taken,
  * and the announced text lengths must account for the payload exactly.
  */
-#define _GNU_SOURCE   /* memmem() */
 #define G_LOG_DOMAIN "vcr-frame"
 
 #include "vcr-frame.h"
@@ -15,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "vcr-error.h"
+#include "vcr-json.h"
 
 #define LENGTH_BYTES 4
 #define MAX_ORIGIN_LEN 255
@@ -162,62 +162,6 @@ vcr_frame_document_read (const guint8 *payload, gsize length, const char **json,
 
 /* ---- reading a snapshot document --------------------------------------- */
 
-/* TRUE when @o has exactly the members @names (NULL-terminated). */
-static gboolean
-check_members (JsonObject *o, const char *where, const char *const *names,
-               GError **error)
-{
-  g_autoptr(GList) members = json_object_get_members (o);
-
-  for (const char *const *n = names; *n != NULL; n++)
-    if (!json_object_has_member (o, *n))
-      return refuse (error, "%s: no member \"%s\"", where, *n);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (!g_strv_contains (names, l->data))
-      return refuse (error, "%s: unknown member \"%s\"", where, (const char *) l->data);
-  return TRUE;
-}
-
-static const char *
-get_string (JsonObject *o, const char *where, const char *name, GError **error)
-{
-  JsonNode *node = json_object_get_member (o, name);
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      refuse (error, "%s.%s: not a string", where, name);
-      return NULL;
-    }
-  return json_node_get_string (node);
-}
-
-static gboolean
-get_count (JsonObject *o, const char *where, const char *name, guint64 *out,
-           GError **error)
-{
-  JsonNode *node = json_object_get_member (o, name);
-  gint64 value;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return refuse (error, "%s.%s: not an integer", where, name);
-  value = json_node_get_int (node);
-  if (value < 0)
-    return refuse (error, "%s.%s: negative", where, name);
-  *out = (guint64) value;
-  return TRUE;
-}
-
-static gboolean
-is_lower_hex (const char *s, gsize len)
-{
-  if (strlen (s) != len)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isxdigit (s[i]) || g_ascii_isupper (s[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static gboolean
 check_origin (const char *origin, GError **error)
 {
@@ -264,16 +208,16 @@ read_entries (VcrSnapshot *snapshot, JsonArray *paths, guint8 *texts,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         return refuse (error, "%s: not an object", where);
       o = json_node_get_object (node);
-      if (!check_members (o, where, names, error) ||
-          (path = get_string (o, where, "path", error)) == NULL ||
-          (digest = get_string (o, where, "digest", error)) == NULL ||
-          !get_count (o, where, "length", &len, error))
+      if (!vcr_json_check_members (o, where, names, error) ||
+          (path = vcr_json_get_string (o, where, "path", error)) == NULL ||
+          (digest = vcr_json_get_string (o, where, "digest", error)) == NULL ||
+          !vcr_json_get_count (o, where, "length", &len, error))
         return FALSE;
       if (!vcr_snapshot_path_is_canonical (path))
         return refuse (error, "%s.path: not canonical words joined by single spaces", where);
       if (!g_hash_table_add (seen, (gpointer) path))
         return refuse (error, "%s.path: \"%s\" appears twice", where, path);
-      if (!is_lower_hex (digest, VCR_DIGEST_HEX_LEN))
+      if (!vcr_json_is_lower_hex (digest, VCR_DIGEST_HEX_LEN))
         return refuse (error, "%s.digest: not %d lowercase hex digits", where, VCR_DIGEST_HEX_LEN);
       if (len >= (guint64) (end - p))
         return refuse (error, "%s.length: %" G_GUINT64_FORMAT " bytes run past the payload's end",
@@ -299,45 +243,19 @@ static VcrSnapshot *
 read_snapshot (guint8 *payload, gsize length, GError **error)
 {
   static const char *const names[] = { "protocol", "origin", "epoch", "generation", "paths", NULL };
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
-  g_autoptr(GError) json_error = NULL;
   const char *json = NULL, *origin, *epoch;
   guint64 protocol, generation;
   gsize json_len = 0;
-  JsonNode *root, *paths;
-  JsonObject *o;
+  JsonNode *paths;
+  JsonObject *o = NULL;
 
-  if (!split (payload, length, &json, &json_len, error))
+  if (!split (payload, length, &json, &json_len, error) ||
+      (parser = vcr_json_parse_object ("snapshot", json, json_len, &o, error)) == NULL)
     return NULL;
-  if (!g_utf8_validate_len (json, json_len, NULL))
-    {
-      refuse (error, "snapshot: document is not UTF-8");
-      return NULL;
-    }
-  /* json-glib's strings end at a NUL: "a\u0000b" would read as "a" */
-  if (memmem (json, json_len, "\\u0000", 6) != NULL)
-    {
-      refuse (error, "snapshot: document holds \\u0000");
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, json, json_len, &json_error))
-    {
-      /* json-glib quotes the input in its message */
-      g_autofree char *why = g_utf8_make_valid (json_error->message, -1);
-
-      refuse (error, "snapshot: not JSON: %s", why);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      refuse (error, "snapshot: not a JSON object");
-      return NULL;
-    }
-  o = json_node_get_object (root);
-  if (!check_members (o, "snapshot", names, error) ||
-      !get_count (o, "snapshot", "protocol", &protocol, error))
+  if (!vcr_json_check_members (o, "snapshot", names, error) ||
+      !vcr_json_get_count (o, "snapshot", "protocol", &protocol, error))
     return NULL;
   if (protocol != VCR_FRAME_PROTOCOL_VERSION)
     {
@@ -345,12 +263,12 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
               VCR_FRAME_PROTOCOL_VERSION);
       return NULL;
     }
-  if ((origin = get_string (o, "snapshot", "origin", error)) == NULL ||
+  if ((origin = vcr_json_get_string (o, "snapshot", "origin", error)) == NULL ||
       !check_origin (origin, error) ||
-      (epoch = get_string (o, "snapshot", "epoch", error)) == NULL ||
-      !get_count (o, "snapshot", "generation", &generation, error))
+      (epoch = vcr_json_get_string (o, "snapshot", "epoch", error)) == NULL ||
+      !vcr_json_get_count (o, "snapshot", "generation", &generation, error))
     return NULL;
-  if (!is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
+  if (!vcr_json_is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
     {
       refuse (error, "snapshot.epoch: not %d lowercase hex digits", VCR_EPOCH_HEX_LEN);
       return NULL;

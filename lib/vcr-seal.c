@@ -86,6 +86,12 @@ vcr_seal_keys_new (const char *secret)
   return keys;
 }
 
+VcrSealKeys *
+vcr_seal_keys_copy (const VcrSealKeys *keys)
+{
+  return g_memdup2 (keys, sizeof *keys);
+}
+
 void
 vcr_seal_keys_free (VcrSealKeys *keys)
 {
@@ -173,7 +179,16 @@ parse_v2_header (const char *value, VcrAuthHeader *out, GError **error)
       return FALSE;
     }
   as_v1 = g_strconcat ("VCR1 ", value + 5, NULL);
-  return vcr_auth_header_parse (as_v1, out, error);
+  if (!vcr_auth_header_parse (as_v1, out, NULL))
+    {
+      /* not the v1 parser's words: a v1-only peer's refusal of a VCR2
+       * header is what makes a client fall back to v1 */
+      g_set_error_literal (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_MALFORMED,
+                           "malformed VCR2 Authorization header (want \"VCR2 ts=N, "
+                           "nonce=<32 hex>, sig=<64 hex>\")");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -197,15 +212,16 @@ vcr_seal_verify_request_header (const VcrSealKeys *keys,
   if (parsed.ts > now + VCR_AUTH_WINDOW_SECONDS || parsed.ts < now - VCR_AUTH_WINDOW_SECONDS)
     {
       g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_STALE,
-                   "timestamp %" G_GINT64_FORMAT " is more than %d s from now (%" G_GINT64_FORMAT ")",
+                   "request time %" G_GINT64_FORMAT " is more than %d s from ours (%"
+                   G_GINT64_FORMAT "); check both clocks",
                    parsed.ts, VCR_AUTH_WINDOW_SECONDS, now);
       return FALSE;
     }
   if (not_before > 0 && parsed.ts < not_before)
     {
       g_set_error (error, VCR_AUTH_ERROR, VCR_AUTH_ERROR_STALE,
-                   "request signed at %" G_GINT64_FORMAT ", before this server started (%" G_GINT64_FORMAT ")",
-                   parsed.ts, not_before);
+                   "request time %" G_GINT64_FORMAT " is before this server started (%"
+                   G_GINT64_FORMAT "); sign it again", parsed.ts, not_before);
       return FALSE;
     }
   {
@@ -268,7 +284,7 @@ vcr_sealed_payload_new (const guint8 *plain,
                         gsize length,
                         const guint8 random[VCR_SEAL_KEY_BYTES + VCR_SEAL_IV_BYTES])
 {
-  VcrSealedPayload *payload = g_new0 (VcrSealedPayload, 1);
+  VcrSealedPayload *payload = g_atomic_rc_box_new0 (VcrSealedPayload);
   guint8 *out = g_malloc (VCR_SEAL_PAYLOAD_OVERHEAD + length);
   const guint8 *iv = random + VCR_SEAL_KEY_BYTES;
 
@@ -280,14 +296,32 @@ vcr_sealed_payload_new (const guint8 *plain,
   return payload;
 }
 
-void
-vcr_sealed_payload_free (VcrSealedPayload *payload)
+VcrSealedPayload *
+vcr_sealed_payload_ref (VcrSealedPayload *payload)
 {
-  if (payload == NULL)
-    return;
+  return g_atomic_rc_box_acquire (payload);
+}
+
+static void
+sealed_payload_clear (gpointer data)
+{
+  VcrSealedPayload *payload = data;
+
   wipe (payload->key, sizeof payload->key);
   g_clear_pointer (&payload->bytes, g_bytes_unref);
-  g_free (payload);
+}
+
+void
+vcr_sealed_payload_unref (VcrSealedPayload *payload)
+{
+  if (payload != NULL)
+    g_atomic_rc_box_release_full (payload, sealed_payload_clear);
+}
+
+gsize
+vcr_sealed_payload_get_frame_size (const VcrSealedPayload *payload)
+{
+  return VCR_SEAL_LOCK_BYTES + g_bytes_get_size (payload->bytes);
 }
 
 GBytes *

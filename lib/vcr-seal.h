@@ -62,6 +62,7 @@ typedef struct {
 typedef struct _VcrSealKeys VcrSealKeys;
 
 VcrSealKeys *vcr_seal_keys_new (const char *secret);
+VcrSealKeys *vcr_seal_keys_copy (const VcrSealKeys *keys);
 void vcr_seal_keys_free (VcrSealKeys *keys);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSealKeys, vcr_seal_keys_free)
 
@@ -109,7 +110,8 @@ gboolean vcr_seal_verify_request_header (const VcrSealKeys *keys,
                                          GError **error);
 
 /* A payload sealed once under a fresh content key, to be locked for each
- * receiver. */
+ * receiver. Reference-counted (thread-safe): every request that sends it
+ * holds it; the content key is wiped with the last reference. */
 typedef struct _VcrSealedPayload VcrSealedPayload;
 
 /* Seals @plain under the content key that is the first
@@ -117,8 +119,12 @@ typedef struct _VcrSealedPayload VcrSealedPayload;
 VcrSealedPayload *vcr_sealed_payload_new (const guint8 *plain,
                                           gsize length,
                                           const guint8 random[VCR_SEAL_KEY_BYTES + VCR_SEAL_IV_BYTES]);
-void vcr_sealed_payload_free (VcrSealedPayload *payload);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSealedPayload, vcr_sealed_payload_free)
+VcrSealedPayload *vcr_sealed_payload_ref (VcrSealedPayload *payload);
+void vcr_sealed_payload_unref (VcrSealedPayload *payload);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSealedPayload, vcr_sealed_payload_unref)
+
+/* Bytes of the frame made of @payload and one lock. */
+gsize vcr_sealed_payload_get_frame_size (const VcrSealedPayload *payload);
 
 /* The payload part of the frame: IV, ciphertext, tag. Shared by every
  * frame made from @payload. */

@@ -662,6 +662,29 @@ read_listen (VcrSettings *settings, const VcrNode *top, GError **error)
   return parse_port ("port", port, &settings->port, error);
 }
 
+/* `allow-protocol-v1`: a valueless leaf. While it is set the node speaks
+ * the old protocol with peers that have not been upgraded yet, which
+ * sends their config in clear text: a warning says so for as long as it
+ * stays. */
+static gboolean
+read_allow_v1 (VcrSettings *settings, const VcrNode *top, GError **error)
+{
+  VcrNode *leaf = vcr_node_lookup (top, "allow-protocol-v1");
+
+  if (leaf == NULL)
+    return TRUE;
+  if (vcr_node_get_n_children (leaf) > 0 || vcr_node_get_n_values (leaf) > 0)
+    return refuse (error, "\"allow-protocol-v1\" takes no value "
+                   "(set " SETTINGS_PATH " allow-protocol-v1)");
+  settings->allow_v1 = TRUE;
+  g_ptr_array_add (settings->warnings,
+                   g_strdup ("allow-protocol-v1 is set: peers that speak protocol v1 are "
+                             "answered, and v1 is used with a peer that refuses v2; v1 sends "
+                             "the replicated config in clear text, and an active attacker on "
+                             "the path can force v1; delete it once every node is upgraded"));
+  return TRUE;
+}
+
 /* The canonical strings of the (sorted) replicate paths, made once: the
  * daemon's properties, snapshots and logs all name paths this way. */
 static void
@@ -682,8 +705,8 @@ VcrSettings *
 vcr_settings_from_tree (const VcrTree *tree, GError **error)
 {
   static const char *const known[] = {
-    "authentication", "listen-address", "mode", "port", "primary",
-    "replica", "replicate", NULL
+    "allow-protocol-v1", "authentication", "listen-address", "mode", "port",
+    "primary", "replica", "replicate", NULL
   };
   static const char *const words[] = { "high-availability", "config-replication", NULL };
   g_autoptr(VcrSettings) settings = settings_new ();
@@ -703,7 +726,8 @@ vcr_settings_from_tree (const VcrTree *tree, GError **error)
       !read_paths (settings, top, error) ||
       !read_peers (settings, top, error) ||
       !read_secret (settings, top, error) ||
-      !read_listen (settings, top, error))
+      !read_listen (settings, top, error) ||
+      !read_allow_v1 (settings, top, error))
     return NULL;
   set_path_strings (settings);
   return g_steal_pointer (&settings);

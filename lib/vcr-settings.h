@@ -53,6 +53,9 @@ typedef struct {
   char *secret;          /* pre-shared secret */
   char *listen_address;  /* NULL: all addresses */
   guint16 port;          /* where this node listens */
+  gboolean allow_v1;     /* `allow-protocol-v1`: peer protocol v1 accepted
+                            (server) and fallen back to (client), for a
+                            rolling upgrade; see docs/protocol-v2.md */
   GPtrArray *warnings;   /* of char*: accepted but worth telling (short secret) */
 } VcrSettings;
 

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Peer protocol documents: written by hand (the snapshot) or with
- * json-glib's builder (the small ones), read strictly. Our own reader
- * (vcr-json-reader.c) checks the RFC 8259 grammar, the nesting depth and
- * duplicate member names and builds a small tree in one pass; the schema
- * checks below refuse missing, extra or mistyped members and bad field
- * syntax, and a snapshot's strings are moved out of that tree into its
- * entries without another copy. Read in place, the tree's strings point
- * into the document, and so do the entries': the snapshot keeps the
- * document instead of a second copy of its texts.
+ * Peer protocol documents: written by hand (the v1 snapshot, whose texts
+ * are megabytes to escape) or with json-glib's builder (the small ones),
+ * read with json-glib made strict (vcr-json.c: RFC 8259, no duplicate
+ * member names) and the schema checks below, which refuse missing, extra
+ * or mistyped members and bad field syntax. Protocol v2 carries the
+ * snapshot's texts outside JSON (vcr-frame.c); the v1 snapshot, read only
+ * during a rolling upgrade (allow-protocol-v1), is copied out of
+ * json-glib's tree.
  */
 #define G_LOG_DOMAIN "vcr-snapshot"
 
@@ -19,98 +18,11 @@
 
 #include "vcr-error.h"
 #include "vcr-auth.h"
-#include "vcr-json-reader.h"
+#include "vcr-json.h"
 
 #define MAX_ORIGIN_LEN 255
 
 /* ---- schema checks ----------------------------------------------------- */
-
-/* The first member of @o, in document order, that is not in @names. */
-static const char *
-first_unknown_member (const VcrJsonValue *o, const char *const *names)
-{
-  for (guint i = 0; i < o->n; i++)
-    if (!g_strv_contains (names, o->members[i].name))
-      return o->members[i].name;
-  g_assert_not_reached ();
-}
-
-/* @o (an object) has exactly the members @names (NULL-terminated). The
- * reader has refused duplicate names, so a count that differs means an
- * unknown member. */
-static gboolean
-check_members (const VcrJsonValue *o, const char *where,
-               const char *const *names, GError **error)
-{
-  guint n = 0;
-
-  for (; names[n] != NULL; n++)
-    if (vcr_json_get_member (o, names[n]) == NULL)
-      {
-        g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                     "%s: missing member \"%s\"", where, names[n]);
-        return FALSE;
-      }
-  if (o->n == n)
-    return TRUE;
-  g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-               "%s: unknown member \"%s\"", where, first_unknown_member (o, names));
-  return FALSE;
-}
-
-static const char *
-get_string (const VcrJsonValue *o, const char *where, const char *name,
-            GError **error)
-{
-  const VcrJsonValue *value = vcr_json_get_member (o, name);
-
-  if (value == NULL || value->kind != VCR_JSON_STRING)
-    {
-      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                   "%s.%s: not a string", where, name);
-      return NULL;
-    }
-  return value->string;
-}
-
-static gboolean
-get_generation (const VcrJsonValue *o, const char *where, guint64 *out,
-                GError **error)
-{
-  const VcrJsonValue *value = vcr_json_get_member (o, "generation");
-
-  if (value == NULL || value->kind != VCR_JSON_INTEGER || value->integer < 0)
-    {
-      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                   "%s.generation: not a non-negative integer", where);
-      return FALSE;
-    }
-  *out = (guint64) value->integer;
-  return TRUE;
-}
-
-/* Takes the string member @name of @o, checked by get_string(): its own
- * bytes, or read in place, a pointer into the document. */
-static char *
-steal_string (VcrJsonValue *o, const char *name)
-{
-  VcrJsonValue *value = vcr_json_get_member (o, name);
-
-  if (value->borrowed)
-    return value->string;
-  return vcr_json_steal_string (value);
-}
-
-static gboolean
-is_lower_hex (const char *s, gsize len)
-{
-  if (strlen (s) != len)
-    return FALSE;
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isdigit (s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
-      return FALSE;
-  return TRUE;
-}
 
 gboolean
 vcr_snapshot_path_is_canonical (const char *path)
@@ -141,7 +53,7 @@ static gboolean
 check_hex_field (const char *where, const char *name, const char *value,
                  gsize len, GError **error)
 {
-  if (is_lower_hex (value, len))
+  if (vcr_json_is_lower_hex (value, len))
     return TRUE;
   g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                "%s.%s: not %" G_GSIZE_FORMAT " lowercase hex digits",
@@ -151,37 +63,38 @@ check_hex_field (const char *where, const char *name, const char *value,
 
 /* Checks the "paths" array of a snapshot (@with_config) or digests
  * document and returns it: its items are all objects that passed. */
-static VcrJsonValue *
-check_entries (const VcrJsonValue *root, const char *what, gboolean with_config,
-               GError **error)
+static JsonArray *
+check_entries (JsonObject *root, const char *what, gboolean with_config, GError **error)
 {
   static const char *const snapshot_names[] = { "path", "config", "digest", NULL };
   static const char *const digest_names[] = { "path", "digest", NULL };
-  VcrJsonValue *array = vcr_json_get_member (root, "paths");
+  JsonNode *node = json_object_get_member (root, "paths");
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonArray *array;
 
-  if (array == NULL || array->kind != VCR_JSON_ARRAY)
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     {
-      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                   "%s.paths: not an array", what);
+      g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED, "%s.paths: not an array", what);
       return NULL;
     }
-  for (guint i = 0; i < array->n; i++)
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
     {
       g_autofree char *where = g_strdup_printf ("%s.paths[%u]", what, i);
-      const VcrJsonValue *o = &array->items[i];
-      const char *path, *config = NULL, *digest;
+      JsonNode *item = json_array_get_element (array, i);
+      const char *path, *digest;
+      JsonObject *o;
 
-      if (o->kind != VCR_JSON_OBJECT)
+      if (!JSON_NODE_HOLDS_OBJECT (item))
         {
-          g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
-                       "%s: not an object", where);
+          g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED, "%s: not an object", where);
           return NULL;
         }
-      if (!check_members (o, where, with_config ? snapshot_names : digest_names, error) ||
-          (path = get_string (o, where, "path", error)) == NULL ||
-          (with_config && (config = get_string (o, where, "config", error)) == NULL) ||
-          (digest = get_string (o, where, "digest", error)) == NULL ||
+      o = json_node_get_object (item);
+      if (!vcr_json_check_members (o, where, with_config ? snapshot_names : digest_names, error) ||
+          (path = vcr_json_get_string (o, where, "path", error)) == NULL ||
+          (with_config && vcr_json_get_string (o, where, "config", error) == NULL) ||
+          (digest = vcr_json_get_string (o, where, "digest", error)) == NULL ||
           !check_hex_field (where, "digest", digest, VCR_DIGEST_HEX_LEN, error))
         return NULL;
       if (!vcr_snapshot_path_is_canonical (path))
@@ -427,81 +340,49 @@ check_origin (const char *origin, GError **error)
   return TRUE;
 }
 
-/* Both reads of a snapshot: in place when @in_place (which is @data) is
- * set, and then the entries point into it (the caller makes the snapshot
- * keep it). */
-static VcrSnapshot *
-snapshot_read (const char *data, gsize length, char *in_place, GError **error)
+VcrSnapshot *
+vcr_snapshot_from_json (const char *data, gsize length, GError **error)
 {
   static const char *const names[] = {
     "protocol", "origin", "epoch", "generation", "paths", NULL,
   };
-  g_auto(VcrJsonValue) root = { 0 };
+  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
-  const VcrJsonValue *protocol;
-  VcrJsonValue *items;
+  JsonObject *root = NULL;
+  JsonArray *items;
   const char *origin, *epoch;
-  guint64 generation;
+  guint64 protocol, generation;
 
-  if (!(in_place != NULL
-          ? vcr_json_read_in_place ("snapshot", in_place, length, &root, error)
-          : vcr_json_read ("snapshot", data, length, &root, error)) ||
-      !check_members (&root, "snapshot", names, error))
+  if ((parser = vcr_json_parse_object ("snapshot", data, length, &root, error)) == NULL ||
+      !vcr_json_check_members (root, "snapshot", names, error))
     return NULL;
-  protocol = vcr_json_get_member (&root, "protocol");
-  if (protocol->kind != VCR_JSON_INTEGER || protocol->integer != VCR_PROTOCOL_VERSION)
+  if (!vcr_json_get_count (root, "snapshot", "protocol", &protocol, NULL) ||
+      protocol != VCR_PROTOCOL_VERSION)
     {
       g_set_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED,
                    "snapshot.protocol: not %d (unsupported protocol version)",
                    VCR_PROTOCOL_VERSION);
       return NULL;
     }
-  if ((origin = get_string (&root, "snapshot", "origin", error)) == NULL ||
+  if ((origin = vcr_json_get_string (root, "snapshot", "origin", error)) == NULL ||
       !check_origin (origin, error) ||
-      (epoch = get_string (&root, "snapshot", "epoch", error)) == NULL ||
+      (epoch = vcr_json_get_string (root, "snapshot", "epoch", error)) == NULL ||
       !check_hex_field ("snapshot", "epoch", epoch, VCR_EPOCH_HEX_LEN, error) ||
-      !get_generation (&root, "snapshot", &generation, error) ||
-      (items = check_entries (&root, "snapshot", TRUE, error)) == NULL)
+      !vcr_json_get_count (root, "snapshot", "generation", &generation, error) ||
+      (items = check_entries (root, "snapshot", TRUE, error)) == NULL)
     return NULL;
 
   snapshot = vcr_snapshot_new (origin, epoch, generation);
-  if (in_place != NULL)
-    g_ptr_array_set_free_func (snapshot->entries, g_free);
-  for (guint i = 0; i < items->n; i++)
+  for (guint i = 0; i < json_array_get_length (items); i++)
     {
-      VcrJsonValue *o = &items->items[i];
+      JsonObject *o = json_array_get_object_element (items, i);
 
-      /* the texts are the bulk of a snapshot: move them, do not copy */
       g_ptr_array_add (snapshot->entries,
-                       entry_new_take (steal_string (o, "path"),
-                                       steal_string (o, "config"),
-                                       steal_string (o, "digest")));
+                       entry_new (json_object_get_string_member (o, "path"),
+                                  json_object_get_string_member (o, "config"),
+                                  json_object_get_string_member (o, "digest")));
     }
   return g_steal_pointer (&snapshot);
-}
-
-VcrSnapshot *
-vcr_snapshot_from_json (const char *data, gsize length, GError **error)
-{
-  return snapshot_read (data, length, NULL, error);
-}
-
-VcrSnapshot *
-vcr_snapshot_from_json_in_place (char *data, gsize length, GDestroyNotify release,
-                                 gpointer release_data, GError **error)
-{
-  VcrSnapshot *snapshot = snapshot_read (data, length, data, error);
-
-  if (snapshot == NULL)
-    {
-      if (release != NULL)
-        release (release_data);
-      return NULL;
-    }
-  snapshot->document = data;
-  snapshot->release = release;
-  snapshot->release_data = release_data;
-  return snapshot;
 }
 
 gboolean
@@ -591,15 +472,16 @@ VcrDigests *
 vcr_digests_from_json (const char *data, gsize length, GError **error)
 {
   static const char *const names[] = { "mode", "epoch", "generation", "paths", NULL };
-  g_auto(VcrJsonValue) root = { 0 };
+  g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VcrDigests) digests = NULL;
-  VcrJsonValue *items;
+  JsonObject *root = NULL;
+  JsonArray *items;
   const char *mode, *epoch;
   guint64 generation;
 
-  if (!vcr_json_read ("digests", data, length, &root, error) ||
-      !check_members (&root, "digests", names, error) ||
-      (mode = get_string (&root, "digests", "mode", error)) == NULL)
+  if ((parser = vcr_json_parse_object ("digests", data, length, &root, error)) == NULL ||
+      !vcr_json_check_members (root, "digests", names, error) ||
+      (mode = vcr_json_get_string (root, "digests", "mode", error)) == NULL)
     return NULL;
   if (strcmp (mode, "primary") != 0 && strcmp (mode, "replica") != 0)
     {
@@ -607,21 +489,20 @@ vcr_digests_from_json (const char *data, gsize length, GError **error)
                    "digests.mode: \"%s\" is neither primary nor replica", mode);
       return NULL;
     }
-  if ((epoch = get_string (&root, "digests", "epoch", error)) == NULL ||
+  if ((epoch = vcr_json_get_string (root, "digests", "epoch", error)) == NULL ||
       (*epoch != '\0' &&
        !check_hex_field ("digests", "epoch", epoch, VCR_EPOCH_HEX_LEN, error)) ||
-      !get_generation (&root, "digests", &generation, error) ||
-      (items = check_entries (&root, "digests", FALSE, error)) == NULL)
+      !vcr_json_get_count (root, "digests", "generation", &generation, error) ||
+      (items = check_entries (root, "digests", FALSE, error)) == NULL)
     return NULL;
 
   digests = vcr_digests_new (mode, epoch, generation);
-  for (guint i = 0; i < items->n; i++)
+  for (guint i = 0; i < json_array_get_length (items); i++)
     {
-      VcrJsonValue *o = &items->items[i];
+      JsonObject *o = json_array_get_object_element (items, i);
 
-      g_ptr_array_add (digests->entries,
-                       entry_new_take (steal_string (o, "path"), NULL,
-                                       steal_string (o, "digest")));
+      vcr_digests_add (digests, json_object_get_string_member (o, "path"),
+                       json_object_get_string_member (o, "digest"));
     }
   return g_steal_pointer (&digests);
 }
@@ -648,13 +529,14 @@ vcr_post_result_from_json (const char *data, gsize length, gboolean *applied,
                            guint64 *generation, GError **error)
 {
   static const char *const names[] = { "result", "generation", NULL };
-  g_auto(VcrJsonValue) root = { 0 };
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root = NULL;
   const char *result;
 
-  if (!vcr_json_read ("result", data, length, &root, error) ||
-      !check_members (&root, "result", names, error) ||
-      (result = get_string (&root, "result", "result", error)) == NULL ||
-      !get_generation (&root, "result", generation, error))
+  if ((parser = vcr_json_parse_object ("result", data, length, &root, error)) == NULL ||
+      !vcr_json_check_members (root, "result", names, error) ||
+      (result = vcr_json_get_string (root, "result", "result", error)) == NULL ||
+      !vcr_json_get_count (root, "result", "generation", generation, error))
     return FALSE;
   if (strcmp (result, "applied") != 0 && strcmp (result, "unchanged") != 0)
     {
@@ -686,13 +568,14 @@ vcr_error_body_from_json (const char *data, gsize length, char **code,
                           char **message, GError **error)
 {
   static const char *const names[] = { "error", "message", NULL };
-  g_auto(VcrJsonValue) root = { 0 };
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *root = NULL;
   const char *c, *m;
 
-  if (!vcr_json_read ("error body", data, length, &root, error) ||
-      !check_members (&root, "error body", names, error) ||
-      (c = get_string (&root, "error body", "error", error)) == NULL ||
-      (m = get_string (&root, "error body", "message", error)) == NULL)
+  if ((parser = vcr_json_parse_object ("error body", data, length, &root, error)) == NULL ||
+      !vcr_json_check_members (root, "error body", names, error) ||
+      (c = vcr_json_get_string (root, "error body", "error", error)) == NULL ||
+      (m = vcr_json_get_string (root, "error body", "message", error)) == NULL)
     return FALSE;
   if (*c == '\0')
     {

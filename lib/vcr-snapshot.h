@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The JSON documents of the peer protocol (SPEC §7): the snapshot envelope,
- * the digests document, the POST answer and error bodies. The snapshot is
- * written by hand, the small documents with json-glib's builder; parsing is
- * strict and our own (vcr-json-reader.h: RFC 8259 exactly, no comments,
- * single quotes, leading zeros or overflowing integers; duplicate or extra
- * members, missing members, wrong types and bad syntax of every field are
- * refused).
+ * The JSON documents of the peer protocol (SPEC §7): the snapshot envelope
+ * (protocol v1; v2's is vcr-frame.h), the digests document, the POST
+ * answer and error bodies. The v1 snapshot is written by hand, the small
+ * documents with json-glib's builder; all are read with json-glib, made
+ * strict (vcr-json.h: no comments or single quotes, no \u0000, UTF-8;
+ * duplicate or extra members, missing members, wrong types and bad syntax
+ * of every field are refused).
  * All parse failures are VCR_ERROR_PEER_FAILED with a message naming the
  * field.
  */
@@ -23,8 +23,9 @@ G_BEGIN_DECLS
 #define VCR_PEER_DEFAULT_BODY_LIMIT (64 * 1024 * 1024)
 
 /* The strings are the entry's own, except in a snapshot read in place
- * (VcrSnapshot.document set): then they point into that document and must
- * be neither freed nor replaced. */
+ * from a v2 payload (VcrSnapshot.document set, vcr-frame.h): then its
+ * config points into that payload and must be neither freed nor
+ * replaced. */
 typedef struct {
   char *path;         /* canonical: words joined by single spaces */
   char *config;       /* the snapshot text; NULL in a digests document */
@@ -64,20 +65,6 @@ char *vcr_snapshot_to_json (const VcrSnapshot *snapshot, gsize *length);
 VcrSnapshot *vcr_snapshot_from_json (const char *data,
                                      gsize length,
                                      GError **error);
-
-/* vcr_snapshot_from_json(), with the same checks and refusals, but without
- * copying the texts: the strings are decoded in place in @data (see
- * vcr_json_read_in_place(), @data is modified) and the entries point into
- * it. The snapshot takes @data: @release(@release_data) is called when it
- * is freed, or before this returns NULL (@release_data is most often @data
- * itself; it is separate so that, say, a mapping's length can go with it).
- * @release NULL leaves @data to the caller, who keeps it alive as long as
- * the snapshot. */
-VcrSnapshot *vcr_snapshot_from_json_in_place (char *data,
-                                              gsize length,
-                                              GDestroyNotify release,
-                                              gpointer release_data,
-                                              GError **error);
 
 /* Every digest equals the lowercase hex SHA-256 of its config text. */
 gboolean vcr_snapshot_check_digests (const VcrSnapshot *snapshot,

@@ -7,8 +7,9 @@
  * "get-digests"), so a test can prove that refused requests never reached
  * the handler. Prints "LISTEN ADDR:PORT" on stdout once bound, and again
  * after SIGUSR1, which re-binds the same server object to a new port (its
- * nonce memory kept). Options set the connection cap and deadlines, and
- * hold posted snapshots for a while before answering (an apply).
+ * nonce memory kept). Options set the connection cap and deadlines, hold
+ * posted snapshots for a while before answering (an apply), and let
+ * protocol v1 in (allow-protocol-v1).
  */
 #define G_LOG_DOMAIN "peer-test-server"
 
@@ -33,6 +34,7 @@ static gint opt_max_connections = 0;
 static gint opt_headers_ms = 0;
 static gint opt_transfer_ms = 0;
 static gint opt_post_delay_ms = 0;
+static gboolean opt_allow_v1 = FALSE;
 
 typedef struct {
   VcrSnapshot *applied;
@@ -124,8 +126,6 @@ static void
 get_snapshot (VcrPeerReply *reply, gpointer user_data)
 {
   g_autoptr(VcrSnapshot) s = vcr_snapshot_new ("test-primary", EPOCH, 7);
-  gsize len;
-  char *json;
 
   record_call ("get-snapshot");
   if (g_strcmp0 (opt_mode, "primary") != 0)
@@ -134,8 +134,7 @@ get_snapshot (VcrPeerReply *reply, gpointer user_data)
       return;
     }
   vcr_snapshot_add (s, "firewall name WAN", CANNED_TEXT, NULL);
-  json = vcr_snapshot_to_json (s, &len);
-  vcr_peer_reply_json (reply, json, len);
+  vcr_peer_reply_snapshot (reply, s);
 }
 
 static void
@@ -198,6 +197,7 @@ main (int argc, char **argv)
     { "headers-ms", 0, 0, G_OPTION_ARG_INT, &opt_headers_ms, "headers deadline", "MS" },
     { "transfer-ms", 0, 0, G_OPTION_ARG_INT, &opt_transfer_ms, "body/answer base deadline", "MS" },
     { "post-delay-ms", 0, 0, G_OPTION_ARG_INT, &opt_post_delay_ms, "answer posts after", "MS" },
+    { "allow-v1", 0, 0, G_OPTION_ARG_NONE, &opt_allow_v1, "serve protocol v1 too", NULL },
     { NULL },
   };
   static const VcrPeerHandler handler = { post_snapshot, get_snapshot, get_digests };
@@ -218,6 +218,7 @@ main (int argc, char **argv)
     }
   server = vcr_peer_server_new (opt_secret, &handler, &app);
   vcr_peer_server_set_body_limit (server, (gsize) opt_body_limit);
+  vcr_peer_server_set_allow_v1 (server, opt_allow_v1);
   if (opt_nonces > 0)
     vcr_peer_server_set_nonce_capacity (server, (guint) opt_nonces);
   if (opt_max_connections > 0)

@@ -2,17 +2,22 @@
 /*
  * The peer client against the real peer server in the same process (on
  * 127.0.0.1 / ::1, port 0) with a fake application, and against a raw
- * socket "server" that sends hand-made responses (missing or tampered
- * signature, a redirect, an answer trickled byte by byte), to prove such
- * responses are dropped and every exchange has a deadline.
+ * socket "server" that sends hand-made responses (sealed right, one byte
+ * of the frame changed, not sealed, signed as v1, a v1-only peer, a
+ * redirect, an answer trickled byte by byte), to prove such responses
+ * are dropped, a v1-only peer is spoken to only with allow-protocol-v1,
+ * and every exchange has a deadline.
  */
 #include <gio/gio.h>
 #include <string.h>
 
 #include "vcr-auth.h"
 #include "vcr-error.h"
+#include "vcr-frame.h"
 #include "vcr-peer-client.h"
+#include "vcr-peer-listener.h"
 #include "vcr-peer-server.h"
+#include "vcr-seal.h"
 
 #define SECRET "a shared secret of some length"
 #define EPOCH "00112233445566778899aabbccddeeff"
@@ -70,13 +75,10 @@ static void
 fake_get_snapshot (VcrPeerReply *reply, gpointer user_data)
 {
   g_autoptr(VcrSnapshot) s = vcr_snapshot_new ("p", EPOCH, 11);
-  gsize len;
-  char *json;
 
   ((FakeApp *) user_data)->calls++;
   vcr_snapshot_add (s, "interfaces openvpn", "interfaces {\n}\n", NULL);
-  json = vcr_snapshot_to_json (s, &len);
-  vcr_peer_reply_json (reply, json, len);
+  vcr_peer_reply_snapshot (reply, s);
 }
 
 static void
@@ -220,7 +222,8 @@ test_client_wrong_secret (Fixture *f, gconstpointer data)
   digests = get_digests (f, &error);
   g_assert_null (digests);
   g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
-  g_assert_nonnull (strstr (error->message, "401"));
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "refused our authentication (401, unsealed)"));
   g_assert_cmpuint (f->app.calls, ==, 0);
 }
 
@@ -268,13 +271,104 @@ test_client_refused_connection (Fixture *f, gconstpointer data)
 /* ---- a raw server with hand-made responses ----------------------------- */
 
 typedef struct {
-  const char *mode;    /* "good", "tamper", "missing", "redirect", "drip" */
+  /* "good" (sealed), "tamper" (one byte of the frame changed), "missing"
+   * (plain JSON, not sealed), "v1-signed" (a v1 answer to a v2 request),
+   * "v1-only" (what a v1-only peer answers), "redirect", "drip" */
+  const char *mode;
   VcrAuthKey *key;
+  VcrSealKeys *keys;
   char *location;      /* where "redirect" sends the client */
   gint requests;       /* requests read (atomic: the service has threads) */
+  gint v1_requests;
 } RawServer;
 
-/* Reads the request head, answers with a body signed as @mode says. */
+#define DIGESTS_BODY "{\"mode\":\"primary\",\"epoch\":\"\",\"generation\":0,\"paths\":[]}"
+#define V1_REFUSAL "{\"error\":\"unauthorized\",\"message\":\"malformed Authorization " \
+  "header (want \\\"VCR1 ts=N, nonce=<32 hex>, sig=<64 hex>\\\")\"}"
+
+/* HTTP/1.1 @status with @body (@length bytes) and @headers (each line
+ * ending with CRLF). */
+static GBytes *
+raw_response (guint status, const char *headers, const void *body, gsize length)
+{
+  g_autofree char *head = g_strdup_printf ("HTTP/1.1 %u X\r\n%sContent-Length: %" G_GSIZE_FORMAT
+                                           "\r\nConnection: close\r\n\r\n",
+                                           status, headers, length);
+  GByteArray *out = g_byte_array_new ();
+
+  g_byte_array_append (out, (const guint8 *) head, strlen (head));
+  g_byte_array_append (out, body, length);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* A digests document sealed for the request (@head) as the real server
+ * would: bound to the local address, its ts and nonce, and 200. */
+static GBytes *
+raw_sealed (RawServer *raw, GSocketConnection *conn, const char *head, gboolean tamper)
+{
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (conn, NULL);
+  g_autofree char *destination = vcr_peer_format_address (local);
+  g_autoptr(GBytes) plain = vcr_frame_document_payload (DIGESTS_BODY, strlen (DIGESTS_BODY));
+  g_autoptr(GBytes) frame = NULL;
+  const char *ts = strstr (head, "ts=");
+  const char *nonce = strstr (head, "nonce=");
+  g_autofree char *nonce_hex = nonce != NULL ? g_strndup (nonce + 6, VCR_AUTH_NONCE_HEX_LEN)
+                                             : g_strdup ("");
+  VcrSealBinding binding = { "GET", "/v1/digests", destination,
+                             ts != NULL ? g_ascii_strtoll (ts + 3, NULL, 10) : 0,
+                             nonce_hex, 200 };
+  guint8 random[VCR_SEAL_RANDOM_BYTES] = { 7 };
+  g_autofree guint8 *copy = NULL;
+  gsize len;
+
+  frame = vcr_seal_frame (raw->keys, VCR_SEAL_RESPONSE, &binding,
+                          g_bytes_get_data (plain, NULL), g_bytes_get_size (plain), random);
+  len = g_bytes_get_size (frame);
+  copy = g_memdup2 (g_bytes_get_data (frame, NULL), len);
+  if (tamper)
+    copy[len - 20] ^= 1;
+  return raw_response (200, "Content-Type: " VCR_SEAL_CONTENT_TYPE "\r\n", copy, len);
+}
+
+/* A v1-signed digests answer to the request (@head). */
+static GBytes *
+raw_v1_signed (RawServer *raw, const char *head, gboolean sign)
+{
+  const char *p = strstr (head, "nonce=");
+  g_autofree char *nonce = p != NULL ? g_strndup (p + 6, VCR_AUTH_NONCE_HEX_LEN) : g_strdup ("");
+  g_autofree char *sig = vcr_auth_response_signature (raw->key, nonce, 200,
+                                                      (const guint8 *) DIGESTS_BODY,
+                                                      strlen (DIGESTS_BODY));
+  g_autofree char *headers = g_strdup_printf ("Content-Type: application/json\r\n%s%s%s",
+                                              sign ? "X-VCR-Signature: " : "",
+                                              sign ? sig : "", sign ? "\r\n" : "");
+
+  return raw_response (200, headers, DIGESTS_BODY, strlen (DIGESTS_BODY));
+}
+
+static GBytes *
+raw_answer (RawServer *raw, GSocketConnection *conn, const char *head)
+{
+  gboolean v1 = strstr (head, "Authorization: VCR1 ") != NULL;
+
+  if (v1)
+    g_atomic_int_inc (&raw->v1_requests);
+  if (g_str_equal (raw->mode, "redirect"))
+    {
+      g_autofree char *location = g_strdup_printf ("Location: %s\r\n", raw->location);
+      return raw_response (302, location, "", 0);
+    }
+  if (g_str_equal (raw->mode, "v1-only") && !v1)
+    return raw_response (401, "Content-Type: application/json\r\n",
+                         V1_REFUSAL, strlen (V1_REFUSAL));
+  if (g_str_equal (raw->mode, "v1-only") || g_str_equal (raw->mode, "v1-signed"))
+    return raw_v1_signed (raw, head, TRUE);
+  if (g_str_equal (raw->mode, "missing"))
+    return raw_v1_signed (raw, head, FALSE);
+  return raw_sealed (raw, conn, head, g_str_equal (raw->mode, "tamper"));
+}
+
+/* Reads the request head, answers as @mode says. */
 static gboolean
 raw_run (GThreadedSocketService *service, GSocketConnection *conn,
          GObject *source, gpointer user_data)
@@ -283,51 +377,30 @@ raw_run (GThreadedSocketService *service, GSocketConnection *conn,
   GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
   g_autoptr(GString) head = g_string_new (NULL);
-  g_autofree char *nonce = NULL;
-  g_autofree char *sig = NULL;
-  g_autofree char *response = NULL;
-  const char *body = "{\"mode\":\"primary\",\"epoch\":\"\",\"generation\":0,\"paths\":[]}";
-  const char *p;
+  g_autoptr(GBytes) response = NULL;
+  const guint8 *data;
+  gsize len;
   char c;
 
   while (!g_str_has_suffix (head->str, "\r\n\r\n") &&
          g_input_stream_read (in, &c, 1, NULL, NULL) == 1)
     g_string_append_c (head, c);
   g_atomic_int_inc (&raw->requests);
-  if (g_str_equal (raw->mode, "redirect"))
-    {
-      response = g_strdup_printf ("HTTP/1.1 302 Found\r\nLocation: %s\r\n"
-                                  "Content-Length: 0\r\nConnection: close\r\n\r\n",
-                                  raw->location);
-      g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
-      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-      return TRUE;
-    }
-  p = strstr (head->str, "nonce=");
-  nonce = p != NULL ? g_strndup (p + 6, VCR_AUTH_NONCE_HEX_LEN) : g_strdup ("");
-  sig = vcr_auth_response_signature (raw->key, nonce, 200, (const guint8 *) body, strlen (body));
-  if (g_str_equal (raw->mode, "tamper"))
-    sig[0] = sig[0] == '0' ? '1' : '0';
-  response = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                              "Content-Length: %" G_GSIZE_FORMAT "\r\n%s%s%s"
-                              "Connection: close\r\n\r\n%s",
-                              strlen (body),
-                              g_str_equal (raw->mode, "missing") ? "" : "X-VCR-Signature: ",
-                              g_str_equal (raw->mode, "missing") ? "" : sig,
-                              g_str_equal (raw->mode, "missing") ? "" : "\r\n", body);
+  response = raw_answer (raw, conn, head->str);
+  data = g_bytes_get_data (response, &len);
   if (g_str_equal (raw->mode, "drip"))
     {
       /* a byte every 100 ms: no read ever waits 10 s (the I/O timeout),
        * the whole answer takes half a minute */
-      for (const char *b = response; *b != '\0'; b++)
+      for (gsize i = 0; i < len; i++)
         {
-          if (!g_output_stream_write_all (out, b, 1, NULL, NULL, NULL))
+          if (!g_output_stream_write_all (out, data + i, 1, NULL, NULL, NULL))
             break;
           g_usleep (100 * 1000);
         }
     }
   else
-    g_output_stream_write_all (out, response, strlen (response), NULL, NULL, NULL);
+    g_output_stream_write_all (out, data, len, NULL, NULL, NULL);
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   return TRUE;
 }
@@ -348,6 +421,7 @@ raw_start (RawHandle *h, const char *mode)
 
   h->raw.mode = mode;
   h->raw.key = vcr_auth_key_new (SECRET);
+  h->raw.keys = vcr_seal_keys_new (SECRET);
   h->service = g_threaded_socket_service_new (2);
   g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (h->service), sa,
                                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
@@ -364,6 +438,7 @@ raw_stop (RawHandle *h)
   g_socket_listener_close (G_SOCKET_LISTENER (h->service));
   g_clear_object (&h->service);
   vcr_auth_key_free (h->raw.key);
+  vcr_seal_keys_free (h->raw.keys);
   g_free (h->raw.location);
 }
 
@@ -465,7 +540,7 @@ test_client_post_deadline (Fixture *f, gconstpointer data)
 static void
 run_raw (const char *mode, gsize limit, const char *want)
 {
-  RawServer raw = { mode, vcr_auth_key_new (SECRET), NULL, 0 };
+  RawServer raw = { mode, vcr_auth_key_new (SECRET), vcr_seal_keys_new (SECRET), NULL, 0, 0 };
   g_autoptr(GSocketService) service = g_threaded_socket_service_new (1);
   g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
@@ -501,6 +576,7 @@ run_raw (const char *mode, gsize limit, const char *want)
   g_socket_service_stop (service);
   fixture_teardown (&f, NULL);
   vcr_auth_key_free (raw.key);
+  vcr_seal_keys_free (raw.keys);
 }
 
 static void
@@ -510,16 +586,70 @@ test_client_raw_good (void)
   run_raw ("good", 0, NULL);
 }
 
+/* One byte of the sealed answer changed: dropped. */
 static void
-test_client_tampered_signature (void)
+test_client_tampered_answer (void)
 {
-  run_raw ("tamper", 0, "wrong response signature");
+  run_raw ("tamper", 0, "response dropped (HTTP 200): sealed payload was altered");
 }
 
+/* An answer in clear, even one signed as v1 would be: dropped. */
 static void
-test_client_missing_signature (void)
+test_client_unsealed_answer (void)
 {
-  run_raw ("missing", 0, "no X-VCR-Signature");
+  run_raw ("missing", 0, "response dropped (HTTP 200): not a sealed frame");
+  run_raw ("v1-signed", 0, "response dropped (HTTP 200): not a sealed frame");
+}
+
+/* A peer that speaks v1 only: refused with a message that says so, unless
+ * allow-protocol-v1 lets the request go again, once, in v1. */
+static void
+test_client_v1_only_peer (void)
+{
+  RawHandle old = { { 0 } };
+  Fixture f = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+
+  raw_start (&old, "v1-only");
+  f.client = vcr_peer_client_new (SECRET);
+  f.host = g_strdup ("127.0.0.1");
+  f.port = old.port;
+  digests = get_digests (&f, &error);
+  g_assert_null (digests);
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "speaks protocol v1 only"));
+  g_assert_nonnull (strstr (error->message, "allow-protocol-v1"));
+  g_assert_cmpint (g_atomic_int_get (&old.raw.v1_requests), ==, 0);
+  g_clear_error (&error);
+
+  vcr_peer_client_set_allow_v1 (f.client, TRUE);
+  digests = get_digests (&f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (digests->mode, ==, "primary");
+  g_assert_cmpint (g_atomic_int_get (&old.raw.requests), ==, 3);
+  g_assert_cmpint (g_atomic_int_get (&old.raw.v1_requests), ==, 1);
+  fixture_teardown (&f, NULL);
+  raw_stop (&old);
+}
+
+/* A peer given by name: resolved, and the request bound to the address
+ * the client connects to, which the server checks. */
+static void
+test_client_host_name (void)
+{
+  Fixture f = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrDigests) digests = NULL;
+
+  fixture_start (&f, NULL, TRUE);   /* every address: "localhost" may be ::1 */
+  g_free (f.host);
+  f.host = g_strdup ("localhost");
+  digests = get_digests (&f, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (digests);
+  fixture_teardown (&f, NULL);
 }
 
 static void
@@ -627,8 +757,10 @@ main (int argc, char **argv)
               fixture_setup, test_client_refused_connection, fixture_teardown);
   g_test_add_func ("/peer-client/ipv6", test_client_ipv6);
   g_test_add_func ("/peer-client/raw-good", test_client_raw_good);
-  g_test_add_func ("/peer-client/tampered-signature", test_client_tampered_signature);
-  g_test_add_func ("/peer-client/missing-signature", test_client_missing_signature);
+  g_test_add_func ("/peer-client/tampered-answer", test_client_tampered_answer);
+  g_test_add_func ("/peer-client/unsealed-answer", test_client_unsealed_answer);
+  g_test_add_func ("/peer-client/v1-only-peer", test_client_v1_only_peer);
+  g_test_add_func ("/peer-client/host-name", test_client_host_name);
   g_test_add_func ("/peer-client/response-too-big", test_client_response_too_big);
   g_test_add_func ("/peer-client/many-peers-at-once", test_client_many_peers_at_once);
   g_test_add_func ("/peer-client/no-redirect", test_client_no_redirect);

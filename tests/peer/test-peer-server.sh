@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Loopback tests of the peer HTTP server: starts peer-test-server on
-# 127.0.0.1, port 0, crafts requests with curl and signs them with openssl
-# (independently of the C code), and checks status, error body, response
-# signature and that refused requests never reached the handler.
+# 127.0.0.1, port 0, crafts requests independently of the C code (protocol
+# v1: curl, signed with openssl, the server started with --allow-v1;
+# protocol v2, cases v2-*: ../vcr2-tool.py, python3-cryptography), and
+# checks status, error body, response signature or seal and that refused
+# requests never reached the handler.
 # Usage: test-peer-server.sh SERVER_BINARY CASE
 set -euo pipefail
 
@@ -31,10 +33,14 @@ fail () { failed=1; echo "FAIL: $*" >&2; exit 1; }
 # SERVER_WRAP (an array) runs the server under a command, e.g. prlimit.
 SERVER_WRAP=()
 
+# The v1 cases run the server with allow-protocol-v1; v2 cases as it is by
+# default, v1 refused.
+case "$case_name" in v2-*|v1-refused) allow_v1= ;; *) allow_v1=1 ;; esac
+
 start_server () {
   : > "$tmp/calls"
   G_MESSAGES_DEBUG=all "${SERVER_WRAP[@]}" "$server_bin" --secret "$secret" \
-    --calls "$tmp/calls" "$@" > "$tmp/server.out" 2> "$tmp/server.log" &
+    --calls "$tmp/calls" ${allow_v1:+--allow-v1} "$@" > "$tmp/server.out" 2> "$tmp/server.log" &
   server_pid=$!
   wait_listen 1
 }
@@ -129,6 +135,20 @@ expect_signed () {
 expect_unsigned () { [ -z "$(header X-VCR-Signature)" ] || fail "refusal is signed"; }
 expect_no_calls () { [ ! -s "$tmp/calls" ] || fail "handler was called: $(cat "$tmp/calls")"; }
 expect_calls () { [ "$(cat "$tmp/calls")" = "$1" ] || fail "calls '$(cat "$tmp/calls")', want '$1'"; }
+
+# v2 METHOD PATH [vcr2-tool options…]: a v2 request (sealed body with
+# --snapshot-json or --payload); sets $status, $kind (sealed or plain) and
+# $tmp/resp (the opened document, or the plain body)
+v2 () {
+  local method=$1 path=$2 out
+  shift 2
+  out=$(/usr/bin/python3 "$(dirname "$0")/../vcr2-tool.py" request "http://$addr" "$method" "$path" \
+          --secret "$secret" --out "$tmp/resp" "$@") || fail "vcr2-tool failed"
+  status=${out% *}
+  kind=${out#* }
+}
+expect_sealed () { [ "$kind" = sealed ] || fail "answer not sealed: $(cat "$tmp/resp")"; }
+expect_plain () { [ "$kind" = plain ] || fail "answer sealed, want plain"; }
 
 make_snapshot () {  # make_snapshot FILE GENERATION TEXT
   local digest
@@ -509,6 +529,133 @@ case "$case_name" in
     case "$addr" in "[::1]:"*) ;; *) fail "address $addr" ;; esac
     signed GET /v1/digests "$tmp/empty"
     expect_status 200; expect_signed ;;
+  v2-good)
+    # digests, the snapshot and a POST, each answered sealed for its request
+    start_server --mode replica
+    v2 GET /v1/digests
+    expect_status 200; expect_sealed
+    grep -q '"mode":"replica"' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap"
+    expect_status 200; expect_sealed
+    [ "$(cat "$tmp/resp")" = '{"result":"applied","generation":3}' ] || fail "body $(cat "$tmp/resp")"
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap"
+    expect_status 200; expect_sealed
+    [ "$(cat "$tmp/resp")" = '{"result":"unchanged","generation":3}' ] || fail "body $(cat "$tmp/resp")"
+    expect_calls "$(printf 'get-digests\npost 3\npost 3')" ;;
+  v2-get-snapshot)
+    start_server --mode primary
+    v2 GET /v1/snapshot --texts
+    expect_status 200; expect_sealed
+    grep -q '"protocol":2' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    grep -q 'default-action drop' "$tmp/resp" || fail "the text is not in the payload"
+    expect_calls get-snapshot ;;
+  v1-refused)
+    # Without allow-protocol-v1 a correctly signed v1 request is refused
+    # when its headers arrive, with a message that says why and what to do.
+    start_server --mode replica
+    signed POST /v1/snapshot "$tmp/snap" -H 'Content-Type: application/json'
+    expect_status 401; expect_error unauthorized; expect_unsigned
+    grep -q 'protocol v1 is refused on this node' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    grep -q 'allow-protocol-v1' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    signed GET /v1/digests "$tmp/empty"
+    expect_status 401
+    expect_no_calls ;;
+  v2-wrong-secret)
+    start_server --mode replica
+    secret="not the secret" v2 POST /v1/snapshot --snapshot-json "$tmp/snap"
+    expect_status 401; expect_plain; expect_error unauthorized; expect_no_calls ;;
+  v2-other-destination)
+    # A request signed for another receiver (a capture on its way to
+    # another replica) is refused on its headers; one whose header is for
+    # this receiver but whose body was sealed for another, once its body
+    # is in.
+    start_server --mode replica
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --dest "127.0.0.2:$port"
+    expect_status 401; expect_plain; expect_error unauthorized
+    grep -q 'other destination' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --body-dest "127.0.0.2:$port"
+    expect_status 400; expect_sealed; expect_error bad-request
+    grep -q 'sealed for another receiver' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    expect_no_calls ;;
+  v2-tampered)
+    # One byte changed in each region of the frame: refused, the handler
+    # never called; the same request untouched is applied.
+    start_server --mode replica
+    for region in magic lock lock-tag payload tag; do
+      v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --tamper "$region"
+      expect_status 400; expect_sealed; expect_error bad-request
+      echo "$region: $(cat "$tmp/resp")"
+    done
+    expect_no_calls
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap"
+    expect_status 200; expect_sealed
+    expect_calls "post 3" ;;
+  v2-replay)
+    start_server --mode replica
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --save "$tmp/req"
+    expect_status 200
+    out=$(/usr/bin/python3 "$(dirname "$0")/../vcr2-tool.py" replay "http://$addr" "$tmp/req" \
+            --out "$tmp/resp")
+    [ "$out" = "401 plain" ] || fail "replayed: $out $(cat "$tmp/resp")"
+    grep -q 'already used' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    expect_calls "post 3" ;;
+  v2-time)
+    # Out of the window either way, or signed before the server started.
+    start_server --mode replica
+    for ts in $(( $(date +%s) - 400 )) $(( $(date +%s) + 400 )) $(( $(date +%s) - 30 )); do
+      v2 GET /v1/digests --ts "$ts"
+      expect_status 401; expect_plain; expect_error unauthorized
+    done
+    grep -q 'before this server started' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    expect_no_calls ;;
+  v2-length)
+    # The header signs the body's length: another Content-Length is
+    # refused on the headers.
+    start_server --mode replica
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --length 5
+    expect_status 401; expect_plain; expect_no_calls ;;
+  v2-errors-sealed)
+    # Every answer to an authenticated v2 request is sealed, refusals too.
+    start_server --mode primary --body-limit 600
+    v2 GET /v1/nope
+    expect_status 404; expect_sealed; expect_error not-found
+    v2 PUT /v1/snapshot
+    expect_status 405; expect_sealed; expect_error method-not-allowed
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --content-type application/json
+    expect_status 415; expect_sealed; expect_error unsupported-media-type
+    v2 POST /v1/snapshot --payload '{"protocol":2}'
+    expect_status 400; expect_sealed; expect_error bad-request
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap"
+    expect_status 409; expect_sealed; expect_error wrong-mode
+    head -c 700 /dev/zero | tr '\0' ' ' > "$tmp/pad"
+    v2 POST /v1/snapshot --payload "$(cat "$tmp/pad")"
+    expect_status 413; expect_sealed; expect_error too-large
+    expect_calls "post 3" ;;
+  v2-refused-unread)
+    # A v2 request whose header is wrong gets its 401 without a 100
+    # Continue: its body is never asked for, never read.
+    start_server --mode replica
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --dest "127.0.0.2:$port" --expect \
+      --save-head "$tmp/head" --no-send
+    raw_open
+    cat "$tmp/head" >&"$raw"
+    timeout 10 cat <&"$raw" > "$tmp/answer" || true
+    grep -q '^HTTP/1.1 401' "$tmp/answer" || fail "answer: $(head -c 300 "$tmp/answer")"
+    grep -q '^HTTP/1.1 100' "$tmp/answer" && fail "the body was asked for"
+    # the same head signed right is asked for its body (the check can see)
+    v2 POST /v1/snapshot --snapshot-json "$tmp/snap" --expect --save-head "$tmp/head" --no-send
+    raw_open
+    cat "$tmp/head" >&"$raw"
+    timeout 2 cat <&"$raw" > "$tmp/answer" || true
+    grep -q '^HTTP/1.1 100' "$tmp/answer" || fail "a good request was not asked for its body"
+    expect_no_calls ;;
+  v2-chunked)
+    start_server --mode replica
+    nonce=$(new_nonce)
+    request POST /v1/snapshot "$tmp/snap" -H 'Transfer-Encoding: chunked' \
+      -H "Content-Type: application/vnd.vyos-config-replication.v2" \
+      -H "Authorization: VCR2 ts=$(date +%s), nonce=$nonce, sig=$(printf '%064d' 0)"
+    expect_status 411; expect_unsigned; expect_no_calls ;;
   *)
     echo "unknown case $case_name" >&2; exit 2 ;;
 esac

@@ -139,20 +139,19 @@ case_wrong_secret () {
   expect_rc 1
 }
 
-# 5. Crafted requests: each refusal has its status and error code, and the
-# replica's config and state stay exactly as they were.
+# 5. Crafted requests (protocol v2, tests/vcr2-tool.py): each refusal has
+# its status and error code, answered sealed once the request is
+# authenticated, and the replica's config and state stay exactly as they
+# were.
 case_crafted () {
   two_or_three 1
-  : > "$TMPF/empty"
-  signed primary GET /v1/snapshot "$TMPF/empty"
-  expect_status 200
-  cp "$TMPF/resp" "$TMPF/snap1"
+  v2 primary GET /v1/snapshot --snapshot-out "$TMPF/snap1"
+  expect_status 200; expect_sealed
   sed -i 's/port "22"/port "2222"/' "$(cfg primary)"
   run_client primary push
   expect_rc 0
-  signed primary GET /v1/snapshot "$TMPF/empty"
-  expect_status 200
-  cp "$TMPF/resp" "$TMPF/snap2"
+  v2 primary GET /v1/snapshot --snapshot-out "$TMPF/snap2"
+  expect_status 200; expect_sealed
   [ "$(jq .generation "$TMPF/snap2")" = 2 ] || fail "snapshot: $(cat "$TMPF/snap2")"
 
   cp "$(cfg r1)" "$TMPF/r1.boot"
@@ -163,65 +162,60 @@ case_crafted () {
     [ "$(state_sum r1)" = "$sum" ] || fail "$1: r1's state changed"
     has_port r1 2222 || fail "$1: r1 lost generation 2"
   }
-  local json=(-H 'Content-Type: application/json')
 
-  # a good request, to show the harness signs right: 200 unchanged
-  local hdr
-  nonce=$(new_nonce)
-  hdr=$(auth_header "$SECRET" POST /v1/snapshot "$(date +%s)" "$nonce" "$TMPF/snap2")
-  peer_request r1 POST /v1/snapshot "$TMPF/snap2" "${json[@]}" -H "Authorization: $hdr"
-  expect_status 200
+  # a good request, to show the harness seals right: 200 unchanged
+  v2 r1 POST /v1/snapshot --snapshot-json "$TMPF/snap2" --save "$TMPF/good.req"
+  expect_status 200; expect_sealed
   [ "$(cat "$TMPF/resp")" = '{"result":"unchanged","generation":2}' ] || fail "$(cat "$TMPF/resp")"
   unchanged good
-  # replayed nonce
-  peer_request r1 POST /v1/snapshot "$TMPF/snap2" "${json[@]}" -H "Authorization: $hdr"
-  expect_status 401; expect_error unauthorized
+  # replayed
+  v2_replay r1 r1 "$TMPF/good.req"
+  expect_status 401; expect_plain; expect_error unauthorized
   grep -q replay "$TMPF/resp" || fail "replay: $(cat "$TMPF/resp")"
   unchanged replay
   # stale timestamp
-  nonce=$(new_nonce)
-  peer_request r1 POST /v1/snapshot "$TMPF/snap1" "${json[@]}" \
-    -H "Authorization: $(auth_header "$SECRET" POST /v1/snapshot $(( $(date +%s) - 400 )) "$nonce" "$TMPF/snap1")"
-  expect_status 401; expect_error unauthorized
+  v2 r1 POST /v1/snapshot --snapshot-json "$TMPF/snap1" --ts $(( $(date +%s) - 400 ))
+  expect_status 401; expect_plain; expect_error unauthorized
   unchanged stale-ts
-  # tampered body: signed for snap2, carries something else
-  nonce=$(new_nonce)
-  hdr=$(auth_header "$SECRET" POST /v1/snapshot "$(date +%s)" "$nonce" "$TMPF/snap2")
-  jq -c '.generation = 3' "$TMPF/snap2" > "$TMPF/tampered"
-  peer_request r1 POST /v1/snapshot "$TMPF/tampered" "${json[@]}" -H "Authorization: $hdr"
-  expect_status 401; expect_error unauthorized
+  # a byte of the sealed body changed
+  v2 r1 POST /v1/snapshot --snapshot-json "$TMPF/snap2" --tamper payload
+  expect_status 400; expect_sealed; expect_error bad-request
   unchanged tampered
-  # oversized: over the 64 MiB default
+  # oversized: over the 64 MiB default, refused on its headers (sealed)
   head -c $(( 64 * 1024 * 1024 + 1 )) /dev/zero | tr '\0' ' ' > "$TMPF/big"
-  signed r1 POST /v1/snapshot "$TMPF/big" "${json[@]}"
+  v2 r1 POST /v1/snapshot --payload-file "$TMPF/big"
   rm -f "$TMPF/big"
-  expect_status 413; expect_error too-large
+  expect_status 413; expect_sealed; expect_error too-large
   unchanged oversized
-  # malformed JSON
-  printf '{"protocol":1,' > "$TMPF/bad"
-  signed r1 POST /v1/snapshot "$TMPF/bad" "${json[@]}"
-  expect_status 400; expect_error bad-request
+  # malformed document
+  v2 r1 POST /v1/snapshot --payload '{"protocol":2,'
+  expect_status 400; expect_sealed; expect_error bad-request
   unchanged malformed
   # path mismatch: one of the two paths only
   jq -c '.generation = 5 | del(.paths[1])' "$TMPF/snap2" > "$TMPF/onepath"
-  signed r1 POST /v1/snapshot "$TMPF/onepath" "${json[@]}"
-  expect_status 409; expect_error path-mismatch
+  v2 r1 POST /v1/snapshot --snapshot-json "$TMPF/onepath"
+  expect_status 409; expect_sealed; expect_error path-mismatch
   grep -q 'firewall name WAN' "$TMPF/resp" || fail "path-mismatch names no path: $(cat "$TMPF/resp")"
   unchanged path-mismatch
   # stale generation: generation 1 after 2 was applied, same epoch
-  signed r1 POST /v1/snapshot "$TMPF/snap1" "${json[@]}"
-  expect_status 409; expect_error stale-generation
+  v2 r1 POST /v1/snapshot --snapshot-json "$TMPF/snap1"
+  expect_status 409; expect_sealed; expect_error stale-generation
   unchanged stale-generation
   # wrong mode: a snapshot posted to the primary
   cp "$(cfg primary)" "$TMPF/primary.boot"
-  signed primary POST /v1/snapshot "$TMPF/snap1" "${json[@]}"
-  expect_status 409; expect_error wrong-mode
+  v2 primary POST /v1/snapshot --snapshot-json "$TMPF/snap1"
+  expect_status 409; expect_sealed; expect_error wrong-mode
   cmp "$(cfg primary)" "$TMPF/primary.boot" || fail "the primary's config changed"
   unchanged wrong-mode
   # and the replica answers GET /v1/snapshot with wrong-mode too
-  signed r1 GET /v1/snapshot "$TMPF/empty"
-  expect_status 409; expect_error wrong-mode
+  v2 r1 GET /v1/snapshot
+  expect_status 409; expect_sealed; expect_error wrong-mode
   unchanged get-snapshot
+  # protocol v1, correctly signed, is refused (allow-protocol-v1 not set)
+  signed r1 POST /v1/snapshot "$TMPF/snap2" -H 'Content-Type: application/json'
+  expect_status 401; expect_error unauthorized
+  grep -q 'protocol v1 is refused on this node' "$TMPF/resp" || fail "v1: $(cat "$TMPF/resp")"
+  unchanged v1
   [ "$(generation_of r1)" = 2 ] || fail "r1's generation $(generation_of r1)"
 }
 

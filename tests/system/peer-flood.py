@@ -6,21 +6,22 @@
 # held without finishing a request (most send nothing, some half of their
 # headers, some the signed-looking headers of a POST and then nothing of
 # its body), then, while they are held, REQUESTS requests from WORKERS
-# threads, each on a connection of its own, of these kinds:
-#   good       signed GET /v1/digests: 200 with a right X-VCR-Signature
-#   replay     a good one, then its very header again: 401 "replayed"
+# threads, each on a connection of its own, of these kinds (protocol v2):
+#   good       signed GET /v1/digests: 200, a frame sealed for it
+#   replay     a good one, then its very header again: 401 "already used"
 #   wrong      a fresh nonce, a wrong signature: 401
 #   stale      signed 400 s ago: 401
-#   malformed  not the VCR1 syntax: 401
-#   oversized  a Content-Length over the 64 MiB limit, with
-#              `Expect: 100-continue` as our client sends: 413 at once
-# Signing follows SPEC §7 with the standard library alone. Prints one JSON
-# line of figures; exits 1 if any answer was not the one expected (or did
-# not come within TIMEOUT seconds), 2 on a usage error.
+#   malformed  not the VCR2 syntax: 401
+#   oversized  a Content-Length over the 64 MiB limit, signed, with
+#              `Expect: 100-continue` as our client sends: 413 at once,
+#              sealed
+# Signing and sealing follow docs/protocol-v2.md with the independent
+# implementation tests/unit/vcr2-reference.py. Prints one JSON line of
+# figures; exits 1 if any answer was not the one expected (or did not come
+# within TIMEOUT seconds), 2 on a usage error.
 # Usage: peer-flood.py HOST PORT SECRET IDLE REQUESTS WORKERS
 
-import hashlib
-import hmac
+import importlib.util
 import json
 import os
 import resource
@@ -29,24 +30,34 @@ import sys
 import threading
 import time
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location(
+    "ref", os.path.join(HERE, "..", "unit", "vcr2-reference.py"))
+ref = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(ref)
+
 TIMEOUT = 60
 PORTS = threading.local()   # the local port of each thread's last request
 KINDS = ["good", "replay", "wrong", "stale", "malformed", "oversized"]
+CONTENT_TYPE = "application/vnd.vyos-config-replication.v2"
 
 
-def key(secret):
-    return hmac.new(secret.encode(), b"vyos-config-replication v1", hashlib.sha256).digest()
+def auth(secret, dest, method, path, ts, nonce, length=0):
+    return ref.header(secret, method, path, dest, ts, nonce, length)
 
 
-def auth(k, method, path, ts, nonce, body=b""):
-    text = "VCR1\n%s\n%s\n%d\n%s\n%s" % (method, path, ts, nonce, hashlib.sha256(body).hexdigest())
-    sig = hmac.new(k, text.encode(), hashlib.sha256).hexdigest()
-    return "VCR1 ts=%d, nonce=%s, sig=%s" % (ts, nonce, sig)
-
-
-def response_sig(k, nonce, status, body):
-    text = "VCR1-RESPONSE\n%s\n%d\n%s" % (nonce, status, hashlib.sha256(body).hexdigest())
-    return hmac.new(k, text.encode(), hashlib.sha256).hexdigest()
+def opens(secret, dest, method, path, ts, nonce, status, body):
+    """True when BODY is a frame sealed for this request and STATUS."""
+    try:
+        key = ref.key(secret, b"vcr2 response-seal")
+        ad = ref.binding("response", method, path, dest, ts, nonce, status)
+        content_key = AESGCM(key).decrypt(body[4:16], body[16:64], ad)
+        AESGCM(content_key).decrypt(body[64:76], body[76:], b"VCR2-PAYLOAD\n")
+        return body[:4] == b"VCR2"
+    except Exception:
+        return False
 
 
 def exchange(host, port, head):
@@ -80,7 +91,8 @@ def request_head(host, authorization, extra=""):
 
 class Flood:
     def __init__(self, host, port, secret):
-        self.host, self.port, self.k = host, port, key(secret)
+        self.host, self.port, self.secret = host, port, secret
+        self.dest = "%s:%d" % (host, port)
         self.lock = threading.Lock()
         self.counts = {kind: 0 for kind in KINDS}
         self.failures = []
@@ -89,43 +101,50 @@ class Flood:
 
     def good(self, kind):
         nonce = os.urandom(16).hex()
-        header = auth(self.k, "GET", "/v1/digests", int(time.time()), nonce)
+        ts = int(time.time())
+        header = auth(self.secret, self.dest, "GET", "/v1/digests", ts, nonce)
         start = time.monotonic()
         status, headers, body = exchange(self.host, self.port, request_head(self.host, header))
         latency = time.monotonic() - start
         if status != 200:
             return "good request answered %d: %r" % (status, body[:200])
-        if headers.get("x-vcr-signature") != response_sig(self.k, nonce, status, body):
-            return "good request: wrong response signature"
+        if not opens(self.secret, self.dest, "GET", "/v1/digests", ts, nonce, status, body):
+            return "good request: the answer is not sealed for it"
         with self.lock:
             self.good_latency_max = max(self.good_latency_max, latency)
         if kind == "replay":
             status, _, body = exchange(self.host, self.port, request_head(self.host, header))
-            if status != 401 or b"replayed" not in body:
+            if status != 401 or b"already used" not in body:
                 return "replay answered %d: %r" % (status, body[:200])
         return None
 
     def refused(self, kind):
         now = int(time.time())
         nonce = os.urandom(16).hex()
+        sealed = False
         if kind == "wrong":
-            head = request_head(self.host, "VCR1 ts=%d, nonce=%s, sig=%s" % (now, nonce, os.urandom(32).hex()))
+            head = request_head(self.host, "VCR2 ts=%d, nonce=%s, sig=%s" % (now, nonce, os.urandom(32).hex()))
             want = 401
         elif kind == "stale":
-            head = request_head(self.host, auth(self.k, "GET", "/v1/digests", now - 400, nonce))
+            head = request_head(self.host, auth(self.secret, self.dest, "GET", "/v1/digests",
+                                                now - 400, nonce))
             want = 401
         elif kind == "malformed":
-            head = request_head(self.host, "VCR1 ts=%d,nonce=%s" % (now, nonce))
+            head = request_head(self.host, "VCR2 ts=%d,nonce=%s" % (now, nonce))
             want = 401
         else:
-            head = request_head(self.host, auth(self.k, "GET", "/v1/digests", now, nonce),
-                                "Content-Length: %d\r\nExpect: 100-continue\r\n" % (64 * 1024 * 1024 + 1))
-            want = 413
+            length = 64 * 1024 * 1024 + 1
+            head = request_head(self.host, auth(self.secret, self.dest, "GET", "/v1/digests", now,
+                                                nonce, length),
+                                "Content-Length: %d\r\nExpect: 100-continue\r\n" % length)
+            want, sealed = 413, True
         status, headers, body = exchange(self.host, self.port, head)
         if status != want:
             return "answered %d, want %d: %r" % (status, want, body[:200])
-        if "x-vcr-signature" in headers:
-            return "a refusal was signed"
+        if sealed and not opens(self.secret, self.dest, "GET", "/v1/digests", now, nonce, status, body):
+            return "the 413 to a signed request is not sealed for it"
+        if not sealed and headers.get("content-type") == CONTENT_TYPE:
+            return "a refusal before authentication was sealed"
         return None
 
     def one(self, i):
@@ -156,7 +175,6 @@ def open_idle(host, port, n):
     # headers of a POST announcing a body that never comes
     deadline = time.monotonic() + 10
     pending = {i for i in range(n) if i % 10 in (1, 2)}
-    k = key("not the secret")
     while pending and time.monotonic() < deadline:
         for i in list(pending):
             s = held[i]
@@ -164,9 +182,11 @@ def open_idle(host, port, n):
                 if i % 10 == 1:
                     s.send(b"GET /v1/digests HTTP/1.1\r\nHost: x\r\n")
                 else:
-                    a = auth(k, "POST", "/v1/snapshot", int(time.time()), os.urandom(16).hex())
+                    a = auth("not the secret", "%s:%d" % (host, port), "POST", "/v1/snapshot",
+                             int(time.time()), os.urandom(16).hex(), 100000)
                     s.send(("POST /v1/snapshot HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
-                            "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{" % a).encode())
+                            "Content-Type: %s\r\nContent-Length: 100000\r\n\r\n{"
+                            % (a, CONTENT_TYPE)).encode())
                 pending.discard(i)
             except (BlockingIOError, OSError):
                 pass

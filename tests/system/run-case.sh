@@ -7,7 +7,9 @@
 # address 198.51.100.N, so that cases run in parallel on port 7790 without
 # meeting. Routers are driven through the client on their buses, and the
 # peer protocol is probed with curl + openssl (../sign.sh). Needs root (exit
-# 77 otherwise). Every wait is bounded; on failure the daemons' logs are
+# 77 otherwise). Crafted v2 requests come from ../vcr2-tool.py (an
+# independent implementation of docs/protocol-v2.md); v1 ones from curl +
+# openssl. Every wait is bounded; on failure the daemons' logs are
 # printed; everything started is stopped by PID and the namespaces removed.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -184,6 +186,34 @@ signed () {
 }
 
 router_addr () { sed -n 's/.*listen-address "\(.*\)"/\1/p' "$(cfg "$1")" | head -n1; }
+
+# v2 ROUTER METHOD PATH [vcr2-tool options…]: a protocol v2 request from
+# inside the router's namespace to its own listener (--dest, --save and
+# the rest as vcr2-tool.py has them); sets $status, $kind (sealed or
+# plain) and $TMPF/resp (the opened document, or the plain body).
+V2_TOOL="$HERE/../vcr2-tool.py"
+v2 () {
+  local name=$1 method=$2 path=$3 ns_var="ROUTER_NETNS_$1" out
+  shift 3
+  out=$(ip netns exec "${!ns_var}" /usr/bin/python3 "$V2_TOOL" request \
+          "http://$(router_addr "$name"):$PORT" "$method" "$path" --secret "$SECRET" \
+          --out "$TMPF/resp" "$@") || fail "vcr2-tool: $out"
+  status=${out% *}
+  kind=${out#* }
+}
+
+# v2_replay FROM TO FILE: the saved request bytes FILE sent, from inside
+# router FROM's namespace, to router TO's listener; sets $status, $kind.
+v2_replay () {
+  local ns_var="ROUTER_NETNS_$1" out
+  out=$(ip netns exec "${!ns_var}" /usr/bin/python3 "$V2_TOOL" replay \
+          "http://$(router_addr "$2"):$PORT" "$3" --out "$TMPF/resp") || fail "vcr2-tool: $out"
+  status=${out% *}
+  kind=${out#* }
+}
+
+expect_sealed () { [ "$kind" = sealed ] || fail "answer not sealed: $(cat "$TMPF/resp")"; }
+expect_plain () { [ "$kind" = plain ] || fail "answer sealed, want plain"; }
 
 expect_status () { [ "$status" = "$1" ] || fail "status $status, want $1: $(cat "$TMPF/resp")"; }
 expect_error () {

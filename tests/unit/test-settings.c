@@ -170,6 +170,30 @@ test_settings_short_secret (void)
   g_assert_null (strstr (g_ptr_array_index (settings->warnings, 0), "qwerty"));
 }
 
+/* `allow-protocol-v1` (a valueless leaf): read, and a warning for as
+ * long as it is set; absent, v1 is not allowed and nothing is said. */
+static void
+test_settings_allow_v1 (void)
+{
+  g_autofree char *text = primary_config (MODE_P, PATHS, REPLICAS, AUTH,
+                                          "        allow-protocol-v1\n");
+  g_autofree char *without = primary_config (MODE_P, PATHS, REPLICAS, AUTH, "");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSettings) settings = read_settings (text, &error);
+  g_autoptr(VcrSettings) plain = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (settings->allow_v1);
+  g_assert_cmpuint (settings->warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (settings->warnings, 0), "allow-protocol-v1"));
+  g_assert_nonnull (strstr (g_ptr_array_index (settings->warnings, 0), "clear text"));
+  g_assert_nonnull (strstr (g_ptr_array_index (settings->warnings, 0), "attacker"));
+  plain = read_settings (without, &error);
+  g_assert_no_error (error);
+  g_assert_false (plain->allow_v1);
+  g_assert_cmpuint (plain->warnings->len, ==, 0);
+}
+
 /* The seed's own example (SPEC §2), as written. */
 static void
 test_settings_seed (void)
@@ -302,6 +326,13 @@ static const RefusalCase refusals[] = {
     "\"listen-address\" \"r1.example\" is not an IPv4 or IPv6 address" },
   { "unknown-top", MODE_P, PATHS, REPLICAS, AUTH, "        listen-adress 192.0.2.1\n",
     "unknown setting \"config-replication listen-adress\"" },
+  { "allow-v1-value", MODE_P, PATHS, REPLICAS, AUTH, "        allow-protocol-v1 yes\n",
+    "\"allow-protocol-v1\" takes no value" },
+  { "allow-v1-block", MODE_P, PATHS, REPLICAS, AUTH,
+    "        allow-protocol-v1 {\n            always\n        }\n",
+    "\"allow-protocol-v1\" takes no value" },
+  { "allow-v1-typo", MODE_P, PATHS, REPLICAS, AUTH, "        allow-protocol-v2\n",
+    "unknown setting \"config-replication allow-protocol-v2\"" },
   /* Found by fuzz-settings: paths no replica takes, and messages that
    * were not UTF-8 (D-Bus refuses them). */
   { "path-control", MODE_P, PATH1 ("firewall name W\001N"), REPLICAS, AUTH, "",
@@ -459,6 +490,7 @@ main (int argc, char **argv)
   g_test_add_func ("/settings/disabled", test_settings_disabled);
   g_test_add_func ("/settings/ref", test_settings_ref);
   g_test_add_func ("/settings/short-secret", test_settings_short_secret);
+  g_test_add_func ("/settings/allow-v1", test_settings_allow_v1);
   g_test_add_func ("/settings/seed", test_settings_seed);
   g_test_add_func ("/settings/good-values", test_settings_good_values);
   for (gsize i = 0; i < G_N_ELEMENTS (refusals); i++)

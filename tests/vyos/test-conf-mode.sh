@@ -118,6 +118,28 @@ EOT
   done
 }
 
+# allow-protocol-v1 (valueless, `{}` in VyOS's JSON form) reaches the
+# settings the daemon reads, passes config check, and is warned about.
+case_allow_v1 () {
+  local with='"mode": "primary", "allow-protocol-v1": {},'
+  config "${PRIMARY/\"mode\": \"primary\",/$with}"
+  grep -q allow-protocol-v1 "$VCR_TEST_CONFIG" || fail "test set-up: $(cat "$VCR_TEST_CONFIG")"
+  run
+  [ "$RC" -eq 0 ] || fail "exit $RC: $OUT $ERR"
+  grep -qx '        allow-protocol-v1' "$VCR_RUN_DIR/settings.boot" ||
+    fail "settings.boot: $(cat "$VCR_RUN_DIR/settings.boot")"
+  "$VCR_CLIENT" config check "$VCR_RUN_DIR/settings.boot" > /dev/null \
+    || fail "the written settings do not pass config check"
+  case $(words "$OUT") in
+    *'WARNING: allow-protocol-v1 is set'*'clear text'*) ;;
+    *) fail "no warning: $OUT" ;;
+  esac
+  config "$PRIMARY"
+  run
+  case $OUT in *allow-protocol-v1*) fail "warned without the setting: $OUT" ;; esac
+  grep -q allow-protocol-v1 "$VCR_RUN_DIR/settings.boot" && fail "still in settings.boot"
+  return 0
+}
 case_warn_path () {
   config "${PRIMARY/firewall ipv4 name WAN/firewall name WAN}"
   run

@@ -7,7 +7,8 @@
 #   get_config  the node as config.boot text, plus what verify/apply need;
 #   verify      refuses exactly what `vyos-config-replication config check`
 #               refuses (it runs it: same messages), and warns when a
-#               replicate path names no node VyOS's templates define;
+#               replicate path names no node VyOS's templates define, and
+#               while allow-protocol-v1 is set;
 #   generate    writes the settings under /run/vyos-config-replication (root
 #               only; the apply token of the daemon lives there too) and links
 #               the post-commit hook into /run/scripts/commit/post-hooks.d/;
@@ -79,6 +80,8 @@ def render(conf):
 
     lines = ['high-availability {', '    config-replication {']
     i2, i3 = " " * 8, " " * 12
+    if conf.exists(BASE + ['allow-protocol-v1']):
+        lines.append(i2 + 'allow-protocol-v1')   # valueless
     if conf.exists(BASE + ['authentication']):
         lines.append(i2 + 'authentication {')
         lines += leaf(BASE + ['authentication'], 'pre-shared-secret', i3)
@@ -112,6 +115,7 @@ def get_config(config=None):
         'text': render(conf),
         'mode': conf.return_value(BASE + ['mode']),
         'paths': conf.return_values(BASE + ['replicate', 'path']),
+        'allow_v1': conf.exists(BASE + ['allow-protocol-v1']),
     }
 
 
@@ -149,6 +153,10 @@ def verify(c):
     if result.returncode != 0:
         # The client names the temporary file; the user knows no such file.
         refuse(result.stdout.replace(f.name + ': ', '').strip())
+    if c['allow_v1']:
+        Warning('allow-protocol-v1 is set: this router also speaks peer protocol v1, '
+                'which sends the replicated config in clear text and which an active '
+                'attacker can force; delete it once every router runs this release')
     if os.path.isdir(CFG_TEMPLATES):
         for path in c['paths']:
             if not names_a_node(path.split()):
