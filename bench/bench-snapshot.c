@@ -11,8 +11,11 @@
  * of RUNS parses (default 21). Then the median times of what a replica
  * does next with the texts: check the digests, and either check that the
  * text can be spliced (vcr-splice.h: what a replica with its config cached
- * does) or parse it into a tree (what it did before). Figures only; nothing
- * is asserted.
+ * does) or parse it into a tree (what it did before). And protocol v2's
+ * path for the same snapshot: the primary builds the payload (a small JSON
+ * document read by json-glib, the texts raw) and seals it once, then one
+ * lock per replica; the replica opens the frame and reads the snapshot in
+ * place (vcr-seal.h, vcr-frame.h). Figures only; nothing is asserted.
  *
  *   bench-snapshot [RULES] [RUNS]
  */
@@ -24,7 +27,9 @@
 #include <string.h>
 
 #include "bench-util.h"
+#include "vcr-frame.h"
 #include "vcr-path.h"
+#include "vcr-seal.h"
 #include "vcr-snapshot.h"
 #include "vcr-splice.h"
 
@@ -192,6 +197,118 @@ time_step (const char *what, Step step, const VcrSnapshot *snapshot, guint runs)
           what, walls[runs / 2], runs, walls[0], walls[runs - 1]);
 }
 
+/* ---- protocol v2 --------------------------------------------------------- */
+
+typedef struct {
+  const VcrSnapshot *snapshot;
+  VcrSealKeys *keys;
+  VcrSealBinding binding;
+  VcrSealedPayload *sealed;
+  guint8 *frame;        /* one frame, as a replica receives it */
+  gsize frame_len;
+  guint8 *work;         /* a copy opened in place */
+} V2;
+
+/* Not random: a benchmark needs no secrecy. */
+static const guint8 fixed_random[VCR_SEAL_RANDOM_BYTES] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+static double
+v2_seal (V2 *v2)
+{
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GBytes) payload = vcr_frame_snapshot_payload (v2->snapshot);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (payload, &size);
+
+  g_clear_pointer (&v2->sealed, vcr_sealed_payload_unref);
+  v2->sealed = vcr_sealed_payload_new (data, size, fixed_random);
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static double
+v2_lock (V2 *v2)
+{
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GBytes) lock = vcr_seal_lock (v2->keys, VCR_SEAL_REQUEST, &v2->binding, v2->sealed,
+                                          fixed_random + VCR_SEAL_KEY_BYTES + VCR_SEAL_IV_BYTES);
+  double ms = (g_get_monotonic_time () - start) / 1000.0;
+
+  if (v2->frame == NULL)
+    {
+      g_autoptr(GBytes) rest = vcr_sealed_payload_get_bytes (v2->sealed);
+      gsize lock_len, rest_len;
+      const guint8 *l = g_bytes_get_data (lock, &lock_len);
+      const guint8 *r = g_bytes_get_data (rest, &rest_len);
+
+      v2->frame_len = lock_len + rest_len;
+      v2->frame = g_malloc (v2->frame_len);
+      memcpy (v2->frame, l, lock_len);
+      memcpy (v2->frame + lock_len, r, rest_len);
+      v2->work = g_malloc (v2->frame_len);
+    }
+  return ms;
+}
+
+static double
+v2_open (V2 *v2)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSnapshot) snapshot = NULL;
+  guint8 *plain;
+  gsize plain_len;
+  gint64 start;
+
+  memcpy (v2->work, v2->frame, v2->frame_len);  /* not timed: the request body */
+  start = g_get_monotonic_time ();
+  if (!vcr_seal_open_in_place (v2->keys, VCR_SEAL_REQUEST, &v2->binding, v2->work,
+                               v2->frame_len, &plain, &plain_len, &error) ||
+      (snapshot = vcr_frame_snapshot_read_in_place (plain, plain_len, NULL, NULL,
+                                                    &error)) == NULL)
+    {
+      g_printerr ("v2: %s\n", error->message);
+      exit (1);
+    }
+  return (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static void
+v2_time (const char *what, double (*step) (V2 *), V2 *v2, guint runs, gsize bytes)
+{
+  g_autofree double *walls = g_new (double, runs);
+
+  for (guint i = 0; i < runs; i++)
+    walls[i] = step (v2);
+  qsort (walls, runs, sizeof (double), compare_doubles);
+  printf ("v2 %s: median %.2f ms of %u runs (min %.2f, max %.2f)", what, walls[runs / 2], runs,
+          walls[0], walls[runs - 1]);
+  if (bytes > 0)
+    printf (", %.0f MB/s", bytes / 1e6 / (walls[runs / 2] / 1e3));
+  printf ("\n");
+}
+
+static void
+bench_v2 (const char *json, gsize length, guint runs)
+{
+  g_autoptr(VcrSnapshot) snapshot = parse_or_die (json, length);
+  V2 v2 = {
+    .snapshot = snapshot,
+    .keys = vcr_seal_keys_new ("bench-secret-0123456789abcdef"),
+    .binding = { "POST", "/v1/snapshot", "127.0.0.2:7790", 1700000000,
+                 "00112233445566778899aabbccddeeff", 0 },
+  };
+
+  v2_time ("payload + seal once per push (vcr_frame_snapshot_payload, vcr_sealed_payload_new)",
+           v2_seal, &v2, runs, 0);
+  v2_time ("lock per replica (vcr_seal_lock)", v2_lock, &v2, runs, 0);
+  printf ("v2 frame: %zu bytes\n", v2.frame_len);
+  v2_time ("open + read in place (vcr_seal_open_in_place, vcr_frame_snapshot_read_in_place)",
+           v2_open, &v2, runs, v2.frame_len);
+  vcr_sealed_payload_unref (v2.sealed);
+  vcr_seal_keys_free (v2.keys);
+  g_free (v2.frame);
+  g_free (v2.work);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -242,5 +359,6 @@ main (int argc, char **argv)
     time_step ("parse of the text into a tree (vcr_snapshot_parse_trees)",
                step_parse, snapshot, runs);
   }
+  bench_v2 (json, length, runs);
   return 0;
 }

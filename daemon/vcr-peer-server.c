@@ -12,7 +12,8 @@
  * SHA-256. Once it is in: v1's signature (401) and nonce; then route
  * (404/405), body rules (415/400: a v2 frame is opened in place), then
  * the handler. The message is paused while the handler works, so
- * handlers may answer later. Answers: vcr-peer-respond.c; connections,
+ * handlers may answer later (vcr-peer-reply.c). Answers:
+ * vcr-peer-respond.c; connections,
  * their cap and deadlines: vcr-peer-conns.c; the listening sockets:
  * vcr-peer-listener.c; bodies and their budget: vcr-peer-body.c.
  */
@@ -28,6 +29,7 @@
 #include "vcr-frame.h"
 #include "vcr-peer-body.h"
 #include "vcr-peer-listener.h"
+#include "vcr-peer-reply.h"
 #include "vcr-peer-respond.h"
 
 /* Refusals of unauthenticated requests are logged at most this often
@@ -64,16 +66,7 @@ typedef struct {
                              * v1: once its signature is checked) */
   VcrAuthBodyHash *hash;    /* v1 */
   guint refusal;            /* 413 or 503 found while the body came */
-  VcrPeerReply *reply;      /* while the handler holds the message */
 } RequestState;
-
-struct _VcrPeerReply {
-  SoupServerMessage *msg;   /* NULL once the client went away */
-  VcrPeerServer *server;
-  VcrPeerAuth auth;
-  char *peer;
-  GInetAddress *remote;     /* nullable */
-};
 
 #define STATE_KEY "vcr-peer-request"
 
@@ -135,120 +128,24 @@ answer_finished_cb (SoupServerMessage *msg, gpointer user_data)
   self->answering--;
 }
 
-/* The connection ended while the handler had the message (the server
- * stopped): the answer, when it comes, goes nowhere. */
+/* An answer is given: counted until libsoup has written it, so that
+ * SIGTERM after an apply does not cut the answer to the primary off. */
 static void
-reply_msg_gone (SoupServerMessage *msg, gpointer user_data)
+answered (SoupServerMessage *msg, gpointer owner)
 {
-  VcrPeerReply *reply = user_data;
+  VcrPeerServer *self = owner;
 
-  g_signal_handlers_disconnect_by_func (msg, reply_msg_gone, reply);
-  g_clear_object (&reply->msg);
+  self->answering++;
+  g_signal_connect_object (msg, "finished", G_CALLBACK (answer_finished_cb), self, 0);
+  g_signal_connect_object (msg, "disconnected", G_CALLBACK (answer_finished_cb), self, 0);
 }
 
-static void
-reply_finish (VcrPeerReply *reply, guint status, const char *code,
-              const char *message, char *json, gsize length, const VcrSnapshot *snapshot)
-{
-  if (reply->msg != NULL)
-    {
-      RequestState *state = g_object_get_data (G_OBJECT (reply->msg), STATE_KEY);
-
-      g_signal_handlers_disconnect_by_func (reply->msg, reply_msg_gone, reply);
-      if (state != NULL)
-        state->reply = NULL;
-      if (code != NULL)
-        vcr_peer_respond_error (reply->msg, &reply->auth, status, code, message);
-      else if (snapshot != NULL)
-        vcr_peer_respond_snapshot (reply->msg, &reply->auth, snapshot);
-      else
-        vcr_peer_respond_json (reply->msg, &reply->auth, status, g_steal_pointer (&json),
-                               length);
-      /* counted until libsoup has written it, so that SIGTERM after an
-       * apply does not cut the answer to the primary off */
-      reply->server->answering++;
-      g_signal_connect_object (reply->msg, "finished", G_CALLBACK (answer_finished_cb),
-                               reply->server, 0);
-      g_signal_connect_object (reply->msg, "disconnected", G_CALLBACK (answer_finished_cb),
-                               reply->server, 0);
-      soup_server_message_unpause (reply->msg);
-    }
-  else
-    g_debug ("%s went away before its answer; dropped", reply->peer);
-  g_free (json);
-  g_clear_object (&reply->msg);
-  g_clear_object (&reply->server);
-  vcr_peer_auth_clear (&reply->auth);
-  g_free (reply->peer);
-  g_clear_object (&reply->remote);
-  g_free (reply);
-}
-
-void
-vcr_peer_reply_json (VcrPeerReply *reply, char *json, gsize length)
-{
-  g_return_if_fail (reply != NULL && json != NULL);
-  reply_finish (reply, SOUP_STATUS_OK, NULL, NULL, json, length, NULL);
-}
-
-void
-vcr_peer_reply_snapshot (VcrPeerReply *reply, const VcrSnapshot *snapshot)
-{
-  g_return_if_fail (reply != NULL && snapshot != NULL);
-  reply_finish (reply, SOUP_STATUS_OK, NULL, NULL, NULL, 0, snapshot);
-}
-
-guint
-vcr_peer_reply_get_version (VcrPeerReply *reply)
-{
-  return reply->auth.version;
-}
-
-void
-vcr_peer_reply_error (VcrPeerReply *reply, guint status, const char *code,
-                      const char *message)
-{
-  g_return_if_fail (reply != NULL && code != NULL && message != NULL);
-  g_return_if_fail (status >= 400 && status < 600);
-  reply_finish (reply, status, code, message, NULL, 0, NULL);
-}
-
-const char *
-vcr_peer_reply_get_peer (VcrPeerReply *reply)
-{
-  return reply->peer;
-}
-
-GInetAddress *
-vcr_peer_reply_get_remote_address (VcrPeerReply *reply)
-{
-  return reply->remote;
-}
-
-/* Hands the message to the application; it stays paused until answered,
- * without a deadline (an apply takes what it takes; the replicator bounds
- * it). */
+/* Hands the message to the application (vcr-peer-reply.c). */
 static VcrPeerReply *
 reply_new (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state)
 {
-  VcrPeerReply *reply = g_new0 (VcrPeerReply, 1);
-
-  reply->msg = g_object_ref (msg);
-  reply->server = g_object_ref (self);
-  vcr_peer_auth_copy (&reply->auth, &state->auth);
-  reply->peer = message_peer (msg);
-  {
-    GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-
-    if (G_IS_INET_SOCKET_ADDRESS (remote))
-      reply->remote = g_object_ref (
-        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  }
-  state->reply = reply;
-  g_signal_connect (msg, "disconnected", G_CALLBACK (reply_msg_gone), reply);
   vcr_peer_conns_set_phase (msg, VCR_PEER_PHASE_HANDLER, 0);
-  soup_server_message_pause (msg);
-  return reply;
+  return vcr_peer_reply_new (msg, &state->auth, G_OBJECT (self), answered);
 }
 
 /* ---- request headers ---------------------------------------------------- */
