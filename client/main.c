@@ -35,8 +35,12 @@ static const VcrVerb verbs[] = {
     "which refuses it when it changes a managed path. Exit 0 allowed,\n"
     "1 refused (one Error: line per path), 4 unreadable or unparsable." },
   { "push", vcr_client_push, "Primary: send the snapshot to every replica",
-    "push\n\nPrimary: sends the current snapshot to every replica now and prints\n"
-    "each replica's result. Exit 0 when every replica took it, 1 otherwise." },
+    "push [--dry-run]\n\nPrimary: sends the current snapshot to every replica now and prints\n"
+    "each replica's result. Exit 0 when every replica took it, 1 otherwise.\n\n"
+    "--dry-run: changes nothing; prints, for each replica, the commands a push\n"
+    "now would make it apply (\"r1: 2 changes\" and the commands, \"r2: no\n"
+    "changes\", or why it could not be asked or would refuse the push). Exit\n"
+    "0 when no replica would change, 1 otherwise." },
   { "pull", vcr_client_pull, "Replica: fetch and apply the primary's snapshot",
     "pull\n\nReplica: fetches the primary's snapshot and applies it.\n"
     "Exit 0 applied or unchanged, 1 failed." },

@@ -2,7 +2,8 @@
 /*
  * The client verbs that talk to the daemon over the system bus
  * (DBUS_SYSTEM_BUS_ADDRESS is honoured): status, is-managed, check-commit,
- * reload, push, pull, verify, history, monitor. Each prints text or, with
+ * reload, push (its --dry-run: vcr-client-preview.c), pull, verify,
+ * history, monitor. Each prints text or, with
  * --json, one JSON document (monitor: one per line), and returns the exit
  * code of SPEC §6: a bus that cannot be reached or a D-Bus error is 3;
  * the daemon's own named errors for push/pull/reload/verify are a failed
@@ -21,6 +22,7 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "vcr-client-bus.h"
 #include "vcr-client.h"
 #include "vcr-error.h"
 #include "vcr-path.h"
@@ -29,8 +31,6 @@
 #define BUS_PATH "/org/vyos/ConfigReplication"
 #define BUS_INTERFACE "org.vyos.ConfigReplication"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sd_bus, sd_bus_flush_close_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sd_bus_message, sd_bus_message_unref)
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -458,6 +458,24 @@ call_simple (const char *method, sd_bus_message **reply)
 }
 
 int
+vcr_client_bus_call (const char *method, sd_bus_message **reply)
+{
+  return call_simple (method, reply);
+}
+
+int
+vcr_client_bus_failure (const sd_bus_error *error, int r)
+{
+  return bus_failure (error, r);
+}
+
+void
+vcr_client_print_json (JsonBuilder *b)
+{
+  print_json (b);
+}
+
+int
 vcr_client_reload (int argc, char **argv, gboolean json)
 {
   g_autoptr(sd_bus_message) reply = NULL;
@@ -490,6 +508,8 @@ vcr_client_push (int argc, char **argv, gboolean json)
   gboolean all_ok = TRUE;
   int code, r;
 
+  if (argc >= 2 && g_strcmp0 (argv[1], "--dry-run") == 0)
+    return no_extra_args (argc, argv, 2) ? vcr_client_push_dry_run (json) : VCR_EXIT_USAGE;
   if (!no_extra_args (argc, argv, 1))
     return VCR_EXIT_USAGE;
   code = call_simple ("Push", &reply);

@@ -30,6 +30,8 @@ int vcr_client_is_managed (int argc, char **argv, gboolean json);
 int vcr_client_check_commit (int argc, char **argv, gboolean json);
 int vcr_client_reload (int argc, char **argv, gboolean json);
 int vcr_client_push (int argc, char **argv, gboolean json);
+/* `push --dry-run` (client/vcr-client-preview.c). */
+int vcr_client_push_dry_run (gboolean json);
 int vcr_client_pull (int argc, char **argv, gboolean json);
 int vcr_client_verify (int argc, char **argv, gboolean json);
 int vcr_client_history (int argc, char **argv, gboolean json);

@@ -15,7 +15,9 @@
  * layout included, not merely an equal tree. Unless the file changed
  * meanwhile outside the replicated subtrees (a local commit while the
  * command ran): then only those subtrees are put back, and the local
- * change stays. The I/O runs in a worker thread so the main loop never
+ * change stays. Under a replicate exclusion the file always keeps what it
+ * holds when it is written (an apply or an undo never puts back an older
+ * local value there). The I/O runs in a worker thread so the main loop never
  * waits on the disk; a cancelled apply stops before the rename.
  */
 #define G_LOG_DOMAIN "vcr-backend-file"
@@ -30,6 +32,7 @@
 #include "vcr-backend.h"
 #include "vcr-error.h"
 #include "vcr-fileutil.h"
+#include "vcr-mask.h"
 
 /* Far above any real router config; refuses to slurp a wrong file. */
 #define CONFIG_MAX_SIZE (256 * 1024 * 1024)
@@ -39,6 +42,7 @@ struct _VcrBackendFile {
   char *path;
   GBytes *previous;   /* what the last apply replaced, for undo; nullable */
   GPtrArray *undo_paths;   /* the paths that apply replaced (of GStrv) */
+  GPtrArray *undo_excludes; /* the exclusions under them it left (nullable) */
   char *undo_stamp;   /* the stamp of the file it wrote; nullable */
 };
 
@@ -48,6 +52,7 @@ G_DEFINE_TYPE (VcrBackendFile, vcr_backend_file, VCR_TYPE_BACKEND)
 typedef struct {
   const VcrTree *tree; /* the tree holding the new subtrees (the caller's) */
   GPtrArray *paths;   /* of GStrv */
+  GPtrArray *excludes; /* of GStrv, nullable */
   char *base_stamp;   /* nullable: the stamp @tree was read at, as a whole */
   gboolean keep_undo;
   char *undo_file;    /* nullable: where the old bytes go with keep_undo */
@@ -61,6 +66,7 @@ static void
 apply_data_free (ApplyData *data)
 {
   g_ptr_array_unref (data->paths);
+  g_clear_pointer (&data->excludes, g_ptr_array_unref);
   g_free (data->base_stamp);
   g_free (data->undo_file);
   g_clear_object (&data->cancellable);
@@ -205,7 +211,8 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
           return;
         }
       for (guint i = 0; i < data->paths->len; i++)
-        vcr_tree_graft (current, data->tree, g_ptr_array_index (data->paths, i));
+        vcr_mask_graft (current, data->tree, g_ptr_array_index (data->paths, i),
+                        data->excludes);
       result = current;
     }
   if (data->keep_undo)
@@ -241,7 +248,7 @@ apply_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
 
 static void
 file_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
-                  const char *base_stamp, gboolean keep_undo,
+                  GPtrArray *excludes, const char *base_stamp, gboolean keep_undo,
                   GCancellable *cancellable,
                   GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -250,6 +257,7 @@ file_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
 
   data->tree = tree;
   data->paths = g_ptr_array_ref (paths);
+  data->excludes = excludes != NULL ? g_ptr_array_ref (excludes) : NULL;
   data->base_stamp = g_strdup (base_stamp);
   data->keep_undo = keep_undo;
   data->undo_file = g_strdup (vcr_backend_get_undo_file (backend));
@@ -273,6 +281,8 @@ file_apply_finish (VcrBackend *backend, GAsyncResult *result, char **written_sta
   self->previous = g_steal_pointer (&data->previous);
   g_clear_pointer (&self->undo_paths, g_ptr_array_unref);
   self->undo_paths = g_ptr_array_ref (data->paths);
+  g_clear_pointer (&self->undo_excludes, g_ptr_array_unref);
+  self->undo_excludes = g_steal_pointer (&data->excludes);
   g_free (self->undo_stamp);
   self->undo_stamp = g_steal_pointer (&data->any_stamp);
   *written_stamp = g_steal_pointer (&data->written_stamp);
@@ -282,6 +292,7 @@ file_apply_finish (VcrBackend *backend, GAsyncResult *result, char **written_sta
 typedef struct {
   GBytes *previous;   /* the old file */
   GPtrArray *paths;   /* the replicated subtrees (of GStrv) */
+  GPtrArray *excludes; /* where the file keeps what it holds now (nullable) */
   char *stamp;        /* nullable: the stamp of the file the apply wrote */
 } UndoData;
 
@@ -290,6 +301,7 @@ undo_data_free (UndoData *data)
 {
   g_bytes_unref (data->previous);
   g_ptr_array_unref (data->paths);
+  g_clear_pointer (&data->excludes, g_ptr_array_unref);
   g_free (data->stamp);
   g_free (data);
 }
@@ -322,7 +334,7 @@ undo_keeping_local (VcrBackendFile *self, UndoData *data)
       return NULL;
     }
   for (guint i = 0; i < data->paths->len; i++)
-    vcr_tree_graft (now, old, g_ptr_array_index (data->paths, i));
+    vcr_mask_graft (now, old, g_ptr_array_index (data->paths, i), data->excludes);
   old_text = vcr_tree_to_file_contents (old, &old_length);
   new_text = vcr_tree_to_file_contents (now, &new_length);
   if (old_length == new_length && memcmp (old_text, new_text, old_length) == 0)
@@ -385,6 +397,8 @@ file_undo_async (VcrBackend *backend, GCancellable *cancellable,
   data = g_new0 (UndoData, 1);
   data->previous = g_steal_pointer (&self->previous);
   data->paths = g_ptr_array_ref (self->undo_paths);
+  if (self->undo_excludes != NULL)
+    data->excludes = g_ptr_array_ref (self->undo_excludes);
   data->stamp = g_steal_pointer (&self->undo_stamp);
   start_undo (self, data, file_undo_async, cancellable, callback, user_data);
 }
@@ -437,6 +451,7 @@ vcr_backend_file_finalize (GObject *object)
   g_free (self->path);
   g_clear_pointer (&self->previous, g_bytes_unref);
   g_clear_pointer (&self->undo_paths, g_ptr_array_unref);
+  g_clear_pointer (&self->undo_excludes, g_ptr_array_unref);
   g_free (self->undo_stamp);
   G_OBJECT_CLASS (vcr_backend_file_parent_class)->finalize (object);
 }

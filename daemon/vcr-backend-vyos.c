@@ -40,6 +40,7 @@
 #include "vcr-backend-vyos.h"
 #include "vcr-backend-vyos-private.h"
 #include "vcr-error.h"
+#include "vcr-mask.h"
 
 #define DEFAULT_CLI_SHELL_API "/bin/cli-shell-api"
 #define DEFAULT_CFG_CMD_WRAPPER "/opt/vyatta/sbin/vyatta-cfg-cmd-wrapper"
@@ -192,6 +193,7 @@ vyos_read_finish (VcrBackend *backend, GAsyncResult *result, GError **error)
 typedef struct {
   const VcrTree *wanted;   /* borrowed: the caller keeps it until the finish */
   GPtrArray *paths;        /* of GStrv */
+  GPtrArray *excludes;     /* of GStrv, nullable: left as the running config has them */
   guint attempt;
   guint delay_ms;
   gint64 deadline;         /* monotonic µs: the whole apply ends by then */
@@ -206,6 +208,7 @@ static void
 apply_free (Apply *a)
 {
   g_ptr_array_unref (a->paths);
+  g_clear_pointer (&a->excludes, g_ptr_array_unref);
   g_clear_pointer (&a->running_text, g_bytes_unref);
   g_free (a->token_file);
   g_free (a->script_file);
@@ -258,6 +261,7 @@ static gboolean
 prepare (Apply *a, GError **error)
 {
   g_autoptr(VcrTree) running = NULL;
+  g_autoptr(VcrTree) target = NULL;
   g_autofree char *script = NULL;
   g_autofree char *dir = NULL;
   guint n_commands;
@@ -265,7 +269,16 @@ prepare (Apply *a, GError **error)
   running = parse_running (a->running_text, error);
   if (running == NULL)
     return FALSE;
-  script = vcr_vyos_session_script (running, a->wanted, a->paths,
+  /* Under an exclusion the running config as read now is what is wanted:
+   * no command touches it, whatever the caller's tree holds there. */
+  if (a->excludes != NULL && a->excludes->len > 0)
+    {
+      target = vcr_tree_new ();
+      for (guint i = 0; i < a->paths->len; i++)
+        vcr_tree_graft (target, a->wanted, g_ptr_array_index (a->paths, i));
+      vcr_mask_keep_local (target, running, a->excludes);
+    }
+  script = vcr_vyos_session_script (running, target != NULL ? target : a->wanted, a->paths,
                                     env_or ("VCR_CFG_CMD_WRAPPER", DEFAULT_CFG_CMD_WRAPPER),
                                     &n_commands, error);
   if (script == NULL)
@@ -472,7 +485,7 @@ start_attempt (GTask *task)
 
 static void
 vyos_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
-                  const char *base_stamp, gboolean keep_undo,
+                  GPtrArray *excludes, const char *base_stamp, gboolean keep_undo,
                   GCancellable *cancellable,
                   GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -494,6 +507,7 @@ vyos_apply_async (VcrBackend *backend, const VcrTree *tree, GPtrArray *paths,
   a = g_new0 (Apply, 1);
   a->wanted = tree;
   a->paths = g_ptr_array_ref (paths);
+  a->excludes = excludes != NULL ? g_ptr_array_ref (excludes) : NULL;
   a->delay_ms = self->retry_ms;
   a->deadline = g_get_monotonic_time () + (gint64) self->session_timeout_ms * 1000;
   a->token_file = g_strdup (env_or ("VCR_APPLY_TOKEN_FILE", DEFAULT_APPLY_TOKEN_FILE));

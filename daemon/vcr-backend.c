@@ -135,12 +135,12 @@ vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error)
 
 void
 vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
-                         const char *base_stamp, gboolean keep_undo,
+                         GPtrArray *excludes, const char *base_stamp, gboolean keep_undo,
                          GCancellable *cancellable,
                          GAsyncReadyCallback callback, gpointer user_data)
 {
-  VCR_BACKEND_GET_CLASS (self)->apply_async (self, tree, paths, base_stamp, keep_undo,
-                                             cancellable, callback, user_data);
+  VCR_BACKEND_GET_CLASS (self)->apply_async (self, tree, paths, excludes, base_stamp,
+                                             keep_undo, cancellable, callback, user_data);
 }
 
 gboolean

@@ -33,12 +33,17 @@ struct _VcrBackendClass {
   VcrTree *(*read_finish) (VcrBackend *self, GAsyncResult *result, GError **error);
   /* Makes the subtrees at @paths (GStrv each) of the running config equal
    * to those of @tree (borrowed: the caller keeps it, unchanged, until the
-   * finish); everything else stays as it is. When @base_stamp (nullable)
-   * is still the backend's stamp, @tree is the whole running config as
-   * read at that stamp with the new subtrees in place, and may be written
-   * as it is without reading the config again. With @keep_undo, what the
-   * apply replaces is kept for undo_async(). */
+   * finish), except at @excludes (nullable, of GStrv: the settings'
+   * exclusions), where the running config keeps what it holds when the
+   * apply writes, which may be newer than @tree's (a local commit there
+   * since the caller read it); everything else stays as it is. When
+   * @base_stamp (nullable) is still the backend's stamp, @tree is the
+   * whole running config as read at that stamp with the new subtrees in
+   * place, and may be written as it is without reading the config again.
+   * With @keep_undo, what the apply replaces is kept for undo_async(),
+   * which keeps @excludes as they are then too. */
   void (*apply_async) (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
+                       GPtrArray *excludes,
                        const char *base_stamp, gboolean keep_undo,
                        GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data);
@@ -72,7 +77,7 @@ void vcr_backend_read_async (VcrBackend *self, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data);
 VcrTree *vcr_backend_read_finish (VcrBackend *self, GAsyncResult *result, GError **error);
 void vcr_backend_apply_async (VcrBackend *self, const VcrTree *tree, GPtrArray *paths,
-                              const char *base_stamp, gboolean keep_undo,
+                              GPtrArray *excludes, const char *base_stamp, gboolean keep_undo,
                               GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 gboolean vcr_backend_apply_finish (VcrBackend *self, GAsyncResult *result,

@@ -89,9 +89,9 @@ method_is_path_managed (sd_bus_message *m, void *userdata, sd_bus_error *ret_err
                                      replicate_path != NULL ? replicate_path : "");
 }
 
-/* ---- Push, Pull, Reload (polkit) -------------------------------------- */
+/* ---- Push, Pull, Reload, Preview (polkit) ----------------------------- */
 
-typedef enum { OP_PUSH, OP_PULL, OP_RELOAD } Op;
+typedef enum { OP_PUSH, OP_PULL, OP_RELOAD, OP_PREVIEW } Op;
 
 typedef struct {
   VcrBusObject *self;
@@ -143,6 +143,42 @@ pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+preview_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(sd_bus_message) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = vcr_daemon_preview_finish (VCR_DAEMON (source), result, &error);
+  g_autoptr(sd_bus_message) reply = NULL;
+  int r;
+
+  if (results == NULL)
+    {
+      vcr_bus_log_reply (call, vcr_bus_reply_error (call, error));
+      return;
+    }
+  r = sd_bus_message_new_method_return (call, &reply);
+  if (r >= 0)
+    r = sd_bus_message_open_container (reply, 'a', "(sas)");
+  for (guint i = 0; r >= 0 && i < results->len; i++)
+    {
+      VcrPreviewResult *pr = g_ptr_array_index (results, i);
+
+      r = sd_bus_message_open_container (reply, 'r', "sas");
+      if (r >= 0)
+        r = sd_bus_message_append (reply, "s", pr->replica);
+      if (r >= 0)
+        r = sd_bus_message_append_strv (reply, pr->commands);
+      if (r >= 0)
+        r = sd_bus_message_close_container (reply);
+    }
+  if (r >= 0)
+    r = sd_bus_message_close_container (reply);
+  if (r >= 0)
+    r = sd_bus_send (NULL, reply, NULL);
+  vcr_bus_log_reply (call, r);
+}
+
+static void
 reload_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(sd_bus_message) call = user_data;
@@ -188,6 +224,9 @@ authorized_cb (sd_bus_message *call, gboolean allowed, const sd_bus_error *error
     case OP_RELOAD:
       vcr_daemon_reload_async (daemon, reload_done, sd_bus_message_ref (call));
       break;
+    case OP_PREVIEW:
+      vcr_daemon_preview_async (daemon, preview_done, sd_bus_message_ref (call));
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -227,6 +266,14 @@ static int
 method_reload (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
   return authorize_then (m, userdata, OP_RELOAD);
+}
+
+/* Preview answers with config values (keys, password hashes): polkit
+ * `manage`, like Push, not open to anyone like Verify. */
+static int
+method_preview (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  return authorize_then (m, userdata, OP_PREVIEW);
 }
 
 /* ---- Verify, GetHistory ----------------------------------------------- */
@@ -432,6 +479,10 @@ static const sd_bus_vtable vcr_vtable[] = {
                            SD_BUS_NO_ARGS,
                            SD_BUS_RESULT ("b", changed, "t", generation),
                            method_pull, SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_METHOD_WITH_ARGS ("Preview",
+                           SD_BUS_NO_ARGS,
+                           SD_BUS_RESULT ("a(sas)", results),
+                           method_preview, SD_BUS_VTABLE_UNPRIVILEGED),
   SD_BUS_METHOD_WITH_ARGS ("Verify",
                            SD_BUS_NO_ARGS,
                            SD_BUS_RESULT ("a(ssb)", results),

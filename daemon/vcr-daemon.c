@@ -624,6 +624,21 @@ vcr_daemon_pull_finish (VcrDaemon *self, GAsyncResult *result,
 }
 
 void
+vcr_daemon_preview_async (VcrDaemon *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+  call_replicator (self, "Preview", VCR_MODE_PRIMARY, vcr_replicator_preview_async,
+                   callback, user_data);
+}
+
+GPtrArray *
+vcr_daemon_preview_finish (VcrDaemon *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(GAsyncResult) inner = replicator_result (result, error);
+
+  return inner != NULL ? vcr_replicator_preview_finish (self->replicator, inner, error) : NULL;
+}
+
+void
 vcr_daemon_verify_async (VcrDaemon *self, GAsyncReadyCallback callback, gpointer user_data)
 {
   call_replicator (self, "Verify", VCR_MODE_DISABLED, vcr_replicator_verify_async,

@@ -95,7 +95,7 @@ void vcr_daemon_check_commit_async (VcrDaemon *self, VcrSettings *settings,
 GPtrArray *vcr_daemon_check_commit_finish (VcrDaemon *self, GAsyncResult *result,
                                            GError **error);
 
-/* Push (primary), Pull (replica), Verify. */
+/* Push (primary), Pull (replica), Preview (primary), Verify. */
 void vcr_daemon_push_async (VcrDaemon *self, GAsyncReadyCallback callback,
                             gpointer user_data);
 GPtrArray *vcr_daemon_push_finish (VcrDaemon *self, GAsyncResult *result,
@@ -105,6 +105,11 @@ void vcr_daemon_pull_async (VcrDaemon *self, GAsyncReadyCallback callback,
 gboolean vcr_daemon_pull_finish (VcrDaemon *self, GAsyncResult *result,
                                  gboolean *changed, guint64 *generation,
                                  GError **error);
+/* Preview (primary): of VcrPreviewResult*, see vcr-replicator.h. */
+void vcr_daemon_preview_async (VcrDaemon *self, GAsyncReadyCallback callback,
+                               gpointer user_data);
+GPtrArray *vcr_daemon_preview_finish (VcrDaemon *self, GAsyncResult *result,
+                                      GError **error);
 void vcr_daemon_verify_async (VcrDaemon *self, GAsyncReadyCallback callback,
                               gpointer user_data);
 GPtrArray *vcr_daemon_verify_finish (VcrDaemon *self, GAsyncResult *result,

@@ -90,8 +90,11 @@ return_document (GTask *task, guint8 *data, gsize len, gpointer owner)
         return;
       }
     case KIND_GET_SNAPSHOT:
+    case KIND_GET_TEXTS:
       {
-        VcrSnapshot *snapshot = req->version == 2
+        VcrSnapshot *snapshot = req->kind == KIND_GET_TEXTS
+          ? vcr_frame_texts_read_in_place (data, len, g_free, g_steal_pointer (&owned), &error)
+          : req->version == 2
           ? vcr_frame_snapshot_read_in_place (data, len, g_free, g_steal_pointer (&owned), &error)
           : vcr_snapshot_from_json ((const char *) data, len, &error);
 
@@ -180,7 +183,10 @@ answer_v2 (GTask *task, VcrPeerHttpResponse *response)
           vcr_peer_request_send (g_object_ref (task), 1);
           return;
         }
-      if (is_v1_peer_refusal (response))
+      if (is_v1_peer_refusal (response) && req->kind == KIND_GET_TEXTS)
+        vcr_peer_request_fail (task, "speaks protocol v1 only, which cannot show its texts "
+                               "(upgrade it)");
+      else if (is_v1_peer_refusal (response))
         vcr_peer_request_fail (task, "speaks protocol v1 only (it refused our v2 request: "
                                "upgrade it, or set allow-protocol-v1 on this node "
                                "for the upgrade)");
@@ -195,7 +201,7 @@ answer_v2 (GTask *task, VcrPeerHttpResponse *response)
                              error->message);
       return;
     }
-  if (response->status == 200 && req->kind == KIND_GET_SNAPSHOT)
+  if (response->status == 200 && (req->kind == KIND_GET_SNAPSHOT || req->kind == KIND_GET_TEXTS))
     {
       return_document (task, plain, plain_len, g_steal_pointer (&response->body));
       return;

@@ -17,6 +17,7 @@ typedef enum {
   KIND_POST_SNAPSHOT,
   KIND_GET_SNAPSHOT,
   KIND_GET_DIGESTS,
+  KIND_GET_TEXTS,   /* protocol v2 only: never sent again in v1 */
 } RequestKind;
 
 typedef struct {

@@ -250,7 +250,9 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *host, guint16 
   g_task_set_task_data (task, req, request_free);
   req->kind = kind;
   req->method = post ? "POST" : "GET";
-  req->path = kind == KIND_GET_DIGESTS ? "/v1/digests" : "/v1/snapshot";
+  req->path = kind == KIND_GET_DIGESTS ? "/v1/digests"
+              : kind == KIND_GET_TEXTS ? "/v1/texts"
+                                       : "/v1/snapshot";
   req->host = bare_host (host);
   req->port = port;
   req->peer = strchr (req->host, ':') != NULL ? g_strdup_printf ("[%s]:%u", req->host, port)
@@ -258,7 +260,7 @@ start_request (VcrPeerClient *self, RequestKind kind, const char *host, guint16 
   req->host_header = g_strdup (req->peer);
   req->keys = vcr_seal_keys_copy (self->keys);
   req->key = vcr_auth_key_copy (self->key);
-  req->allow_v1 = self->allow_v1;
+  req->allow_v1 = self->allow_v1 && kind != KIND_GET_TEXTS;
   req->sealed = sealed != NULL ? vcr_sealed_payload_ref (sealed) : NULL;
   req->v1_json = v1_json != NULL ? g_bytes_ref (v1_json) : NULL;
   req->limit = self->body_limit;
@@ -382,6 +384,23 @@ vcr_peer_client_get_digests_async (VcrPeerClient *self, const char *host,
 VcrDigests *
 vcr_peer_client_get_digests_finish (VcrPeerClient *self, GAsyncResult *result,
                                     GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+vcr_peer_client_get_texts_async (VcrPeerClient *self, const char *host, guint16 port,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_return_if_fail (VCR_IS_PEER_CLIENT (self) && host != NULL);
+  start_request (self, KIND_GET_TEXTS, host, port, NULL, NULL, cancellable,
+                 callback, user_data, vcr_peer_client_get_texts_async);
+}
+
+VcrSnapshot *
+vcr_peer_client_get_texts_finish (VcrPeerClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The peer HTTP client (SPEC §7, docs/protocol-v2.md): asynchronous
- * POST /v1/snapshot, GET /v1/snapshot and GET /v1/digests to one peer, in
- * protocol v2: a signed `Authorization: VCR2` header bound to the peer's
+ * POST /v1/snapshot, GET /v1/snapshot, GET /v1/digests and GET /v1/texts
+ * to one peer, in protocol v2: a signed `Authorization: VCR2` header bound to the peer's
  * address, the body sealed, every answer but an unsigned 401 a sealed
  * frame bound to the request, or it is dropped. A host name is resolved
  * first: the request is bound to, and sent to, the first address it
@@ -11,7 +11,8 @@
  *
  * With allow-protocol-v1 (vcr_peer_client_set_allow_v1()) a request that
  * a v1-only peer refuses as such (its unsigned 401 for a header it cannot
- * parse) is sent once more in v1: HMAC-signed, the config in clear text.
+ * parse) is sent once more in v1: HMAC-signed, the config in clear text
+ * (never GET /v1/texts: it exists in v2 only).
  *
  * Every failure is VCR_ERROR_PEER_FAILED (or G_IO_ERROR_CANCELLED), with a
  * message that starts with "HOST:PORT: "; a refusal by the peer reads
@@ -110,5 +111,18 @@ void vcr_peer_client_get_digests_async (VcrPeerClient *client,
 VcrDigests *vcr_peer_client_get_digests_finish (VcrPeerClient *client,
                                                 GAsyncResult *result,
                                                 GError **error);
+
+/* A replica's texts (GET /v1/texts, v2 only), for the dry run: read as a
+ * replica's texts (vcr_frame_texts_read_in_place()) and its digests
+ * checked; checking each text against its path is the caller's. */
+void vcr_peer_client_get_texts_async (VcrPeerClient *client,
+                                      const char *host,
+                                      guint16 port,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+VcrSnapshot *vcr_peer_client_get_texts_finish (VcrPeerClient *client,
+                                               GAsyncResult *result,
+                                               GError **error);
 
 G_END_DECLS

@@ -17,6 +17,7 @@ struct _VcrPeerReply {
   VcrPeerReplyAnswered answered;
   VcrPeerAuth auth;
   char *peer;
+  GInetAddress *remote;     /* nullable: the client's IP address */
 };
 
 /* The connection ended while the handler had the message (the server
@@ -41,6 +42,13 @@ vcr_peer_reply_new (SoupServerMessage *msg, const VcrPeerAuth *auth, GObject *ow
   reply->answered = answered;
   vcr_peer_auth_copy (&reply->auth, auth);
   reply->peer = vcr_peer_format_address (soup_server_message_get_remote_address (msg));
+  {
+    GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+    if (G_IS_INET_SOCKET_ADDRESS (remote))
+      reply->remote = g_object_ref (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  }
   g_signal_connect (msg, "disconnected", G_CALLBACK (reply_msg_gone), reply);
   soup_server_message_pause (msg);
   return reply;
@@ -70,6 +78,7 @@ reply_finish (VcrPeerReply *reply, guint status, const char *code,
   g_clear_object (&reply->owner);
   vcr_peer_auth_clear (&reply->auth);
   g_free (reply->peer);
+  g_clear_object (&reply->remote);
   g_free (reply);
 }
 
@@ -106,4 +115,10 @@ const char *
 vcr_peer_reply_get_peer (VcrPeerReply *reply)
 {
   return reply->peer;
+}
+
+GInetAddress *
+vcr_peer_reply_get_remote_address (VcrPeerReply *reply)
+{
+  return reply->remote;
 }

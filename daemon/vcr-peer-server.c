@@ -422,9 +422,12 @@ route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state, const c
   const char *method = soup_server_message_get_method (msg);
   gboolean snapshot = g_str_equal (path, "/v1/snapshot");
   gboolean digests = g_str_equal (path, "/v1/digests");
+  /* a replica's texts only in v2: a v1 answer would carry them in clear */
+  gboolean texts = g_str_equal (path, "/v1/texts") && state->auth.version == 2 &&
+                   self->handler.get_texts != NULL;
   gboolean get = g_str_equal (method, "GET");
 
-  if (!snapshot && !digests)
+  if (!snapshot && !digests && !texts)
     {
       vcr_peer_respond_error (msg, &state->auth, SOUP_STATUS_NOT_FOUND,
                               "not-found", "no such endpoint");
@@ -451,6 +454,8 @@ route (VcrPeerServer *self, SoupServerMessage *msg, RequestState *state, const c
     }
   if (snapshot)
     self->handler.get_snapshot (reply_new (self, msg, state), self->user_data);
+  else if (texts)
+    self->handler.get_texts (reply_new (self, msg, state), self->user_data);
   else
     self->handler.get_digests (reply_new (self, msg, state), self->user_data);
 }

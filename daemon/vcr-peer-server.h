@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The peer HTTP server (SPEC §7): serves POST /v1/snapshot, GET
- * /v1/snapshot and GET /v1/digests on the GLib main loop. It owns its
+ * /v1/snapshot, GET /v1/digests and (protocol v2 only) GET /v1/texts on
+ * the GLib main loop. It owns its
  * listening sockets (vcr-peer-listener.c: an accept loop that survives
  * EMFILE) and its connections (vcr-peer-conns.c: a cap, deadlines, one
  * request per connection), and hands each one to a SoupServer. It does
@@ -70,6 +71,9 @@ void vcr_peer_reply_error (VcrPeerReply *reply,
 /* The remote address of the request, "ADDR:PORT" (for logs). */
 const char *vcr_peer_reply_get_peer (VcrPeerReply *reply);
 
+/* The remote IP address of the request (the reply keeps it), or NULL. */
+GInetAddress *vcr_peer_reply_get_remote_address (VcrPeerReply *reply);
+
 typedef struct {
   /* POST /v1/snapshot: authenticated, its frame opened (v2) or its JSON
    * read (v1), strictly, every digest checked. The handler takes @snapshot. It still checks
@@ -83,6 +87,11 @@ typedef struct {
   void (*get_snapshot) (VcrPeerReply *reply, gpointer user_data);
   /* GET /v1/digests: answer vcr_digests_to_json(). */
   void (*get_digests) (VcrPeerReply *reply, gpointer user_data);
+  /* GET /v1/texts (v2 only; nullable: 404): a replica's texts as
+   * replication carries them, for the primary's dry run: answer
+   * vcr_peer_reply_snapshot() (epoch "" before any apply, "excludes" and
+   * "kept" set) or 409 wrong-mode. */
+  void (*get_texts) (VcrPeerReply *reply, gpointer user_data);
 } VcrPeerHandler;
 
 #define VCR_TYPE_PEER_SERVER (vcr_peer_server_get_type ())

@@ -197,7 +197,8 @@ undo_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
     g_warning ("Cannot undo the apply: %s; applying the old subtrees", error->message);
-  vcr_backend_apply_async (backend, rx->old, rx->settings->paths, NULL, FALSE, NULL,
+  vcr_backend_apply_async (backend, rx->old, rx->settings->paths, rx->settings->excludes,
+                           NULL, FALSE, NULL,
                            restore_done, rx);
 }
 
@@ -284,7 +285,8 @@ prepared (Receive *rx)
   vcr_backend_set_undo_file (self->backend,
                              command && vcr_backend_can_undo (self->backend) ? rx->undo_file
                                                                             : NULL);
-  vcr_backend_apply_async (self->backend, rx->applied, rx->settings->paths, rx->stamp,
+  vcr_backend_apply_async (self->backend, rx->applied, rx->settings->paths,
+                           rx->settings->excludes, rx->stamp,
                            command, rx->cancellable, backend_apply_done, rx);
 }
 

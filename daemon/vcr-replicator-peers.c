@@ -23,6 +23,9 @@ peer_clear (Peer *peer)
   g_free (peer->host);
   g_free (peer->state);
   g_free (peer->last_error);
+  g_clear_pointer (&peer->own, vcr_snapshot_free);
+  g_clear_pointer (&peer->own_sealed, vcr_sealed_payload_unref);
+  g_clear_pointer (&peer->own_json, g_bytes_unref);
 }
 
 Peer *
@@ -209,7 +212,12 @@ initial_status (VcrReplicator *self)
              paths_match (self, running, NULL);
       status->name = g_strdup (ps->name);
       status->address = format_address (ps->address, ps->port);
-      status->state = g_strdup (ok ? "in-sync" : "out-of-sync");
+      /* a replica with overrides acknowledged digests of its own, which
+       * only the start's read of the config makes again */
+      if (settings->mode == VCR_MODE_PRIMARY && ps->overrides->len > 0)
+        status->state = g_strdup (ok ? "in-sync" : "unknown");
+      else
+        status->state = g_strdup (ok ? "in-sync" : "out-of-sync");
       status->acknowledged = ack != NULL ? ack->generation : 0;
       status->last_error = g_strdup ("");
       in_sync += ok ? 1 : 0;
@@ -248,6 +256,7 @@ vcr_replicator_rebuild_peers (VcrReplicator *self)
       peer->port = ps->port;
       peer->state = g_strdup ("unknown");
       peer->last_error = g_strdup ("");
+      peer->overrides = ps->overrides->len > 0;
       g_ptr_array_add (self->peers, peer);
     }
 }

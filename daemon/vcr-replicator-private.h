@@ -4,8 +4,8 @@
  * signals, start and stop; -peers.c: the peer records and the status they
  * make; -snapshot.c: the primary's snapshot; -push.c: the primary's side;
  * -receive.c: a replica deciding on a snapshot (SPEC §7); -apply.c:
- * writing it; -pull.c: pull and verification; -serve.c: the peer server's
- * handlers). Nothing outside daemon/vcr-replicator*.c includes it.
+ * writing it; -pull.c: pull and verification; -preview.c: the dry run;
+ * -serve.c: the peer server's handlers). Nothing outside daemon/vcr-replicator*.c includes it.
  */
 #pragma once
 
@@ -47,6 +47,14 @@ typedef struct {
   gint64 last_success;      /* µs, real time */
   char *last_error;
   gboolean gone;            /* dropped from the list by a reload */
+  /* A primary's replica with `override`s: the snapshot of its own (its
+   * texts and digests, the shared one's epoch and generation), sealed
+   * for it alone; NULL until built, and for the others, which share
+   * self->snapshot. */
+  gboolean overrides;
+  VcrSnapshot *own;
+  VcrSealedPayload *own_sealed;
+  GBytes *own_json;         /* its v1 JSON (allow-protocol-v1 only) */
 } Peer;
 
 struct _VcrReplicator {
@@ -96,6 +104,10 @@ struct _VcrReplicator {
   guint pull_attempt;
   guint pull_retry_source;
   gboolean have_primary_snapshot;
+
+  VcrJoin preview_join;     /* Preview callers (GTask*), shared as Push's */
+  guint preview_start_source;
+  gpointer preview_round;   /* the round its callers wait for, or NULL */
 
   gboolean applying;
   gboolean recovered;       /* start-up recovery ran (vcr-replicator-recover.c) */
@@ -214,6 +226,19 @@ gboolean vcr_replicator_digests_match (GHashTable *digests, const VcrSnapshot *s
 void vcr_replicator_set_snapshot (VcrReplicator *self, VcrSnapshot *snapshot);
 gboolean vcr_replicator_seal_snapshot (VcrReplicator *self, GError **error);
 GBytes *vcr_replicator_snapshot_json (VcrReplicator *self);
+VcrSnapshot *vcr_replicator_own_snapshot (VcrReplicator *self, const VcrSettings *settings,
+                                          const VcrTree *tree, const VcrSnapshot *shared,
+                                          const VcrPeerSettings *peer);
+void vcr_replicator_set_snapshots (VcrReplicator *self, const VcrSettings *settings,
+                                   const VcrTree *tree);
+const VcrSnapshot *vcr_replicator_peer_snapshot (VcrReplicator *self, Peer *peer);
+gboolean vcr_replicator_seal_for_peer (VcrReplicator *self, Peer *peer,
+                                       VcrSealedPayload **sealed, GBytes **json,
+                                       GError **error);
+const VcrPeerSettings *vcr_replicator_peer_settings (const VcrSettings *settings,
+                                                     const char *name);
+const VcrPeerSettings *vcr_replicator_requester (const VcrSettings *settings,
+                                                 GInetAddress *remote);
 
 /* vcr-replicator-push.c */
 void vcr_replicator_push_stop (VcrReplicator *self, const GError *error);
@@ -238,6 +263,9 @@ gboolean vcr_receive_out_of_time (Receive *rx);
 /* vcr-replicator-recover.c */
 gboolean vcr_replicator_recover (VcrReplicator *self);
 
+/* vcr-replicator-preview.c */
+void vcr_replicator_preview_stop (VcrReplicator *self, const GError *error);
+
 /* vcr-replicator-pull.c */
 void vcr_replicator_pull_run (VcrReplicator *self);
 void vcr_replicator_pull_stop (VcrReplicator *self, const GError *error);
@@ -247,6 +275,7 @@ gboolean vcr_replicator_verify_tick (gpointer user_data);
 /* vcr-replicator-serve.c */
 void vcr_replicator_on_get_digests (VcrPeerReply *reply, gpointer user_data);
 void vcr_replicator_on_get_snapshot (VcrPeerReply *reply, gpointer user_data);
+void vcr_replicator_on_get_texts (VcrPeerReply *reply, gpointer user_data);
 void vcr_replicator_on_post_snapshot (VcrSnapshot *snapshot, VcrPeerReply *reply,
                                       gpointer user_data);
 

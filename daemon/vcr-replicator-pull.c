@@ -256,6 +256,8 @@ typedef struct {
   GPtrArray *tasks;         /* of GTask*: the callers waiting for it */
   guint epoch;              /* self->verify_epoch when it started */
   GHashTable *own;          /* path → digest of the running config */
+  GHashTable *own_by_peer;  /* primary: replica name → its own table, for
+                             * the replicas with overrides */
   GHashTable *remote;       /* peer name → VcrDigests* (absent: unreachable) */
   guint outstanding;
 } VerifyCall;
@@ -267,6 +269,7 @@ verify_call_free (VerifyCall *call)
     call->self->verify_running = NULL;
   g_ptr_array_unref (call->tasks);
   g_clear_pointer (&call->own, g_hash_table_unref);
+  g_clear_pointer (&call->own_by_peer, g_hash_table_unref);
   g_clear_pointer (&call->remote, g_hash_table_unref);
   g_ptr_array_unref (call->peers);
   vcr_settings_unref (call->settings);
@@ -320,6 +323,8 @@ verify_results (VerifyCall *call)
     {
       Peer *peer = g_ptr_array_index (call->peers, i);
       VcrDigests *d = g_hash_table_lookup (call->remote, peer->name);
+      GHashTable *own = call->own_by_peer != NULL
+                          ? g_hash_table_lookup (call->own_by_peer, peer->name) : NULL;
 
       for (guint j = 0; paths[j] != NULL; j++)
         {
@@ -329,7 +334,9 @@ verify_results (VerifyCall *call)
 
           r->peer = g_strdup (peer->name);
           r->replicate_path = g_strdup (path);
-          r->in_sync = e != NULL && g_strcmp0 (e->digest, g_hash_table_lookup (call->own, path)) == 0;
+          r->in_sync = e != NULL &&
+                       g_strcmp0 (e->digest, g_hash_table_lookup (own != NULL ? own : call->own,
+                                                                  path)) == 0;
           g_ptr_array_add (results, r);
         }
     }
@@ -439,11 +446,20 @@ verify_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gp
   if (settings->mode == VCR_MODE_PRIMARY)
     {
       /* Compare with what the replicas should have now: the snapshot's
-       * digests are the running config's. */
-      VcrSnapshot *snapshot = vcr_replicator_build_snapshot (self, settings, tree);
+       * digests are the running config's; a replica with overrides
+       * should have those of its own snapshot. */
+      vcr_replicator_set_snapshots (self, settings, tree);
+      call->own = vcr_replicator_digest_table (self->snapshot);
+      call->own_by_peer = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify) g_hash_table_unref);
+      for (guint i = 0; i < call->peers->len; i++)
+        {
+          Peer *peer = g_ptr_array_index (call->peers, i);
 
-      call->own = vcr_replicator_digest_table (snapshot);
-      vcr_replicator_set_snapshot (self, snapshot);
+          if (peer->own != NULL)
+            g_hash_table_insert (call->own_by_peer, g_strdup (peer->name),
+                                 vcr_replicator_digest_table (peer->own));
+        }
     }
   else
     call->own = vcr_mask_path_digests (tree, settings, NULL);

@@ -214,14 +214,18 @@ send_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (call);
 }
 
+/* @peer gets its snapshot: the shared sealed payload, or its own when it
+ * has overrides; what it acknowledges are that snapshot's digests. */
 static void
 send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
 {
   g_autoptr(GError) error = NULL;
   SendCall *call;
   GCancellable *cancellable;
+  VcrSealedPayload *sealed = NULL;
+  GBytes *json = NULL;
 
-  if (!vcr_replicator_seal_snapshot (self, &error))
+  if (!vcr_replicator_seal_for_peer (self, peer, &sealed, &json, &error))
     {
       /* no random bytes: as a failed send, retried */
       g_warning ("Push to %s failed: %s", peer->name, error->message);
@@ -240,11 +244,9 @@ send_to_peer (VcrReplicator *self, Peer *peer, gboolean report)
   call->round = self->push_round;
   call->started = g_get_monotonic_time ();
   call->generation = self->snapshot->generation;
-  call->digests = vcr_replicator_digest_table (self->snapshot);
+  call->digests = vcr_replicator_digest_table (vcr_replicator_peer_snapshot (self, peer));
   vcr_replicator_peer_set_state (self, peer, "syncing", NULL);
-  vcr_peer_client_post_sealed_async (self->client, peer->host, peer->port,
-                                     self->snapshot_sealed,
-                                     self->settings->allow_v1 ? self->snapshot_json : NULL,
+  vcr_peer_client_post_sealed_async (self->client, peer->host, peer->port, sealed, json,
                                      cancellable, send_done, call);
 }
 
@@ -269,7 +271,7 @@ push_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpoi
     gint64 start = g_get_monotonic_time ();
     g_autoptr(GError) seal_error = NULL;
 
-    vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, settings, tree));
+    vcr_replicator_set_snapshots (self, settings, tree);
     if (!vcr_replicator_seal_snapshot (self, &seal_error))
       {
         push_failed (self, seal_error);
@@ -350,6 +352,7 @@ vcr_replicator_resync_replicas (VcrReplicator *self, GHashTable *remote)
     {
       Peer *peer = g_ptr_array_index (self->peers, i);
       const VcrPeerAck *ack = vcr_state_get_ack (store, peer->name);
+      const VcrSnapshot *wanted = vcr_replicator_peer_snapshot (self, peer);
       gboolean same;
 
       if (peer->busy || peer->retry_source != 0)
@@ -366,10 +369,11 @@ vcr_replicator_resync_replicas (VcrReplicator *self, GHashTable *remote)
               VcrSnapshotEntry *e = g_ptr_array_index (d->entries, j);
               g_hash_table_insert (table, e->path, e->digest);
             }
-          same = vcr_replicator_digests_match (table, self->snapshot);
+          same = wanted != NULL && vcr_replicator_digests_match (table, wanted);
         }
       else
-        same = ack != NULL && vcr_replicator_digests_match (ack->digests, self->snapshot);
+        same = ack != NULL && wanted != NULL &&
+               vcr_replicator_digests_match (ack->digests, wanted);
       if (same)
         vcr_replicator_peer_succeeded (self, peer);
       else
@@ -391,7 +395,7 @@ primary_start_read_done (VcrReplicator *self, VcrTree *running, const GError *er
     }
   if (!vcr_replicator_is_current (self, settings))
     return;   /* a later start reads again */
-  vcr_replicator_set_snapshot (self, vcr_replicator_build_snapshot (self, settings, tree));
+  vcr_replicator_set_snapshots (self, settings, tree);
   vcr_replicator_resync_replicas (self, NULL);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A replica taking a snapshot, pushed or pulled: the rules of SPEC §7 in
- * their order, then the comparison with the running config and the tree
+ * their order (the exclusion lists compared right after the path sets), then the comparison with the running config and the tree
  * to write, which vcr-replicator-apply.c writes. A receive takes a
  * reference on the settings in force when the snapshot arrives and uses
  * only those until it ends: a reload meanwhile (which may add or drop a
@@ -25,6 +25,7 @@
 
 #include <string.h>
 
+#include "vcr-mask.h"
 #include "vcr-replicator-private.h"
 #include "vcr-splice.h"
 
@@ -142,12 +143,25 @@ cached_running_matches (Receive *rx)
 
 /* Puts entry @i of the snapshot into rx->applied at @words: its text
  * spliced, or its tree. A text that was spliceable but does not fit the
- * running config's shape (vcr_tree_graft_splice()) is parsed here. */
+ * running config's shape (vcr_tree_graft_splice()) is parsed here. A path
+ * with exclusions is never spliced (parse_thread()): its tree first takes
+ * this replica's own subtrees there from @local (what rx->applied held at
+ * them), since the graft replaces the whole path. */
 static gboolean
-graft_entry (Receive *rx, guint i, char **words, GError **error)
+graft_entry (Receive *rx, guint i, char **words, const VcrTree *local, GError **error)
 {
   const VcrSplice *splice = rx->splices != NULL ? &g_array_index (rx->splices, VcrSplice, i) : NULL;
   VcrTree *tree = g_steal_pointer (&g_ptr_array_index (rx->trees, i));
+
+  if (local != NULL)
+    {
+      g_autoptr(GPtrArray) excludes =
+        vcr_settings_excludes_under (rx->settings, (const char *const *) words);
+
+      /* (always a tree here: check_excluded() parsed such texts) */
+      if (excludes->len > 0 && tree != NULL)
+        vcr_mask_keep_local (tree, local, excludes);
+    }
 
   if (splice != NULL && splice->text != NULL)
     {
@@ -174,6 +188,7 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
   Receive *rx = data;
   const VcrSettings *settings = rx->settings;
   g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(VcrTree) local = NULL;
   gboolean same = TRUE;
 
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
@@ -193,27 +208,34 @@ receive_read_done (VcrReplicator *self, VcrTree *tree, const GError *error, gpoi
       rx->running = tree;
       vcr_receive_phase (rx, "running config read");
       for (guint i = 0; i < words->len && same; i++)
-        same = vcr_tree_subtree_equal (tree, g_ptr_array_index (rx->trees, i),
-                                       g_ptr_array_index (words, i));
+        {
+          const char *const *path = g_ptr_array_index (words, i);
+          g_autoptr(GPtrArray) excludes = vcr_settings_excludes_under (settings, path);
+
+          same = vcr_mask_subtree_equal (tree, g_ptr_array_index (rx->trees, i), path, excludes);
+        }
       if (same && !vcr_receive_must_apply (rx))
         {
           vcr_receive_unchanged (rx);
           return;
         }
       keep_old_subtrees (rx, tree);
-      rx->applied = vcr_tree_copy_pruned (tree, settings->paths);
+      rx->applied = vcr_mask_copy_pruned (tree, settings);
       g_clear_pointer (&rx->running, vcr_tree_free);
     }
-  /* The rest of the running config (copied without the old subtrees)
-   * takes the snapshot's texts as spliced nodes, or its trees over as they
-   * are: what is written holds each subtree once. */
+  /* The rest of the running config (copied without the old subtrees but
+   * with this replica's own values under the exclusions) takes the
+   * snapshot's texts as spliced nodes, or its trees over as they are:
+   * what is written holds each subtree once. */
+  if (settings->excludes->len > 0)
+    local = vcr_mask_take_local (rx->applied, settings->excludes);
   rx->digests = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < rx->snapshot->entries->len; i++)
     {
       VcrSnapshotEntry *e = g_ptr_array_index (rx->snapshot->entries, i);
       g_autoptr(GError) parse_error = NULL;
 
-      if (!graft_entry (rx, i, g_ptr_array_index (words, i), &parse_error))
+      if (!graft_entry (rx, i, g_ptr_array_index (words, i), local, &parse_error))
         {
           vcr_receive_failed (rx, parse_error->message);
           return;
@@ -278,18 +300,59 @@ receive_half_done (Receive *rx)
     receive_continue (rx);
 }
 
+/* The texts of paths with exclusions: parsed even when they could be
+ * spliced (the replica's own subtrees go into their trees), and refused
+ * when they carry anything this replica excludes (what is written would
+ * not be what the primary sent, nor the reference CheckCommit compares
+ * with). */
+static gboolean
+check_excluded (Receive *rx, GPtrArray *trees, GError **error)
+{
+  for (guint i = 0; i < trees->len; i++)
+    {
+      const VcrSnapshotEntry *entry = g_ptr_array_index (rx->snapshot->entries, i);
+      g_auto(GStrv) words = g_strsplit (entry->path, " ", -1);
+      g_autoptr(GPtrArray) excludes =
+        vcr_settings_excludes_under (rx->settings, (const char *const *) words);
+      const char *const *carried;
+
+      if (excludes->len == 0)
+        continue;
+      if (g_ptr_array_index (trees, i) == NULL)
+        {
+          VcrTree *tree = vcr_snapshot_entry_parse (entry, error);
+
+          if (tree == NULL)
+            return FALSE;
+          g_ptr_array_index (trees, i) = tree;
+          g_array_index (rx->splices, VcrSplice, i) = (VcrSplice) { 0 };
+        }
+      carried = vcr_mask_find_carried (g_ptr_array_index (trees, i), excludes);
+      if (carried != NULL)
+        {
+          g_autofree char *name = vcr_path_to_string (carried);
+
+          g_set_error (error, VCR_ERROR, VCR_ERROR_INVALID_CONFIG,
+                       "snapshot \"%s\": config text holds \"%s\", which this replica "
+                       "excludes", entry->path, name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static void
 parse_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   Receive *rx = task_data;
   GError *error = NULL;
-  GPtrArray *trees = vcr_snapshot_parse_trees (rx->snapshot, rx->splice ? &rx->splices : NULL,
-                                               &error);
+  g_autoptr(GPtrArray) trees =
+    vcr_snapshot_parse_trees (rx->snapshot, rx->splice ? &rx->splices : NULL, &error);
 
-  if (trees == NULL)
+  if (trees == NULL || !check_excluded (rx, trees, &error))
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, trees, (GDestroyNotify) g_ptr_array_unref);
+    g_task_return_pointer (task, g_steal_pointer (&trees), (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -358,6 +421,19 @@ vcr_replicator_receive_snapshot (VcrReplicator *self, VcrSnapshot *snapshot, Rec
       vcr_receive_finish (rx, 409, "path-mismatch", message, FALSE);
       return;
     }
+  /* Both sides must leave the same parts out: what one sends under the
+   * other's exclusion would be kept or lost without anyone asking. */
+  {
+    g_autofree char *message =
+      vcr_mask_excludes_differ ((const char *const *) snapshot->excludes, "the snapshot",
+                                (const char *const *) rx->settings->exclude_strings,
+                                "this replica");
+    if (message != NULL)
+      {
+        vcr_receive_finish (rx, 409, "path-mismatch", message, FALSE);
+        return;
+      }
+  }
   rx->stale = g_strcmp0 (vcr_state_get_applied_epoch (store), snapshot->epoch) == 0 &&
               snapshot->generation < vcr_state_get_applied_generation (store);
   /* A snapshot that will be applied if its texts parse claims the apply

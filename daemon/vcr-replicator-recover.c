@@ -259,7 +259,8 @@ restored (GObject *source, GAsyncResult *result, gpointer user_data)
       undo_applied (rec, error);
       return;
     }
-  vcr_backend_apply_async (backend, old, rec->paths, NULL, FALSE, NULL, subtrees_applied, rec);
+  vcr_backend_apply_async (backend, old, rec->paths, rec->settings->excludes, NULL, FALSE, NULL,
+                           subtrees_applied, rec);
 }
 
 static void

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The peer server's handlers: POST /v1/snapshot hands the snapshot to the
- * receive path; GET /v1/snapshot and GET /v1/digests answer from the
- * running config.
+ * receive path; GET /v1/snapshot, GET /v1/digests and GET /v1/texts (a
+ * replica's texts, for the primary's dry run) answer from the running
+ * config.
  */
 #define G_LOG_DOMAIN "vcr-replicator"
 
@@ -44,6 +45,7 @@ vcr_replicator_on_post_snapshot (VcrSnapshot *snapshot, VcrPeerReply *reply, gpo
 typedef struct {
   VcrPeerReply *reply;
   VcrSettings *settings;
+  GInetAddress *remote;     /* nullable: where it came from */
 } ServeCall;
 
 static ServeCall *
@@ -53,6 +55,8 @@ serve_call_new (VcrReplicator *self, VcrPeerReply *reply)
 
   call->reply = reply;
   call->settings = vcr_settings_ref (self->settings);
+  if (vcr_peer_reply_get_remote_address (reply) != NULL)
+    call->remote = g_object_ref (vcr_peer_reply_get_remote_address (reply));
   return call;
 }
 
@@ -60,6 +64,7 @@ static void
 serve_call_free (ServeCall *call)
 {
   vcr_settings_unref (call->settings);
+  g_clear_object (&call->remote);
   g_free (call);
 }
 
@@ -84,6 +89,20 @@ serve_read_ok (VcrReplicator *self, ServeCall *call, const VcrTree *tree, const 
   return TRUE;
 }
 
+/* The primary's snapshot for the replica a GET came from: its own when
+ * it has overrides (recognised by its address), else the shared one. */
+static VcrSnapshot *
+primary_snapshot_for (VcrReplicator *self, ServeCall *call, const VcrTree *tree)
+{
+  g_autoptr(VcrSnapshot) shared = vcr_replicator_build_snapshot (self, call->settings, tree);
+  const VcrPeerSettings *requester = vcr_replicator_requester (call->settings, call->remote);
+  VcrSnapshot *own = requester != NULL
+    ? vcr_replicator_own_snapshot (self, call->settings, tree, shared, requester)
+    : NULL;
+
+  return own != NULL ? own : g_steal_pointer (&shared);
+}
+
 static void
 get_snapshot_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
 {
@@ -93,7 +112,7 @@ get_snapshot_read_done (VcrReplicator *self, VcrTree *running, const GError *err
 
   if (!serve_read_ok (self, call, tree, error))
     return;
-  snapshot = vcr_replicator_build_snapshot (self, call->settings, tree);
+  snapshot = primary_snapshot_for (self, call, tree);
   vcr_peer_reply_snapshot (call->reply, snapshot);
 }
 
@@ -108,6 +127,61 @@ vcr_replicator_on_get_snapshot (VcrPeerReply *reply, gpointer user_data)
       return;
     }
   vcr_replicator_read_running (self, get_snapshot_read_done, serve_call_new (self, reply));
+}
+
+/* A replica's texts as replication carries them (its exclusions left
+ * out, as its digests are made), with its exclusions and those of them it
+ * holds something at: what the primary's dry run diffs against. */
+static VcrSnapshot *
+replica_texts (VcrReplicator *self, const VcrSettings *settings, const VcrTree *tree)
+{
+  const char *epoch = vcr_state_get_applied_epoch (self->store);
+  g_autoptr(VcrSnapshot) snapshot =
+    vcr_snapshot_new (self->origin, epoch != NULL ? epoch : "",
+                      vcr_state_get_applied_generation (self->store));
+  g_autoptr(GPtrArray) texts = vcr_mask_path_texts (tree, settings, NULL);
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+  g_auto(GStrv) kept_strings = NULL;
+
+  for (guint i = 0; i < texts->len; i++)
+    {
+      const VcrPathText *t = g_ptr_array_index (texts, i);
+      vcr_snapshot_add (snapshot, t->path, t->text, t->digest);
+    }
+  for (guint i = 0; i < settings->excludes->len; i++)
+    if (vcr_tree_lookup (tree, g_ptr_array_index (settings->excludes, i)) != NULL)
+      g_strv_builder_add (kept, settings->exclude_strings[i]);
+  kept_strings = g_strv_builder_end (kept);
+  vcr_snapshot_set_excludes (snapshot, (const char *const *) settings->exclude_strings);
+  vcr_snapshot_set_kept (snapshot, (const char *const *) kept_strings);
+  return g_steal_pointer (&snapshot);
+}
+
+static void
+get_texts_read_done (VcrReplicator *self, VcrTree *running, const GError *error, gpointer data)
+{
+  g_autoptr(VcrTree) tree = running;   /* ours to free */
+  g_autoptr(ServeCall) call = data;
+  g_autoptr(VcrSnapshot) snapshot = NULL;
+
+  if (!serve_read_ok (self, call, tree, error))
+    return;
+  snapshot = replica_texts (self, call->settings, tree);
+  vcr_peer_reply_snapshot (call->reply, snapshot);
+}
+
+/* Read-only: it changes nothing, not even the replica's state. */
+void
+vcr_replicator_on_get_texts (VcrPeerReply *reply, gpointer user_data)
+{
+  VcrReplicator *self = user_data;
+
+  if (self->settings->mode != VCR_MODE_REPLICA)
+    {
+      vcr_peer_reply_error (reply, 409, "wrong-mode", "this node is not a replica");
+      return;
+    }
+  vcr_replicator_read_running (self, get_texts_read_done, serve_call_new (self, reply));
 }
 
 static void
@@ -125,7 +199,7 @@ get_digests_read_done (VcrReplicator *self, VcrTree *running, const GError *erro
   if (settings->mode == VCR_MODE_PRIMARY)
     {
       /* The snapshot has the digests (and the generation they make). */
-      g_autoptr(VcrSnapshot) snapshot = vcr_replicator_build_snapshot (self, settings, tree);
+      g_autoptr(VcrSnapshot) snapshot = primary_snapshot_for (self, call, tree);
 
       digests = vcr_digests_new ("primary", snapshot->epoch, snapshot->generation);
       for (guint i = 0; i < snapshot->entries->len; i++)

@@ -243,6 +243,7 @@ start_server (VcrReplicator *self, const VcrSettings *settings, GError **error)
     .post_snapshot = vcr_replicator_on_post_snapshot,
     .get_snapshot = vcr_replicator_on_get_snapshot,
     .get_digests = vcr_replicator_on_get_digests,
+    .get_texts = vcr_replicator_on_get_texts,
   };
   g_autofree char *address = NULL;
   g_autofree char *key = NULL;
@@ -296,6 +297,7 @@ stop_work (VcrReplicator *self)
   vcr_replicator_verify_forget (self);
   vcr_replicator_push_stop (self, error);
   vcr_replicator_pull_stop (self, error);
+  vcr_replicator_preview_stop (self, error);
   g_ptr_array_set_size (self->peers, 0);
   vcr_replicator_set_snapshot (self, NULL);
 }
@@ -391,6 +393,7 @@ vcr_replicator_finalize (GObject *object)
   vcr_join_clear (&self->push_join);
   g_clear_pointer (&self->push_results, g_ptr_array_unref);
   vcr_join_clear (&self->pull_join);
+  vcr_join_clear (&self->preview_join);
   g_clear_pointer (&self->verify_cache, g_ptr_array_unref);
   g_clear_object (&self->client);
   g_clear_pointer (&self->settings, vcr_settings_unref);
@@ -450,6 +453,7 @@ vcr_replicator_init (VcrReplicator *self)
   vcr_join_init (&self->push_join, g_object_unref);
   self->push_results = g_ptr_array_new_with_free_func ((GDestroyNotify) vcr_push_result_free);
   vcr_join_init (&self->pull_join, g_object_unref);
+  vcr_join_init (&self->preview_join, g_object_unref);
   self->origin = g_strdup (g_get_host_name ());
   self->state = g_strdup ("error");
   self->listen_address = g_strdup ("");

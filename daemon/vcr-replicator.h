@@ -91,6 +91,14 @@ typedef struct {
   gboolean in_sync;
 } VcrVerifyResult;
 
+typedef struct {
+  char *replica;
+  GStrv commands;         /* what a push now would make it apply, in order
+                           * (empty: nothing); or one note "# unreachable: …" */
+} VcrPreviewResult;
+
+void vcr_preview_result_free (VcrPreviewResult *r);
+
 #define VCR_TYPE_REPLICATOR (vcr_replicator_get_type ())
 G_DECLARE_FINAL_TYPE (VcrReplicator, vcr_replicator, VCR, REPLICATOR, GObject)
 
@@ -143,6 +151,13 @@ void vcr_replicator_verify_async (VcrReplicator *self, GAsyncReadyCallback callb
                                   gpointer user_data);
 GPtrArray *vcr_replicator_verify_finish (VcrReplicator *self, GAsyncResult *result,
                                          GError **error);
+
+/* Preview (primary): of VcrPreviewResult*, one per replica in the order of
+ * the settings; changes nothing here or on any replica. */
+void vcr_replicator_preview_async (VcrReplicator *self, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+GPtrArray *vcr_replicator_preview_finish (VcrReplicator *self, GAsyncResult *result,
+                                          GError **error);
 
 /* Exponential backoff with jitter: the delay in ms before retry number
  * @attempt (0-based), 1 s doubling to 60 s, each scaled by a random factor

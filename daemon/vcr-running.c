@@ -16,7 +16,8 @@ struct _VcrRunning {
   GObject parent_instance;
   VcrSettings *settings;   /* in force; nullable until the first reload */
   VcrSettings *made_for;   /* the settings the entry was made for */
-  VcrTree *tree;           /* without its replicated subtrees; nullable */
+  VcrTree *tree;           /* without its replicated subtrees (but with what
+                            * lies at their exclusions); nullable */
   char *stamp;             /* the backend's stamp of @tree; nullable */
   GHashTable *digests;     /* path → digest of its subtree; NULL: no entry */
   GHashTable *pending;     /* path → digest of the text being applied, or NULL */
@@ -94,7 +95,7 @@ vcr_running_put (VcrRunning *self, const VcrSettings *settings, VcrTree *tree,
   if (owned_stamp == NULL)
     return;
   self->stamp = g_steal_pointer (&owned_stamp);
-  self->tree = settings->paths->len > 0 ? vcr_tree_copy_pruned (whole, settings->paths)
+  self->tree = settings->paths->len > 0 ? vcr_mask_copy_pruned (whole, settings)
                                         : g_steal_pointer (&whole);
 }
 

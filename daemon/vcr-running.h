@@ -7,10 +7,13 @@
  *
  * An entry is kept while the backend's stamp says the config did not
  * change: the digest of each replicated subtree and the rest of the tree,
- * copied without those subtrees (megabytes a router need not keep twice).
- * It is made for one set of replicate paths, and is only ever handed out
- * for settings with the same paths: a tree pruned for one set would lose
- * a subtree that another set keeps local.
+ * copied without those subtrees (megabytes a router need not keep twice)
+ * but with what lies at their exclusions, which a replica keeps as it is
+ * when it takes a snapshot (vcr_mask_copy_pruned()).
+ * It is made for one set of replicate paths and exclusions, and is only
+ * ever handed out for settings with the same ones: a tree pruned for one
+ * set would lose a subtree that another set keeps local, and its digests
+ * leave out what the other's exclusions leave out.
  */
 #pragma once
 

@@ -76,6 +76,12 @@ check_snapshot (const char *body, gsize length)
   g_assert_cmpstr (again->epoch, ==, snapshot->epoch);
   g_assert_cmpuint (again->generation, ==, snapshot->generation);
   assert_entries_equal (snapshot->entries, again->entries);
+  /* the exclusions travel as they came; an empty list reads as none */
+  g_assert_true ((snapshot->excludes == NULL) == (again->excludes == NULL));
+  g_assert_true (snapshot->excludes == NULL ||
+                 g_strv_equal ((const char *const *) snapshot->excludes,
+                               (const char *const *) again->excludes));
+  g_assert_null (snapshot->kept);
   for (guint i = 0; i < snapshot->entries->len; i++)
     {
       const VcrSnapshotEntry *entry = g_ptr_array_index (snapshot->entries, i);

@@ -14,7 +14,10 @@
  *     or its mode is not "replica": pass;
  *  4. ask the daemon's CheckCommit with the working config; when the bus or
  *     the daemon cannot answer, compare each replicate path's active and
- *     working subtree here (any change is refused).
+ *     working subtree here (any change is refused, except under a
+ *     `replicate exclude` path: such a replicate path is compared as
+ *     trees of the whole active and working configs with the exclusions
+ *     left out, as the daemon does).
  *
  * When VyOS's cli-shell-api fails, hangs or prints what cannot be read, the
  * guard fails closed: it cannot tell a replica from another router then,
@@ -37,6 +40,7 @@
 #include <systemd/sd-bus.h>
 
 #include "vcr-guard.h"
+#include "vcr-mask.h"
 #include "vcr-path.h"
 #include "vcr-settings.h"
 #include "vcr-tree.h"
@@ -47,6 +51,7 @@
 
 static const char *const ACTIVE_FLAGS[] = { "--show-active-only", NULL };
 static const char *const WORKING_ALL_FLAGS[] = { "--show-working-only", "--show-ignore-edit", NULL };
+static const char *const ACTIVE_ALL_FLAGS[] = { "--show-active-only", "--show-ignore-edit", NULL };
 static const char *const ACTIVE_DEFAULTS_FLAGS[] = { "--show-active-only", "--show-show-defaults", NULL };
 static const char *const WORKING_DEFAULTS_FLAGS[] = { "--show-working-only", "--show-show-defaults", NULL };
 static const char *const SETTINGS_PATH[] = { "high-availability", "config-replication", NULL };
@@ -201,28 +206,83 @@ show_path (const char *const *flags, const char *const *words, GBytes **out, GEr
   return guard_show_config (flags, words, out, error) != GUARD_SHOW_FAILED;
 }
 
+/* The whole active config, or NULL (with a message on stderr): what a
+ * replicate path with exclusions is compared with. */
+static VcrTree *
+read_active (void)
+{
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GError) error = NULL;
+  VcrTree *tree = NULL;
+  gsize len = 0;
+  const char *data;
+
+  switch (guard_show_config (ACTIVE_ALL_FLAGS, NULL, &out, &error))
+    {
+    case GUARD_SHOW_OK:
+      data = g_bytes_get_data (out, &len);
+      tree = vcr_tree_parse (data != NULL ? data : "", len, VCR_PARSE_SHOW_CONFIG,
+                             "active config", &error);
+      break;
+    case GUARD_SHOW_NO_NODE:
+      tree = vcr_tree_parse ("", 0, VCR_PARSE_SHOW_CONFIG, "active config", &error);
+      break;
+    case GUARD_SHOW_FAILED:
+    default:
+      break;
+    }
+  if (tree == NULL)
+    g_printerr ("config-replication: cannot read the active config (%s); "
+                "changes under an exclusion count as changes\n", error->message);
+  return tree;
+}
+
+/* Whether replicate path @words changed, compared as showConfig prints it
+ * (bytes): FALSE (unchanged), TRUE, or TRUE with a message when it could
+ * not be read. */
+static gboolean
+path_changed (const char *const *words, const char *name)
+{
+  g_autoptr(GBytes) active = NULL;
+  g_autoptr(GBytes) working = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!show_path (ACTIVE_DEFAULTS_FLAGS, words, &active, &error) ||
+      !show_path (WORKING_DEFAULTS_FLAGS, words, &working, &error))
+    {
+      g_printerr ("config-replication: cannot read \"%s\" (cli-shell-api: %s); "
+                  "counted as changed\n", name, error->message);
+      return TRUE;
+    }
+  if (active == NULL || working == NULL)
+    return active != working;
+  return !g_bytes_equal (active, working);
+}
+
 /* Without the daemon: every replicate path whose working subtree is not
  * its active one (the reference copy is the daemon's; without it any
- * change counts), and every path that could not be read. */
+ * change counts), and every path that could not be read. A path with
+ * exclusions is compared on the parsed trees with them left out (the
+ * working config @working, nullable, and the active one read here); when
+ * either is missing, as bytes like the others (strict: a change under an
+ * exclusion counts then). */
 static GPtrArray *
-compare_locally (const VcrSettings *settings)
+compare_locally (const VcrSettings *settings, const VcrTree *working)
 {
   GPtrArray *refused = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(VcrTree) active = NULL;
 
+  if (settings->excludes->len > 0 && working != NULL)
+    active = read_active ();
   for (guint i = 0; i < settings->paths->len; i++)
     {
       const char *const *words = g_ptr_array_index (settings->paths, i);
-      g_autoptr(GBytes) active = NULL;
-      g_autoptr(GBytes) working = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) excludes = vcr_settings_excludes_under (settings, words);
       g_autofree char *name = vcr_path_to_string (words);
 
-      if (!show_path (ACTIVE_DEFAULTS_FLAGS, words, &active, &error) ||
-          !show_path (WORKING_DEFAULTS_FLAGS, words, &working, &error))
-        g_printerr ("config-replication: cannot read \"%s\" (cli-shell-api: %s); "
-                    "counted as changed\n", name, error->message);
-      else if (active == NULL || working == NULL ? active == working
-                                                 : g_bytes_equal (active, working))
+      if (excludes->len > 0 && active != NULL
+            ? vcr_mask_subtree_equal (active, working, words, excludes)
+            : !path_changed (words, name))
         continue;
       g_ptr_array_add (refused, g_steal_pointer (&name));
     }
@@ -276,7 +336,7 @@ check_commit (Role role, const VcrSettings *settings, char **reason)
     }
   g_printerr ("config-replication: the daemon did not check this commit (%s); "
               "comparing the replicated paths here\n", error->message);
-  return compare_locally (settings);
+  return compare_locally (settings, proposed);
 }
 
 static int

@@ -50,6 +50,19 @@ get_length (const guint8 *in)
   return (guint32) in[0] << 24 | (guint32) in[1] << 16 | (guint32) in[2] << 8 | in[3];
 }
 
+/* `"NAME":[…]` when @list holds something. */
+static void
+add_list (JsonBuilder *b, const char *name, char **list)
+{
+  if (list == NULL || list[0] == NULL)
+    return;
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; list[i] != NULL; i++)
+    json_builder_add_string_value (b, list[i]);
+  json_builder_end_array (b);
+}
+
 static char *
 snapshot_document (const VcrSnapshot *snapshot, gsize *length)
 {
@@ -82,6 +95,8 @@ snapshot_document (const VcrSnapshot *snapshot, gsize *length)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+  add_list (b, "excludes", snapshot->excludes);
+  add_list (b, "kept", snapshot->kept);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
@@ -239,10 +254,13 @@ read_entries (VcrSnapshot *snapshot, JsonArray *paths, guint8 *texts,
   return TRUE;
 }
 
+/* @texts: a replica's texts (epoch may be "", "kept" allowed). */
 static VcrSnapshot *
-read_snapshot (guint8 *payload, gsize length, GError **error)
+read_snapshot (guint8 *payload, gsize length, gboolean texts, GError **error)
 {
   static const char *const names[] = { "protocol", "origin", "epoch", "generation", "paths", NULL };
+  static const char *const snapshot_optional[] = { "excludes", NULL };
+  static const char *const texts_optional[] = { "excludes", "kept", NULL };
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   const char *json = NULL, *origin, *epoch;
@@ -254,7 +272,8 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
   if (!split (payload, length, &json, &json_len, error) ||
       (parser = vcr_json_parse_object ("snapshot", json, json_len, &o, error)) == NULL)
     return NULL;
-  if (!vcr_json_check_members (o, "snapshot", names, error) ||
+  if (!vcr_json_check_members_optional (o, "snapshot", names,
+                                        texts ? texts_optional : snapshot_optional, error) ||
       !vcr_json_get_count (o, "snapshot", "protocol", &protocol, error))
     return NULL;
   if (protocol != VCR_FRAME_PROTOCOL_VERSION)
@@ -268,7 +287,7 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
       (epoch = vcr_json_get_string (o, "snapshot", "epoch", error)) == NULL ||
       !vcr_json_get_count (o, "snapshot", "generation", &generation, error))
     return NULL;
-  if (!vcr_json_is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
+  if (!(texts && *epoch == '\0') && !vcr_json_is_lower_hex (epoch, VCR_EPOCH_HEX_LEN))
     {
       refuse (error, "snapshot.epoch: not %d lowercase hex digits", VCR_EPOCH_HEX_LEN);
       return NULL;
@@ -280,6 +299,8 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
       return NULL;
     }
   snapshot = vcr_snapshot_new (origin, epoch, generation);
+  if (!vcr_json_read_snapshot_lists (o, snapshot, texts, error))
+    return NULL;
   g_ptr_array_set_free_func (snapshot->entries, frame_entry_free);
   if (!read_entries (snapshot, json_node_get_array (paths),
                      payload + LENGTH_BYTES + json_len, payload + length, error))
@@ -287,12 +308,11 @@ read_snapshot (guint8 *payload, gsize length, GError **error)
   return g_steal_pointer (&snapshot);
 }
 
-VcrSnapshot *
-vcr_frame_snapshot_read_in_place (guint8 *payload, gsize length,
-                                  GDestroyNotify release, gpointer release_data,
-                                  GError **error)
+static VcrSnapshot *
+read_in_place (guint8 *payload, gsize length, gboolean texts, GDestroyNotify release,
+               gpointer release_data, GError **error)
 {
-  VcrSnapshot *snapshot = read_snapshot (payload, length, error);
+  VcrSnapshot *snapshot = read_snapshot (payload, length, texts, error);
 
   if (snapshot == NULL)
     {
@@ -304,4 +324,18 @@ vcr_frame_snapshot_read_in_place (guint8 *payload, gsize length,
   snapshot->release = release;
   snapshot->release_data = release_data;
   return snapshot;
+}
+
+VcrSnapshot *
+vcr_frame_snapshot_read_in_place (guint8 *payload, gsize length, GDestroyNotify release,
+                                  gpointer release_data, GError **error)
+{
+  return read_in_place (payload, length, FALSE, release, release_data, error);
+}
+
+VcrSnapshot *
+vcr_frame_texts_read_in_place (guint8 *payload, gsize length, GDestroyNotify release,
+                               gpointer release_data, GError **error)
+{
+  return read_in_place (payload, length, TRUE, release, release_data, error);
 }

@@ -22,7 +22,9 @@ G_BEGIN_DECLS
 
 /* The payload of a snapshot:
  * {"protocol":2,"origin":…,"epoch":…,"generation":N,
- *  "paths":[{"path":…,"digest":…,"length":N}]} and the texts. */
+ *  "paths":[{"path":…,"digest":…,"length":N}]} and the texts; the
+ * document also carries "excludes":[…] when the snapshot has exclusions,
+ * and "kept":[…] when it has such (a replica's texts). */
 GBytes *vcr_frame_snapshot_payload (const VcrSnapshot *snapshot);
 
 /* Reads a snapshot payload in place: the texts stay in @payload (each
@@ -38,6 +40,14 @@ VcrSnapshot *vcr_frame_snapshot_read_in_place (guint8 *payload,
                                                GDestroyNotify release,
                                                gpointer release_data,
                                                GError **error);
+
+/* A replica's texts (GET /v1/texts) read in place: as a snapshot, but its
+ * epoch may be "" and it may carry "kept" (each one of its "excludes"). */
+VcrSnapshot *vcr_frame_texts_read_in_place (guint8 *payload,
+                                            gsize length,
+                                            GDestroyNotify release,
+                                            gpointer release_data,
+                                            GError **error);
 
 /* The payload of a small document (digests, POST answer, error body):
  * the length and @json, nothing after it. */

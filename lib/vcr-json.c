@@ -246,3 +246,72 @@ vcr_json_is_lower_hex (const char *s, gsize len)
       return FALSE;
   return TRUE;
 }
+
+gboolean
+vcr_json_check_members_optional (JsonObject *o, const char *where,
+                                 const char *const *required, const char *const *optional,
+                                 GError **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) present = NULL;
+
+  g_strv_builder_addv (builder, (const char **) required);
+  for (guint i = 0; optional[i] != NULL; i++)
+    if (json_object_has_member (o, optional[i]))
+      g_strv_builder_add (builder, optional[i]);
+  present = g_strv_builder_end (builder);
+  return vcr_json_check_members (o, where, (const char *const *) present, error);
+}
+
+/* The optional list @name of @o ("excludes", "kept"): *@out NULL when it
+ * is not there (or empty), else its strings, each a canonical path given
+ * once. */
+static gboolean
+read_path_list (JsonObject *o, const char *name, GStrv *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (o, name);
+  g_autoptr(GStrvBuilder) builder = NULL;
+  JsonArray *array;
+
+  *out = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return refuse (error, "snapshot.%s: not an array", name);
+  array = json_node_get_array (node);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      const char *path;
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING ||
+          !vcr_snapshot_path_is_canonical (path = json_node_get_string (item)))
+        return refuse (error, "snapshot.%s[%u]: not canonical words joined by single spaces",
+                       name, i);
+      /* the lists are short (settings hold a few exclusions): quadratic is fine */
+      for (guint j = 0; j < i; j++)
+        if (strcmp (json_array_get_string_element (array, j), path) == 0)
+          return refuse (error, "snapshot.%s[%u]: \"%s\" appears twice", name, i, path);
+      g_strv_builder_add (builder, path);
+    }
+  *out = g_strv_builder_end (builder);
+  if ((*out)[0] == NULL)
+    g_clear_pointer (out, g_strfreev);
+  return TRUE;
+}
+
+gboolean
+vcr_json_read_snapshot_lists (JsonObject *o, VcrSnapshot *snapshot, gboolean texts,
+                              GError **error)
+{
+  if (!read_path_list (o, "excludes", &snapshot->excludes, error) ||
+      (texts && !read_path_list (o, "kept", &snapshot->kept, error)))
+    return FALSE;
+  for (guint i = 0; snapshot->kept != NULL && snapshot->kept[i] != NULL; i++)
+    if (snapshot->excludes == NULL ||
+        !g_strv_contains ((const char *const *) snapshot->excludes, snapshot->kept[i]))
+      return refuse (error, "snapshot.kept[%u]: \"%s\" is not one of its excludes", i,
+                     snapshot->kept[i]);
+  return TRUE;
+}

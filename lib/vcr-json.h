@@ -18,6 +18,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "vcr-snapshot.h"
+
 G_BEGIN_DECLS
 
 /* Objects and arrays nest at most this deep (the documents need 3). */
@@ -51,6 +53,22 @@ gboolean vcr_json_get_count (JsonObject *o,
                              const char *name,
                              guint64 *out,
                              GError **error);
+
+/* vcr_json_check_members() of @required, but the members @optional may
+ * be there too. */
+gboolean vcr_json_check_members_optional (JsonObject *o,
+                                          const char *where,
+                                          const char *const *required,
+                                          const char *const *optional,
+                                          GError **error);
+
+/* The optional lists of a snapshot document into @snapshot: "excludes"
+ * and, when @texts (a replica's texts), "kept", each one of "excludes".
+ * Each a list of canonical paths given once; an empty one reads as none. */
+gboolean vcr_json_read_snapshot_lists (JsonObject *o,
+                                       VcrSnapshot *snapshot,
+                                       gboolean texts,
+                                       GError **error);
 
 /* @s is exactly @len lowercase hex digits. */
 gboolean vcr_json_is_lower_hex (const char *s, gsize len);

@@ -21,9 +21,11 @@ G_BEGIN_DECLS
  * bare ancestors, boot rendering) with the subtrees at @excludes (of
  * const char *const *, each under @path; NULL or empty: none) removed and
  * @overrides (of VcrOverride*, under @path; NULL: none) set: each
- * override's leaf holds exactly its values, created with its ancestors
- * when absent. Without excludes and overrides it is exactly
- * vcr_path_snapshot_text(). "" when nothing is left. */
+ * override's leaf holds exactly its values (the node at its path made a
+ * leaf, created when absent), where the leaf's parent exists (an override
+ * never creates ancestors: their shape is the config's). Without excludes
+ * and overrides it is exactly vcr_path_snapshot_text(). "" when nothing is
+ * left. */
 char *vcr_mask_snapshot_text (const VcrTree *tree,
                               const char *const *path,
                               GPtrArray *excludes,
@@ -42,12 +44,50 @@ void vcr_mask_keep_local (VcrTree *incoming,
                           const VcrTree *running,
                           GPtrArray *excludes);
 
+/* A new tree holding only the subtrees of @tree at @excludes (with their
+ * ancestors, flags kept): what a replica keeps of its own while the rest
+ * of a replicate path is replaced. */
+VcrTree *vcr_mask_take_local (const VcrTree *tree,
+                              GPtrArray *excludes);
+
+/* vcr_tree_copy_pruned() of @settings' replicate paths, but the pruned
+ * nodes keep the subtrees at @settings' exclusions: the rest of a
+ * replica's running config, which a snapshot's subtrees go into, and its
+ * own values under an exclusion, which they must not replace. */
+VcrTree *vcr_mask_copy_pruned (const VcrTree *tree,
+                               const VcrSettings *settings);
+
+/* vcr_tree_graft() of the subtree at @path, except at the exclusions
+ * under it (of @excludes, any others ignored), where @dst keeps what it
+ * has: a backend that must graft a snapshot's subtree into a config that
+ * changed since it was read keeps a local edit made meanwhile. */
+void vcr_mask_graft (VcrTree *dst,
+                     const VcrTree *src,
+                     const char *const *path,
+                     GPtrArray *excludes);
+
+/* The first of @excludes at which @tree holds a node, or NULL: a received
+ * snapshot text must carry nothing its receiver excludes. */
+const char *const *vcr_mask_find_carried (const VcrTree *tree,
+                                          GPtrArray *excludes);
+
 /* TRUE when @a and @b agree at @path once the subtrees at @excludes are
  * left out: what CheckCommit and the commit guard compare. */
 gboolean vcr_mask_subtree_equal (const VcrTree *a,
                                  const VcrTree *b,
                                  const char *const *path,
                                  GPtrArray *excludes);
+
+/* NULL when @a and @b (exclusions as canonical strings, NULL-terminated;
+ * NULL: none) hold the same ones in any order; else a message naming each
+ * exclusion only one side has, the sides called @a_name and @b_name:
+ * 'exclusions differ: the snapshot excludes "X" and this replica does
+ * not; this replica excludes "Y" and the snapshot does not'. Both sides of
+ * a replication must leave the same parts out (a 409 path-mismatch). */
+char *vcr_mask_excludes_differ (const char *const *a,
+                                const char *a_name,
+                                const char *const *b,
+                                const char *b_name);
 
 /* One replicate path's snapshot text, as replication carries it, and the
  * digest of that text. */

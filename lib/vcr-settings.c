@@ -12,6 +12,7 @@
 
 #include "vcr-settings.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "vcr-error.h"
@@ -63,6 +64,7 @@ settings_clear (VcrSettings *settings)
   g_ptr_array_unref (settings->paths);
   g_strfreev (settings->path_strings);
   g_ptr_array_unref (settings->excludes);
+  g_strfreev (settings->exclude_strings);
   g_ptr_array_unref (settings->peers);
   if (settings->secret != NULL)
     memset (settings->secret, 0, strlen (settings->secret));
@@ -93,7 +95,9 @@ vcr_settings_same_paths (const VcrSettings *a, const VcrSettings *b)
   if (a == NULL || b == NULL)
     return FALSE;
   return g_strv_equal ((const char *const *) a->path_strings,
-                       (const char *const *) b->path_strings);
+                       (const char *const *) b->path_strings) &&
+         g_strv_equal ((const char *const *) a->exclude_strings,
+                       (const char *const *) b->exclude_strings);
 }
 
 static VcrSettings *
@@ -312,6 +316,31 @@ compare_overrides (gconstpointer a, gconstpointer b)
   return compare_paths (&x->path, &y->path);
 }
 
+/* One leaf, one override: the same path written twice (the words spaced
+ * differently) or an override inside another's leaf would leave which
+ * values the replica receives to the order of the settings. */
+static gboolean
+check_override_apart (const VcrPeerSettings *peer, const char *const *words,
+                      const char *text, GError **error)
+{
+  for (guint i = 0; i < peer->overrides->len; i++)
+    {
+      const VcrOverride *other = g_ptr_array_index (peer->overrides, i);
+      const char *const *path = (const char *const *) other->path;
+      g_autofree char *other_text = vcr_path_to_string (path);
+
+      if (g_strv_equal (words, path))
+        return refuse (error, "override \"%s\" of replica %s is given twice", text, peer->name);
+      if (vcr_path_is_under (words, path))
+        return refuse (error, "override \"%s\" of replica %s lies under override \"%s\" "
+                       "(an override names a leaf)", text, peer->name, other_text);
+      if (vcr_path_is_under (path, words))
+        return refuse (error, "override \"%s\" of replica %s lies under override \"%s\" "
+                       "(an override names a leaf)", other_text, peer->name, text);
+    }
+  return TRUE;
+}
+
 /* `replica NAME override "PATH" { value "V" … }`: a leaf strictly under a
  * replicate path and not excluded, with at least one value. */
 static gboolean
@@ -355,6 +384,8 @@ read_overrides (VcrSettings *settings, VcrPeerSettings *peer, const VcrNode *nod
           return refuse (error, "override \"%s\" of replica %s lies under exclusion "
                          "\"%s\", which is never sent", text, peer->name, excluded_text);
         }
+      if (!check_override_apart (peer, (const char *const *) words, text, error))
+        return FALSE;
       override = g_new0 (VcrOverride, 1);
       override->path = g_steal_pointer (&words);
       override->values = g_new0 (char *, vcr_node_get_n_values (value) + 1);
@@ -363,6 +394,14 @@ read_overrides (VcrSettings *settings, VcrPeerSettings *peer, const VcrNode *nod
       g_ptr_array_add (peer->overrides, override);
     }
   g_ptr_array_sort (peer->overrides, compare_overrides);
+  /* the primary knows which replica asks (its own pull and Verify) only
+   * by the address the request comes from */
+  if (!g_hostname_is_ip_address (peer->address))
+    g_ptr_array_add (settings->warnings,
+                     g_strdup_printf ("replica %s has overrides but its address \"%s\" is "
+                                      "not an IP address: its own pull and Verify get the "
+                                      "texts without its overrides (pushes send them)",
+                                      peer->name, peer->address));
   return TRUE;
 }
 
@@ -685,8 +724,9 @@ read_allow_v1 (VcrSettings *settings, const VcrNode *top, GError **error)
   return TRUE;
 }
 
-/* The canonical strings of the (sorted) replicate paths, made once: the
- * daemon's properties, snapshots and logs all name paths this way. */
+/* The canonical strings of the (sorted) replicate paths and exclusions,
+ * made once: the daemon's properties, snapshots and logs all name paths
+ * this way. */
 static void
 set_path_strings (VcrSettings *settings)
 {
@@ -698,6 +738,14 @@ set_path_strings (VcrSettings *settings)
       g_strv_builder_add (builder, path);
     }
   settings->path_strings = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < settings->excludes->len; i++)
+    {
+      g_autofree char *exclude = vcr_path_to_string (g_ptr_array_index (settings->excludes, i));
+      g_strv_builder_add (builder, exclude);
+    }
+  settings->exclude_strings = g_strv_builder_end (builder);
   g_strv_builder_unref (builder);
 }
 
@@ -778,6 +826,39 @@ vcr_settings_find_replicate_path (const VcrSettings *settings,
 
       if (vcr_path_is_under (words, path))
         return path;
+    }
+  return NULL;
+}
+
+/* @text as 16 bytes of IPv6 (an IPv4 address mapped: ::ffff:a.b.c.d). */
+static gboolean
+ip_bytes (const char *text, guint8 out[16])
+{
+  guint8 v4[4];
+
+  if (inet_pton (AF_INET6, text, out) == 1)
+    return TRUE;
+  if (inet_pton (AF_INET, text, v4) != 1)
+    return FALSE;
+  memset (out, 0, 10);
+  out[10] = out[11] = 0xff;
+  memcpy (out + 12, v4, 4);
+  return TRUE;
+}
+
+const VcrPeerSettings *
+vcr_settings_peer_at (const VcrSettings *settings, const char *address)
+{
+  guint8 want[16], have[16];
+
+  if (address == NULL || !ip_bytes (address, want))
+    return NULL;
+  for (guint i = 0; i < settings->peers->len; i++)
+    {
+      const VcrPeerSettings *p = g_ptr_array_index (settings->peers, i);
+
+      if (ip_bytes (p->address, have) && memcmp (want, have, sizeof want) == 0)
+        return p;
     }
   return NULL;
 }

@@ -48,6 +48,7 @@ typedef struct {
                             joined by single spaces), in the same order */
   GPtrArray *excludes;   /* of GStrv: `replicate exclude` paths, each
                             strictly under a replicate path, sorted */
+  GStrv exclude_strings; /* the same as canonical strings, in the same order */
   GPtrArray *peers;      /* of VcrPeerSettings*: the replicas (primary) or
                             the one primary (replica); empty when disabled */
   char *secret;          /* pre-shared secret */
@@ -70,8 +71,9 @@ VcrSettings *vcr_settings_ref (VcrSettings *settings);
 void vcr_settings_unref (VcrSettings *settings);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrSettings, vcr_settings_unref)
 
-/* TRUE when @a and @b (both nullable) have the same replicate paths in
- * the same order: what a cache pruned for one set may be reused under. */
+/* TRUE when @a and @b (both nullable) have the same replicate paths and
+ * exclusions in the same order: what a cache pruned (and whose digests
+ * were masked) for one set may be reused under. */
 gboolean vcr_settings_same_paths (const VcrSettings *a, const VcrSettings *b);
 
 /* The exclusion that @words is under (or equal to), or NULL. */
@@ -86,5 +88,12 @@ GPtrArray *vcr_settings_excludes_under (const VcrSettings *settings,
 /* The replicate path that @words is under, or NULL. */
 const char *const *vcr_settings_find_replicate_path (const VcrSettings *settings,
                                                      const char *const *words);
+
+/* The first peer whose configured address is the IP address @address (a
+ * literal, as a socket reports it; an IPv4-mapped IPv6 address is the
+ * IPv4 one, on either side), or NULL; peers named by a host name never
+ * match. How a primary tells which replica a request comes from. */
+const VcrPeerSettings *vcr_settings_peer_at (const VcrSettings *settings,
+                                             const char *address);
 
 G_END_DECLS

@@ -220,6 +220,8 @@ vcr_snapshot_free (VcrSnapshot *snapshot)
   g_free (snapshot->origin);
   g_free (snapshot->epoch);
   g_ptr_array_unref (snapshot->entries);
+  g_strfreev (snapshot->excludes);
+  g_strfreev (snapshot->kept);
   if (snapshot->release != NULL)
     snapshot->release (snapshot->release_data);
   g_free (snapshot);
@@ -233,6 +235,26 @@ vcr_snapshot_add (VcrSnapshot *snapshot, const char *path, const char *config,
   /* its entries' strings are not freed with it */
   g_return_if_fail (snapshot->document == NULL);
   g_ptr_array_add (snapshot->entries, entry_new (path, config, digest));
+}
+
+static GStrv
+copy_list (const char *const *list)
+{
+  return list != NULL && list[0] != NULL ? g_strdupv ((char **) list) : NULL;
+}
+
+void
+vcr_snapshot_set_excludes (VcrSnapshot *snapshot, const char *const *excludes)
+{
+  g_strfreev (snapshot->excludes);
+  snapshot->excludes = copy_list (excludes);
+}
+
+void
+vcr_snapshot_set_kept (VcrSnapshot *snapshot, const char *const *kept)
+{
+  g_strfreev (snapshot->kept);
+  snapshot->kept = copy_list (kept);
 }
 
 const VcrSnapshotEntry *
@@ -281,6 +303,22 @@ append_json_string (GString *out, const char *str)
   g_string_append_c (out, '"');
 }
 
+/* `,"NAME":["a","b"]` when @list holds something. */
+static void
+append_json_list (GString *out, const char *name, char **list)
+{
+  if (list == NULL || list[0] == NULL)
+    return;
+  g_string_append_printf (out, ",\"%s\":[", name);
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_json_string (out, list[i]);
+    }
+  g_string_append_c (out, ']');
+}
+
 /* Written by hand rather than with JsonBuilder: see append_json_string(). */
 char *
 vcr_snapshot_to_json (const VcrSnapshot *snapshot, gsize *length)
@@ -313,7 +351,10 @@ vcr_snapshot_to_json (const VcrSnapshot *snapshot, gsize *length)
       append_json_string (out, entry->digest);
       g_string_append_c (out, '}');
     }
-  g_string_append (out, "]}");
+  g_string_append_c (out, ']');
+  /* a v1 reply to GET /v1/texts does not exist: "kept" is never written */
+  append_json_list (out, "excludes", snapshot->excludes);
+  g_string_append_c (out, '}');
   if (length != NULL)
     *length = out->len;
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -346,6 +387,7 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
   static const char *const names[] = {
     "protocol", "origin", "epoch", "generation", "paths", NULL,
   };
+  static const char *const optional[] = { "excludes", NULL };
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(VcrSnapshot) snapshot = NULL;
   JsonObject *root = NULL;
@@ -354,7 +396,7 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
   guint64 protocol, generation;
 
   if ((parser = vcr_json_parse_object ("snapshot", data, length, &root, error)) == NULL ||
-      !vcr_json_check_members (root, "snapshot", names, error))
+      !vcr_json_check_members_optional (root, "snapshot", names, optional, error))
     return NULL;
   if (!vcr_json_get_count (root, "snapshot", "protocol", &protocol, NULL) ||
       protocol != VCR_PROTOCOL_VERSION)
@@ -373,6 +415,8 @@ vcr_snapshot_from_json (const char *data, gsize length, GError **error)
     return NULL;
 
   snapshot = vcr_snapshot_new (origin, epoch, generation);
+  if (!vcr_json_read_snapshot_lists (root, snapshot, FALSE, error))
+    return NULL;
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonObject *o = json_array_get_object_element (items, i);

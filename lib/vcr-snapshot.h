@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The JSON documents of the peer protocol (SPEC §7): the snapshot envelope
- * (protocol v1; v2's is vcr-frame.h), the digests document, the POST
+ * (protocol v1; v2's is vcr-frame.h; both carry the sender's exclusions
+ * when it has any, and v2's is also a replica's texts for the dry run),
+ * the digests document, the POST
  * answer and error bodies. The v1 snapshot is written by hand, the small
  * documents with json-glib's builder; all are read with json-glib, made
  * strict (vcr-json.h: no comments or single quotes, no \u0000, UTF-8;
@@ -35,9 +37,15 @@ typedef struct {
 
 typedef struct {
   char *origin;          /* the primary's host name */
-  char *epoch;           /* 32 lowercase hex */
+  char *epoch;           /* 32 lowercase hex ("" allowed in a replica's texts) */
   guint64 generation;    /* <= G_MAXINT64 */
   GPtrArray *entries;    /* VcrSnapshotEntry, in document order */
+  GStrv excludes;        /* the sender's `replicate exclude` paths, canonical
+                          * and distinct; NULL: none (the document carries
+                          * "excludes" only when there is one, so a peer
+                          * without exclusions reads what it always read) */
+  GStrv kept;            /* a replica's texts (vcr_frame_texts_*) only:
+                          * those of @excludes it holds something at; NULL: none */
   /* read in place: the document the entries point into, and what frees
    * it with the snapshot (release NULL: the caller keeps it); else NULL */
   char *document;
@@ -57,6 +65,11 @@ void vcr_snapshot_add (VcrSnapshot *snapshot,
                        const char *path,
                        const char *config,
                        const char *digest);
+
+/* Copies @excludes (canonical paths; NULL or empty: none). */
+void vcr_snapshot_set_excludes (VcrSnapshot *snapshot, const char *const *excludes);
+/* Copies @kept (a subset of the exclusions; NULL or empty: none). */
+void vcr_snapshot_set_kept (VcrSnapshot *snapshot, const char *const *kept);
 
 const VcrSnapshotEntry *vcr_snapshot_lookup (const VcrSnapshot *snapshot,
                                              const char *path);

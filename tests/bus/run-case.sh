@@ -350,6 +350,28 @@ case_check_commit_allowed () {
   [ -z "$OUT" ] || fail "$OUT"
 }
 
+# Under a `replicate exclude` path a replica's own edits pass, beside it
+# they are refused; the exclusion is the replica's even with a reference
+# on disk that says otherwise.
+case_check_commit_exclude () {
+  local f
+  write_config replica
+  sed -i -e 's|            path "firewall name WAN"|&\n            exclude "firewall name WAN rule 10 protocol"|' "$TMP/config.boot"
+  grep -q 'exclude "firewall name WAN rule 10 protocol"' "$TMP/config.boot" || fail "test set-up: no exclusion"
+  start_bus; start_daemon
+  f=$(proposed excluded -e 's/protocol "tcp"/protocol "udp"/')
+  expect_exit 0 client check-commit "$f"
+  [ -z "$OUT" ] || fail "a change under the exclusion was refused: $OUT"
+  f=$(proposed excluded-gone -e '/protocol "tcp"/d')
+  expect_exit 0 client check-commit "$f"
+  f=$(proposed sibling -e 's/action "accept"/action "drop"/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "$OUT"
+  f=$(proposed both -e 's/action "accept"/action "drop"/' -e 's/protocol "tcp"/protocol "udp"/')
+  expect_exit 1 client check-commit "$f"
+  [ "$OUT" = "$REFUSAL_WAN" ] || fail "$OUT"
+}
+
 # The reference (what the primary sent last) may be committed; a commit
 # that leaves a drifted R alone passes.
 case_check_commit_reference () {
@@ -533,6 +555,14 @@ case_polkit () {
   expect_contains "$ERR" "org.freedesktop.DBus.Error.AccessDenied"
   expect_exit 3 as_nobody "$VCR_CLIENT" pull
   expect_contains "$ERR" "org.freedesktop.DBus.Error.AccessDenied"
+  # Preview answers with config values: manage, not anyone (polkit comes
+  # before the mode check: nobody never learns it is a replica)
+  expect_exit 3 as_nobody "$VCR_CLIENT" push --dry-run
+  expect_contains "$ERR" "org.freedesktop.DBus.Error.AccessDenied"
+  expect_exit 1 as_nobody gdbus call --system -d $BUS_NAME -o $BUS_PATH -m $BUS_NAME.Preview
+  expect_contains "$ERR" "org.freedesktop.DBus.Error.AccessDenied"
+  expect_exit 1 client push --dry-run
+  expect_contains "$ERR" "only possible on a primary"
   expect_exit 0 as_nobody "$VCR_CLIENT" is-managed firewall name WAN
   f=$(proposed refused -e '/^firewall {/,/^}/d')
   expect_exit 1 as_nobody "$VCR_CLIENT" check-commit "$f"
@@ -542,6 +572,35 @@ case_polkit () {
   expect_exit 1 client pull
   expect_contains "$ERR" "127.0.0.1:9"   # the primary is unreachable
   grep -q "refused by polkit" "$TMP/daemon.log" || fail "no polkit refusal in the log"
+}
+
+# Preview (push --dry-run): a primary reports each replica, one it cannot
+# ask as such (exit 1); a replica and a disabled node refuse it.
+case_preview () {
+  write_config primary; start_bus; start_daemon
+  expect_exit 1 client push --dry-run
+  expect_contains "$OUT" "Secondary: unreachable: 127.0.0.2:9: "
+  [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] || fail "more than one line: $OUT"
+  expect_exit 1 client --json push --dry-run
+  echo "$OUT" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+[r] = d["results"]
+assert r["replica"] == "Secondary" and r["reachable"] is False and r["commands"] == [], d
+assert r["error"].startswith("unreachable: 127.0.0.2:9: "), d
+' || fail "push --dry-run --json: $OUT"
+  expect_exit 0 gdbus call --system -d $BUS_NAME -o $BUS_PATH -m $BUS_NAME.Preview
+  expect_contains "$OUT" "[('Secondary', ["
+  expect_contains "$OUT" "# unreachable: 127.0.0.2:9: "
+  expect_exit 2 client push --dry-run extra
+  write_config replica
+  expect_exit 0 client reload
+  expect_exit 1 client push --dry-run
+  expect_contains "$ERR" "Preview is only possible on a primary"
+  write_config none
+  expect_exit 0 client reload
+  expect_exit 1 client push --dry-run
+  expect_contains "$ERR" "not configured"
 }
 
 # A secret shorter than 16 characters is accepted, with a warning in the

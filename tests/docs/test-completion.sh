@@ -82,6 +82,8 @@ complete_words config show --format j
 expect "formats" json
 complete_words history ""
 expect "history" -n
+complete_words push ""
+expect "push" --dry-run
 complete_words check-commit "$tmp/dir/pro"
 expect "a FILE" "$tmp/dir/proposed.boot"
 complete_words config show "$tmp/router.boot" --path '"fire'

@@ -151,6 +151,26 @@ get_digests (VcrPeerReply *reply, gpointer user_data)
   vcr_peer_reply_json (reply, json, len);
 }
 
+/* A replica's texts: nothing applied yet (epoch ""), one exclusion it
+ * holds something at. */
+static void
+get_texts (VcrPeerReply *reply, gpointer user_data)
+{
+  g_autoptr(VcrSnapshot) s = vcr_snapshot_new ("test-replica", "", 0);
+  const char *const excludes[] = { "firewall name WAN description", NULL };
+
+  record_call ("get-texts");
+  if (g_strcmp0 (opt_mode, "replica") != 0)
+    {
+      vcr_peer_reply_error (reply, 409, "wrong-mode", "this node is not a replica");
+      return;
+    }
+  vcr_snapshot_add (s, "firewall name WAN", CANNED_TEXT, NULL);
+  vcr_snapshot_set_excludes (s, excludes);
+  vcr_snapshot_set_kept (s, excludes);
+  vcr_peer_reply_snapshot (reply, s);
+}
+
 static void
 print_address (VcrPeerServer *server)
 {
@@ -200,7 +220,7 @@ main (int argc, char **argv)
     { "allow-v1", 0, 0, G_OPTION_ARG_NONE, &opt_allow_v1, "serve protocol v1 too", NULL },
     { NULL },
   };
-  static const VcrPeerHandler handler = { post_snapshot, get_snapshot, get_digests };
+  static const VcrPeerHandler handler = { post_snapshot, get_snapshot, get_digests, get_texts };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- peer test server");
   g_autoptr(GError) error = NULL;
   g_autoptr(VcrPeerServer) server = NULL;

@@ -94,7 +94,22 @@ fake_get_digests (VcrPeerReply *reply, gpointer user_data)
   vcr_peer_reply_json (reply, json, len);
 }
 
-static const VcrPeerHandler fake_handler = { fake_post, fake_get_snapshot, fake_get_digests };
+static void
+fake_get_texts (VcrPeerReply *reply, gpointer user_data)
+{
+  g_autoptr(VcrSnapshot) s = vcr_snapshot_new ("r", "", 0);
+  const char *const excludes[] = { "interfaces openvpn vtun0 local-host", NULL };
+
+  ((FakeApp *) user_data)->calls++;
+  vcr_snapshot_add (s, "interfaces openvpn", "interfaces {\n}\n", NULL);
+  vcr_snapshot_set_excludes (s, excludes);
+  vcr_snapshot_set_kept (s, excludes);
+  vcr_peer_reply_snapshot (reply, s);
+}
+
+static const VcrPeerHandler fake_handler = {
+  fake_post, fake_get_snapshot, fake_get_digests, fake_get_texts,
+};
 
 typedef struct {
   FakeApp app;
@@ -166,6 +181,25 @@ get_digests (Fixture *f, GError **error)
   vcr_peer_client_get_digests_async (f->client, f->host, f->port, NULL, store_result, f);
   wait_result (f);
   return vcr_peer_client_get_digests_finish (f->client, f->result, error);
+}
+
+/* GET /v1/texts: a replica's texts, its epoch "" and "kept" read. */
+static void
+test_client_texts (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSnapshot) texts = NULL;
+
+  vcr_peer_client_get_texts_async (f->client, f->host, f->port, NULL, store_result, f);
+  wait_result (f);
+  texts = vcr_peer_client_get_texts_finish (f->client, f->result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (texts->epoch, ==, "");
+  g_assert_cmpstr (texts->kept[0], ==, "interfaces openvpn vtun0 local-host");
+  g_assert_null (texts->kept[1]);
+  g_assert_cmpstr (vcr_snapshot_lookup (texts, "interfaces openvpn")->config, ==,
+                   "interfaces {\n}\n");
+  g_assert_cmpuint (f->app.calls, ==, 1);
 }
 
 static void
@@ -755,6 +789,8 @@ main (int argc, char **argv)
               fixture_setup, test_client_wrong_secret, fixture_teardown);
   g_test_add ("/peer-client/refused-connection", Fixture, GINT_TO_POINTER (TRUE),
               fixture_setup, test_client_refused_connection, fixture_teardown);
+  g_test_add ("/peer-client/texts", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_client_texts, fixture_teardown);
   g_test_add_func ("/peer-client/ipv6", test_client_ipv6);
   g_test_add_func ("/peer-client/raw-good", test_client_raw_good);
   g_test_add_func ("/peer-client/tampered-answer", test_client_tampered_answer);

@@ -549,6 +549,26 @@ case "$case_name" in
     grep -q '"protocol":2' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
     grep -q 'default-action drop' "$tmp/resp" || fail "the text is not in the payload"
     expect_calls get-snapshot ;;
+  texts)
+    # GET /v1/texts: a replica's texts, sealed, in v2 only; a v1 request
+    # (allowed on this server) does not find it; GET only.
+    start_server --mode replica
+    v2 GET /v1/texts --texts
+    expect_status 200; expect_sealed
+    grep -q '"epoch":""' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    grep -q '"kept":\["firewall name WAN description"\]' "$tmp/resp" || fail "body $(cat "$tmp/resp")"
+    grep -q 'default-action drop' "$tmp/resp" || fail "the text is not in the payload"
+    expect_calls get-texts
+    signed GET /v1/texts "$tmp/empty"
+    expect_status 404; expect_error not-found; expect_signed
+    v2 POST /v1/texts --payload '{}'
+    expect_status 405; expect_sealed
+    expect_calls get-texts ;;
+  texts-primary)
+    start_server --mode primary
+    v2 GET /v1/texts
+    expect_status 409; expect_sealed; expect_error wrong-mode
+    expect_calls get-texts ;;
   v1-refused)
     # Without allow-protocol-v1 a correctly signed v1 request is refused
     # when its headers arrive, with a message that says why and what to do.

@@ -247,6 +247,7 @@ mkdir -p "$TMPF"
 chmod 755 "$TMPF"
 
 . "$HERE/cases.sh"
+. "$HERE/cases-excl.sh"
 # The fault suite (issue 9): one file per area, each case_NAME as above.
 for f in "$HERE"/faults-*.sh; do
   [ -f "$f" ] && . "$f"

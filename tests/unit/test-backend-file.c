@@ -6,7 +6,8 @@
  * wrote, or differs from the old one only inside the replicated subtree;
  * a local commit meanwhile (outside it) is kept and only the subtree goes
  * back; after a restart the undo file does the same; a cancelled apply
- * leaves the file as it was. Works in a fresh temporary folder.
+ * leaves the file as it was; under an exclusion the file keeps what it
+ * holds when it is written. Works in a fresh temporary folder.
  */
 #define G_LOG_DOMAIN "test-backend-file"
 
@@ -98,16 +99,23 @@ wait (Fixture *fixture)
 }
 
 static gboolean
-apply (Fixture *fixture, GCancellable *cancellable, GError **error)
+apply_text (Fixture *fixture, const char *text, GPtrArray *excludes, GCancellable *cancellable,
+            GError **error)
 {
-  g_autoptr(VcrTree) tree = vcr_tree_parse (incoming, strlen (incoming), VCR_PARSE_DEFAULT,
+  g_autoptr(VcrTree) tree = vcr_tree_parse (text, strlen (text), VCR_PARSE_DEFAULT,
                                             "incoming", NULL);
 
   g_clear_object (&fixture->result);
-  vcr_backend_apply_async (fixture->backend, tree, fixture->paths, NULL, TRUE, cancellable,
-                           done, fixture);
+  vcr_backend_apply_async (fixture->backend, tree, fixture->paths, excludes, NULL, TRUE,
+                           cancellable, done, fixture);
   wait (fixture);
   return vcr_backend_apply_finish (fixture->backend, fixture->result, NULL, error);
+}
+
+static gboolean
+apply (Fixture *fixture, GCancellable *cancellable, GError **error)
+{
+  return apply_text (fixture, incoming, NULL, cancellable, error);
 }
 
 static void
@@ -240,6 +248,42 @@ test_cancelled (Fixture *fixture, gconstpointer data)
   g_assert_cmpstr (now, ==, original);
 }
 
+/* Under an exclusion the file keeps what it holds when it is written:
+ * an apply into a file that changed since the caller read it keeps a
+ * local edit made meanwhile there, and so does the undo of that apply. */
+static void
+test_exclude_keeps_newer (Fixture *fixture, gconstpointer data)
+{
+  static const char with_description[] =
+    "firewall {\n    name WAN {\n        default-action \"accept\"\n"
+    "        description \"as read\"\n    }\n}\n";
+  g_autoptr(GPtrArray) excludes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) edited = g_string_new (original);
+  g_autofree char *now = NULL;
+
+  g_ptr_array_add (excludes, vcr_path_parse ("firewall name WAN description", NULL));
+  g_assert_cmpint (g_string_replace (edited, "        default-action",
+                                     "        description \"local\"\n        default-action", 1),
+                   ==, 1);
+  g_assert_true (g_file_set_contents (fixture->config, edited->str, -1, NULL));
+  g_assert_true (apply_text (fixture, with_description, excludes, NULL, &error));
+  g_assert_no_error (error);
+  now = contents (fixture->config);
+  g_assert_nonnull (strstr (now, "default-action \"accept\""));
+  g_assert_nonnull (strstr (now, "description \"local\""));
+  g_assert_null (strstr (now, "as read"));
+
+  g_string_assign (edited, now);
+  g_assert_cmpint (g_string_replace (edited, "\"local\"", "\"newer\"", 1), ==, 1);
+  g_assert_true (g_file_set_contents (fixture->config, edited->str, -1, NULL));
+  undo (fixture);
+  g_free (now);
+  now = contents (fixture->config);
+  g_assert_nonnull (strstr (now, "default-action \"drop\""));
+  g_assert_nonnull (strstr (now, "description \"newer\""));
+}
+
 static void
 add (const char *path, void (*fn) (Fixture *, gconstpointer))
 {
@@ -255,5 +299,6 @@ main (int argc, char **argv)
   add ("/backend-file/undo/keeps-local", test_undo_keeps_local);
   add ("/backend-file/undo/restore", test_restore);
   add ("/backend-file/apply/cancelled", test_cancelled);
+  add ("/backend-file/apply/exclude-keeps-newer", test_exclude_keeps_newer);
   return g_test_run ();
 }

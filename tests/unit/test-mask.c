@@ -99,6 +99,94 @@ test_mask_override (void)
   g_assert_true (vcr_tree_is_within (reread, ovpn));
 }
 
+/* An override replaces a node with its leaf (values only, children gone),
+ * and changes nothing where the leaf's parent is absent: the subtree it
+ * would belong to is not there, and its ancestors' shape is unknown. */
+static void
+test_mask_override_shape (void)
+{
+  g_autoptr(VcrTree) tree = vcr_test_parse_default (
+    OVPN ("198.51.100.1", "        tls {\n            role active\n        }\n"));
+  const char *const tls[] = { "interfaces", "openvpn", "vtun0", "tls", NULL };
+  const char *const other[] = { "interfaces", "openvpn", "vtun1", "remote-host", NULL };
+  const char *values[] = { "passive", NULL };
+  VcrOverride on_node = { (GStrv) tls, (GStrv) values };
+  VcrOverride no_parent = { (GStrv) other, (GStrv) values };
+  g_autoptr(GPtrArray) overrides = g_ptr_array_new ();
+  g_autofree char *plain = vcr_path_snapshot_text (tree, ovpn);
+  g_autofree char *text = NULL;
+  g_autofree char *untouched = NULL;
+
+  g_ptr_array_add (overrides, &on_node);
+  text = vcr_mask_snapshot_text (tree, ovpn, NULL, overrides);
+  g_assert_nonnull (strstr (text, "        tls \"passive\"\n"));
+  g_assert_null (strstr (text, "role"));
+  g_ptr_array_set_size (overrides, 0);
+  g_ptr_array_add (overrides, &no_parent);
+  untouched = vcr_mask_snapshot_text (tree, ovpn, NULL, overrides);
+  g_assert_cmpstr (untouched, ==, plain);
+}
+
+/* What a replica keeps of its own: the excluded subtrees alone, the rest
+ * of its config with them still in place, a graft that leaves them, and a
+ * snapshot text that carries one. */
+static void
+test_mask_local_helpers (void)
+{
+  g_autoptr(VcrTree) replica = vcr_test_parse_default (OVPN ("198.51.100.2", "")
+                                                       "system {\n    host-name r2\n}\n");
+  g_autoptr(VcrTree) primary = vcr_test_parse_default (OVPN ("198.51.100.1", "        persistent-tunnel\n"));
+  g_autoptr(GPtrArray) excludes = excludes_local_host ();
+  g_autoptr(VcrTree) local = vcr_mask_take_local (replica, excludes);
+  g_autofree char *local_text = vcr_test_render (local, VCR_FORMAT_BOOT);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrTree) settings_tree = vcr_test_parse_default (
+    "high-availability {\n    config-replication {\n"
+    "        authentication {\n            pre-shared-secret \"0123456789abcdef-long\"\n        }\n"
+    "        mode replica\n        primary {\n            address 192.0.2.1\n        }\n"
+    "        replicate {\n            exclude \"interfaces openvpn vtun0 local-host\"\n"
+    "            path \"interfaces openvpn\"\n        }\n    }\n}\n");
+  g_autoptr(VcrSettings) settings = vcr_settings_from_tree (settings_tree, &error);
+  g_autoptr(VcrTree) pruned = NULL;
+  g_autofree char *pruned_text = NULL;
+  g_autoptr(VcrTree) grafted = vcr_tree_copy (replica);
+  g_autofree char *grafted_text = NULL;
+  g_autoptr(VcrTree) sent = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (local_text, ==, "interfaces {\n    openvpn vtun0 {\n"
+                   "        local-host \"198.51.100.2\"\n    }\n}\n");
+  pruned = vcr_mask_copy_pruned (replica, settings);
+  pruned_text = vcr_test_render (pruned, VCR_FORMAT_BOOT);
+  g_assert_nonnull (strstr (pruned_text, "local-host \"198.51.100.2\""));
+  g_assert_null (strstr (pruned_text, "remote-host"));
+  g_assert_nonnull (strstr (pruned_text, "host-name \"r2\""));
+
+  vcr_mask_graft (grafted, primary, ovpn, excludes);
+  grafted_text = vcr_test_render (grafted, VCR_FORMAT_BOOT);
+  g_assert_nonnull (strstr (grafted_text, "local-host \"198.51.100.2\""));
+  g_assert_nonnull (strstr (grafted_text, "persistent-tunnel"));
+  /* excludes elsewhere are ignored: a plain graft */
+  {
+    const char *const *fw[] = { (const char *const[]) { "firewall", "x", NULL } };
+    g_autoptr(GPtrArray) elsewhere = g_ptr_array_new ();
+    g_autoptr(VcrTree) plain = vcr_tree_copy (replica);
+
+    g_ptr_array_add (elsewhere, (gpointer) fw[0]);
+    vcr_mask_graft (plain, primary, ovpn, elsewhere);
+    g_assert_true (vcr_tree_subtree_equal (plain, primary, ovpn));
+  }
+
+  g_assert_true (vcr_mask_find_carried (primary, excludes) ==
+                 g_ptr_array_index (excludes, 0));
+  {
+    g_autofree char *masked = vcr_mask_snapshot_text (primary, ovpn, excludes, NULL);
+    sent = vcr_test_parse (masked, VCR_PARSE_DEFAULT);
+  }
+  g_assert_null (vcr_mask_find_carried (sent, excludes));
+  g_assert_null (vcr_mask_find_carried (sent, NULL));
+}
+
 /* The primary sends its masked text; the replica grafts it into its own
  * config, keeps its own local-host, and then computes the same text. */
 static void
@@ -193,6 +281,29 @@ test_mask_path_texts (void)
     }
 }
 
+/* Both sides must leave the same parts out: equal sets in any order pass,
+ * the message names what only one side excludes. */
+static void
+test_mask_excludes_differ (void)
+{
+  const char *const ab[] = { "a b", "c d", NULL };
+  const char *const ba[] = { "c d", "a b", NULL };
+  const char *const ae[] = { "a b", "e f", "g h", NULL };
+  const char *const none[] = { NULL };
+  g_autofree char *same = vcr_mask_excludes_differ (ab, "the snapshot", ba, "this replica");
+  g_autofree char *empty = vcr_mask_excludes_differ (NULL, "the snapshot", none, "this replica");
+  g_autofree char *differ = vcr_mask_excludes_differ (ab, "the snapshot", ae, "this replica");
+  g_autofree char *one_side = vcr_mask_excludes_differ (NULL, "the snapshot", ab, "this replica");
+
+  g_assert_null (same);
+  g_assert_null (empty);
+  g_assert_cmpstr (differ, ==, "exclusions differ: the snapshot excludes \"c d\" and this "
+                   "replica does not; this replica excludes \"e f\", \"g h\" and the snapshot "
+                   "does not");
+  g_assert_cmpstr (one_side, ==, "exclusions differ: this replica excludes \"a b\", \"c d\" "
+                   "and the snapshot does not");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,7 +311,10 @@ main (int argc, char **argv)
   g_test_add_func ("/mask/none-is-plain", test_mask_none_is_plain);
   g_test_add_func ("/mask/exclude", test_mask_exclude);
   g_test_add_func ("/mask/override", test_mask_override);
+  g_test_add_func ("/mask/override-shape", test_mask_override_shape);
+  g_test_add_func ("/mask/local-helpers", test_mask_local_helpers);
   g_test_add_func ("/mask/keep-local-round-trip", test_mask_keep_local_round_trip);
   g_test_add_func ("/mask/path-texts", test_mask_path_texts);
+  g_test_add_func ("/mask/excludes-differ", test_mask_excludes_differ);
   return g_test_run ();
 }

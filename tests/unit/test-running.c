@@ -119,6 +119,34 @@ test_running_reload_between (void)
   g_assert_null (vcr_running_peek_digests (running));
 }
 
+/* The excluded subtrees stay in the pruned copy (a replica keeps them when
+ * it takes a snapshot into it), and an entry masked for one set of
+ * exclusions is not handed out for another. */
+static void
+test_running_exclusions (void)
+{
+  g_autoptr(VcrSettings) excl =
+    settings_of (CONFIG (TWO "            exclude \"interfaces openvpn vtun0 mode\"\n"));
+  g_autoptr(VcrSettings) two = settings_of (CONFIG (TWO));
+  g_autoptr(VcrRunning) running = vcr_running_new ();
+  g_autoptr(GHashTable) digests = NULL;
+  g_autoptr(VcrTree) taken = NULL;
+  const char *const mode[] = { "interfaces", "openvpn", "vtun0", "mode", NULL };
+  const char *const vtun0[] = { "interfaces", "openvpn", "vtun0", NULL };
+
+  vcr_running_set_settings (running, excl);
+  vcr_running_put (running, excl, parse (CONFIG (TWO)), g_strdup ("s1"), NULL);
+  g_assert_null (vcr_running_lookup (running, two, "s1"));
+  taken = vcr_running_take (running, excl, "s1", &digests);
+  g_assert_nonnull (taken);
+  g_assert_nonnull (vcr_tree_lookup (taken, mode));
+  g_assert_cmpuint (vcr_node_get_n_children (vcr_tree_lookup (taken, vtun0)), ==, 1);
+  g_assert_cmpuint (vcr_node_get_n_children (vcr_tree_lookup (taken, openvpn)), ==, 1);
+  /* the digest leaves the exclusion out: vtun0 holds nothing else */
+  g_assert_cmpstr (g_hash_table_lookup (digests, "interfaces openvpn"), ==,
+                   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 /* Without a stamp only the digests are kept (for the status at start). */
 static void
 test_running_no_stamp (void)
@@ -156,6 +184,7 @@ main (int argc, char **argv)
   g_test_add_func ("/running/stamp-and-paths", test_running_stamp_and_paths);
   g_test_add_func ("/running/reload-between", test_running_reload_between);
   g_test_add_func ("/running/no-stamp", test_running_no_stamp);
+  g_test_add_func ("/running/exclusions", test_running_exclusions);
   g_test_add_func ("/running/pending", test_running_pending);
   return g_test_run ();
 }

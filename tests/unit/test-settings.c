@@ -149,6 +149,23 @@ test_settings_ref (void)
   g_assert_true (vcr_settings_same_paths (held, other));
   g_assert_false (vcr_settings_same_paths (held, fewer));
   g_assert_false (vcr_settings_same_paths (held, NULL));
+  /* the same paths with an exclusion: a cache masked for one is not the
+   * other's */
+  {
+    g_autofree char *excl_text =
+      primary_config (MODE_R, "        replicate {\n            path \"firewall name WAN\"\n"
+                      "            path \"interfaces openvpn\"\n"
+                      "            exclude \"interfaces openvpn vtun0 local-host\"\n"
+                      "        }\n", PRIMARY, AUTH, "");
+    g_autoptr(VcrSettings) excl = read_settings (excl_text, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (excl->exclude_strings[0], ==, "interfaces openvpn vtun0 local-host");
+    g_assert_null (excl->exclude_strings[1]);
+    g_assert_null (held->exclude_strings[0]);
+    g_assert_false (vcr_settings_same_paths (held, excl));
+    g_assert_true (vcr_settings_same_paths (excl, excl));
+  }
   g_assert_true (vcr_settings_same_paths (NULL, NULL));
   vcr_settings_unref (NULL);
 }
@@ -373,6 +390,21 @@ static const RefusalCase refusals[] = {
     "            override \"firewall name WAN default-action\" {\n                values drop\n"
     "            }\n        }\n",
     AUTH, "", "unknown setting \"replica R1 override firewall name WAN default-action values\"" },
+  { "override-twice", MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"firewall name WAN default-action\" {\n                value drop\n"
+    "            }\n"
+    "            override \"firewall  name WAN default-action\" {\n                value reject\n"
+    "            }\n        }\n",
+    AUTH, "", "override \"firewall name WAN default-action\" of replica R1 is given twice" },
+  { "override-nested", MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n"
+    "            override \"firewall name WAN rule 10\" {\n                value x\n"
+    "            }\n"
+    "            override \"firewall name WAN rule 10 action\" {\n                value drop\n"
+    "            }\n        }\n",
+    AUTH, "", "override \"firewall name WAN rule 10 action\" of replica R1 lies under override "
+    "\"firewall name WAN rule 10\"" },
   { "override-bare", MODE_P, PATHS,
     "        replica R1 {\n            address 192.0.2.2\n            override x\n        }\n",
     AUTH, "", "\"replica R1 override\" takes a leaf's path and a value" },
@@ -478,6 +510,61 @@ test_settings_excludes_overrides (void)
   g_assert_cmpstr (o->path[3], ==, "remote-host");
   g_assert_cmpuint (g_strv_length (o->values), ==, 2);
   g_assert_cmpstr (o->values[1], ==, "10.0.0.9");
+  /* both replicas named by IP addresses: no warning */
+  g_assert_cmpuint (settings->warnings->len, ==, 0);
+}
+
+/* Which replica a request comes from: by IP address, an IPv4-mapped
+ * IPv6 address as the IPv4 one, IPv6 in any spelling; a host name never. */
+static void
+test_settings_peer_at (void)
+{
+  g_autofree char *text = primary_config (
+    MODE_P, PATHS,
+    "        replica R1 {\n            address 192.0.2.2\n        }\n"
+    "        replica R2 {\n            address 2001:db8::2\n        }\n"
+    "        replica R3 {\n            address r3.example.net\n        }\n",
+    AUTH, "");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSettings) settings = read_settings (text, &error);
+  const VcrPeerSettings *p;
+
+  g_assert_no_error (error);
+  p = vcr_settings_peer_at (settings, "192.0.2.2");
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->name, ==, "R1");
+  p = vcr_settings_peer_at (settings, "::ffff:192.0.2.2");
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->name, ==, "R1");
+  p = vcr_settings_peer_at (settings, "2001:0db8:0:0::2");
+  g_assert_nonnull (p);
+  g_assert_cmpstr (p->name, ==, "R2");
+  g_assert_null (vcr_settings_peer_at (settings, "192.0.2.3"));
+  g_assert_null (vcr_settings_peer_at (settings, "r3.example.net"));
+  g_assert_null (vcr_settings_peer_at (settings, ""));
+  g_assert_null (vcr_settings_peer_at (settings, NULL));
+}
+
+/* A replica with overrides named by a host name: accepted, with a
+ * warning (the primary knows a replica's own GET only by its address). */
+static void
+test_settings_override_host_name (void)
+{
+  g_autofree char *text = primary_config (
+    MODE_P, PATHS,
+    "        replica R1 {\n            address r1.example.net\n"
+    "            override \"firewall name WAN default-action\" {\n"
+    "                value accept\n            }\n"
+    "        }\n"
+    "        replica R2 {\n            address r2.example.net\n        }\n",
+    AUTH, "");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(VcrSettings) settings = read_settings (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (settings->warnings->len, ==, 1);
+  g_assert_nonnull (strstr (g_ptr_array_index (settings->warnings, 0),
+                            "replica R1 has overrides but its address \"r1.example.net\""));
 }
 
 int
@@ -485,6 +572,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/settings/excludes-overrides", test_settings_excludes_overrides);
+  g_test_add_func ("/settings/override-host-name", test_settings_override_host_name);
+  g_test_add_func ("/settings/peer-at", test_settings_peer_at);
   g_test_add_func ("/settings/primary", test_settings_primary);
   g_test_add_func ("/settings/replica", test_settings_replica);
   g_test_add_func ("/settings/disabled", test_settings_disabled);

@@ -69,20 +69,31 @@ done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NONE, "ok");
 }
 
-/* Applies @wanted at @path; NULL on success. */
+/* Applies @wanted at @path, leaving @exclude (nullable) as the running
+ * config has it; NULL on success. */
 static GError *
-apply (VcrBackend *backend, const VcrTree *wanted, const char *path)
+apply_excluding (VcrBackend *backend, const VcrTree *wanted, const char *path,
+                 const char *exclude)
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_autoptr(GPtrArray) excludes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   GError *error = NULL;
 
   g_ptr_array_add (paths, g_strsplit (path, " ", -1));
-  vcr_backend_apply_async (backend, wanted, paths, NULL, FALSE, NULL, done_cb, &error);
+  if (exclude != NULL)
+    g_ptr_array_add (excludes, g_strsplit (exclude, " ", -1));
+  vcr_backend_apply_async (backend, wanted, paths, excludes, NULL, FALSE, NULL, done_cb, &error);
   while (error == NULL)
     g_main_context_iteration (NULL, TRUE);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NONE))
     g_clear_error (&error);
   return error;
+}
+
+static GError *
+apply (VcrBackend *backend, const VcrTree *wanted, const char *path)
+{
+  return apply_excluding (backend, wanted, path, NULL);
 }
 
 /* The active config plus @commands. */
@@ -264,6 +275,36 @@ test_apply_unchanged (void)
   g_assert_no_error (error);
   stream = read_fake ("stream");
   g_assert_cmpstr (stream, ==, "");
+}
+
+/* Under an exclusion the config as read at apply time is what is wanted:
+ * the caller's older copy there (its description) sets nothing, and a
+ * local value set since (the active config's) is not deleted. */
+static void
+test_apply_exclude (void)
+{
+  g_autoptr(VcrBackend) backend = vcr_backend_vyos_new ();
+  g_autoptr(VcrTree) wanted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stream = NULL;
+  g_autoptr(GString) active = g_string_new (ACTIVE);
+
+  reset_fake ();
+  g_string_replace (active, "        default-action drop\n",
+                    "        default-action drop\n        description local\n", 1);
+  write_fake ("active/ALL", active->str);
+  wanted = wanted_tree (ACTIVE,
+                        "delete firewall name WAN rule 20\n"
+                        "set firewall name WAN description 'as read'\n");
+  error = apply_excluding (backend, wanted, "firewall name WAN", "firewall name WAN description");
+  g_assert_no_error (error);
+  stream = read_fake ("stream");
+  g_assert_cmpstr (stream, ==,
+                   "[begin]\n"
+                   "[delete][firewall][name][WAN][rule][20]\n"
+                   "[commit_with_error]\n"
+                   "[save]\n"
+                   "[end]\n");
 }
 
 static void
@@ -567,8 +608,8 @@ test_apply_busy (void)
   write_fake ("active/ALL", ACTIVE);
   wanted = wanted_tree (ACTIVE, "set firewall name WAN rule 30 disable\n");
   g_ptr_array_add (paths, g_strsplit ("firewall name WAN", " ", -1));
-  vcr_backend_apply_async (backend, wanted, paths, NULL, FALSE, NULL, done_cb, &first);
-  vcr_backend_apply_async (backend, wanted, paths, NULL, FALSE, NULL, done_cb, &second);
+  vcr_backend_apply_async (backend, wanted, paths, NULL, NULL, FALSE, NULL, done_cb, &first);
+  vcr_backend_apply_async (backend, wanted, paths, NULL, NULL, FALSE, NULL, done_cb, &second);
   while (first == NULL || second == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_error (second, G_IO_ERROR, G_IO_ERROR_BUSY);
@@ -596,6 +637,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vyos-backend/read", test_read);
   g_test_add_func ("/vyos-backend/apply-commands", test_apply_commands);
   g_test_add_func ("/vyos-backend/apply-unchanged", test_apply_unchanged);
+  g_test_add_func ("/vyos-backend/apply-exclude", test_apply_exclude);
   g_test_add_func ("/vyos-backend/apply-lock", test_apply_lock);
   g_test_add_func ("/vyos-backend/apply-lock-deadline", test_apply_lock_deadline);
   g_test_add_func ("/vyos-backend/apply-failure", test_apply_failure);

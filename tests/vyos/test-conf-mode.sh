@@ -152,5 +152,39 @@ case_warn_path () {
   case $OUT in *openvpn*) fail "warned about a defined path: $OUT" ;; esac
 }
 
+# Exclusions and per-replica overrides reach settings.boot as they are;
+# one outside the replicate paths is refused with config check's message.
+case_excludes () {
+  local good='{"high-availability": {"config-replication": {
+  "authentication": {"pre-shared-secret": "0123456789abcdef0123"},
+  "mode": "primary",
+  "replica": {"r1": {"address": "192.0.2.2",
+                     "override": {"interfaces openvpn vtun0 remote-host": {"value": ["203.0.113.8", "203.0.113.9"]},
+                                  "firewall ipv4 name WAN default-action": {"value": "reject"}}}},
+  "replicate": {"path": ["firewall ipv4 name WAN", "interfaces openvpn"],
+                "exclude": ["interfaces openvpn vtun0 local-host", "firewall ipv4 name WAN rule 10 description"]}}}}'
+  config "$good"
+  run
+  [ "$RC" -eq 0 ] || fail "exit $RC: $OUT $ERR"
+  "$VCR_CLIENT" config check "$VCR_RUN_DIR/settings.boot" > /dev/null \
+    || fail "the written settings do not pass config check: $(cat "$VCR_RUN_DIR/settings.boot")"
+  "$VCR_CLIENT" config show "$VCR_RUN_DIR/settings.boot" --format json > "$TMP/back.json"
+  /usr/bin/python3 - "$VCR_TEST_CONFIG" "$TMP/back.json" <<'EOT' || fail "settings.boot is not the proposed node: $(cat "$VCR_RUN_DIR/settings.boot")"
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+assert a == b, (a, b)
+EOT
+  config "${good/interfaces openvpn vtun0 local-host/system host-name}"
+  run
+  [ "$RC" -eq 1 ] || fail "an exclusion outside the paths was accepted"
+  [ "$OUT" = 'Invalid config-replication settings: exclusion "system host-name" does not lie under a replicate path (an exclusion names a part of one)' ] ||
+    fail "message: $OUT"
+  [ ! -e "$TMP/systemctl.calls" ] || fail "applied after a refusal"
+  config "${good/interfaces openvpn vtun0 remote-host/interfaces openvpn vtun0 local-host}"
+  run
+  [ "$RC" -eq 1 ] || fail "an override of an excluded leaf was accepted"
+  case $OUT in *'lies under exclusion "interfaces openvpn vtun0 local-host"'*) ;; *) fail "message: $OUT" ;; esac
+}
+
 "case_${1//-/_}"
 echo ok

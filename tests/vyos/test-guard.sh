@@ -167,6 +167,57 @@ case_unreachable () {
   check_calls
 }
 
+# With the daemon down, a replicate path with a `replicate exclude` under
+# it is compared on the whole active and working configs with the
+# exclusion left out: a change of the excluded leaf passes, one of its
+# sibling is refused; when the active config cannot be read, the path is
+# compared as bytes again (strict).
+case_exclude_unreachable () {
+  local ovpn active_all
+  settings replica
+  sed -i 's|^    path "interfaces openvpn"|&\n    exclude "interfaces openvpn vtun0 local-host"|' "$SETTINGS_FILE"
+  grep -q exclude "$SETTINGS_FILE" || fail "test set-up: no exclusion"
+  same_paths
+  ovpn='openvpn vtun0 {
+    local-host 10.0.0.2
+    mode site-to-site
+}'
+  active_all="firewall {
+    name WAN {
+        default-action drop
+    }
+}
+interfaces {
+    $ovpn
+}"
+  path_text active "interfaces openvpn" "$ovpn"
+  path_text active ALL "$active_all"
+  path_text working "interfaces openvpn" "${ovpn/10.0.0.2/10.0.0.22}"
+  path_text working ALL "${active_all/10.0.0.2/10.0.0.22}"
+  guard 0
+  expect_ran
+  expect_contains "$ERR" "comparing the replicated paths here"
+  # the sibling
+  path_text working "interfaces openvpn" "${ovpn/site-to-site/server}"
+  path_text working ALL "${active_all/site-to-site/server}"
+  guard 1
+  expect_not_ran
+  [ "$OUT" = "$REFUSAL_OVPN" ] || fail "stdout: $OUT"
+  # the excluded leaf again, but the active config cannot be read
+  path_text working "interfaces openvpn" "${ovpn/10.0.0.2/10.0.0.22}"
+  path_text working ALL "${active_all/10.0.0.2/10.0.0.22}"
+  touch "$VCR_FAKE_DIR/active/ALL.fail"
+  guard 1
+  [ "$OUT" = "$REFUSAL_OVPN" ] || fail "stdout: $OUT"
+  expect_contains "$ERR" "cannot read the active config"
+  rm "$VCR_FAKE_DIR/active/ALL.fail"
+  # without the exclusion the same change is refused
+  settings replica
+  guard 1
+  [ "$OUT" = "$REFUSAL_OVPN" ] || fail "stdout: $OUT"
+  check_calls
+}
+
 # Committing from inside `edit firewall`: the guard's reads must not be
 # relative to the user's edit level.
 case_edit_level () {

@@ -6,8 +6,9 @@
 # vyos/interface-definitions/). In VyOS's shape:
 #   get_config  the node as config.boot text, plus what verify/apply need;
 #   verify      refuses exactly what `vyos-config-replication config check`
-#               refuses (it runs it: same messages), and warns when a
-#               replicate path names no node VyOS's templates define, and
+#               refuses (it runs it: same messages: an exclusion or an
+#               override outside the replicate paths, ...), and warns when
+#               a replicate path names no node VyOS's templates define, and
 #               while allow-protocol-v1 is set;
 #   generate    writes the settings under /run/vyos-config-replication (root
 #               only; the apply token of the daemon lives there too) and links
@@ -98,9 +99,15 @@ def render(conf):
         lines.append(f'{i2}replica {replica} {{')
         for name in ('address', 'port'):
             lines += leaf(BASE + ['replica', replica], name, i3)
+        # An override's tag value is a path: words with spaces, quoted.
+        for path in conf.list_nodes(BASE + ['replica', replica, 'override']):
+            lines.append(f'{i3}override {quote(path)} {{')
+            lines += leaf(BASE + ['replica', replica, 'override', path], 'value', i3 + '    ')
+            lines.append(i3 + '}')
         lines.append(i2 + '}')
     if conf.exists(BASE + ['replicate']):
         lines.append(i2 + 'replicate {')
+        lines += leaf(BASE + ['replicate'], 'exclude', i3)
         lines += leaf(BASE + ['replicate'], 'path', i3)
         lines.append(i2 + '}')
     lines += ['    }', '}']
