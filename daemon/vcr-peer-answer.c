@@ -51,6 +51,37 @@ vcr_peer_request_io_error (GTask *task, const GError *error)
     vcr_peer_request_fail (task, "%s", error->message);
 }
 
+static gboolean
+send_again (gpointer user_data)
+{
+  GTask *task = user_data;
+  Request *req = g_task_get_task_data (task);
+
+  vcr_peer_request_send (g_object_ref (task), req->version);
+  return G_SOURCE_REMOVE;
+}
+
+/* A POST the replica refused only because it applies another snapshot
+ * just now: sent again later, a bounded number of times, so that a Push
+ * does not report a failure for a replica that is merely busy. */
+static gboolean
+resend_when_busy (GTask *task, guint status, const char *code)
+{
+  Request *req = g_task_get_task_data (task);
+  guint delay;
+
+  if (req->kind != KIND_POST_SNAPSHOT || status != 503 || g_strcmp0 (code, "busy") != 0 ||
+      req->busy_answers >= VCR_PEER_BUSY_RESENDS ||
+      g_cancellable_is_cancelled (req->cancellable))
+    return FALSE;
+  delay = MIN (250u << MIN (req->busy_answers, 3u), 2000u);
+  req->busy_answers++;
+  g_message ("%s is busy applying another snapshot; sending again in %u ms", req->peer, delay);
+  g_timeout_add_full (G_PRIORITY_DEFAULT, delay, send_again, g_object_ref (task),
+                      g_object_unref);
+  return TRUE;
+}
+
 /* A refusal whose seal or signature was right. */
 static void
 return_refusal (GTask *task, guint status, const char *data, gsize len)
@@ -60,7 +91,10 @@ return_refusal (GTask *task, guint status, const char *data, gsize len)
   g_autofree char *message = NULL;
 
   if (vcr_error_body_from_json (data, len, &code, &message, &error))
-    vcr_peer_request_fail (task, "%u %s: %s", status, code, message);
+    {
+      if (!resend_when_busy (task, status, code))
+        vcr_peer_request_fail (task, "%u %s: %s", status, code, message);
+    }
   else
     vcr_peer_request_fail (task, "%u without a valid error body (%s)", status, error->message);
 }

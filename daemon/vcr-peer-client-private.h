@@ -47,7 +47,14 @@ typedef struct {
   gulong caller_handler;
   GSource *deadline;
   gboolean timed_out;
+  guint busy_answers;          /* POST: "503 busy" answers so far */
 } Request;
+
+/* A replica answers "503 busy" while it applies another snapshot (its
+ * start-up pull, a retry of ours): the POST goes again, with a fresh
+ * header, after 250 ms doubling to 2 s, at most this many times (about
+ * 12 s in all; the POST's own deadline still bounds everything). */
+#define VCR_PEER_BUSY_RESENDS 8
 
 /* vcr-peer-client.c: sends @req again in protocol @version. Takes @task. */
 void vcr_peer_request_send (GTask *task, guint version);

@@ -26,6 +26,7 @@ typedef struct {
   gboolean replica;
   guint calls;
   guint post_delay_ms;   /* answer posts that much later (an apply) */
+  guint busy_posts;      /* answer that many posts "503 busy" first */
 } FakeApp;
 
 typedef struct {
@@ -53,7 +54,12 @@ fake_post (VcrSnapshot *snapshot, VcrPeerReply *reply, gpointer user_data)
   char *json;
 
   app->calls++;
-  if (app->post_delay_ms > 0)
+  if (app->busy_posts > 0)
+    {
+      app->busy_posts--;
+      vcr_peer_reply_error (reply, 503, "busy", "another snapshot is being applied; try again");
+    }
+  else if (app->post_delay_ms > 0)
     {
       LatePost *late = g_new0 (LatePost, 1);
 
@@ -558,6 +564,26 @@ test_client_post_waits_for_apply (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* A replica busy with another apply answers "503 busy": the POST goes
+ * again, a bounded number of times. */
+static void
+test_client_post_busy (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->app.busy_posts = 2;
+  g_assert_true (post_one (f, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->app.calls, ==, 3);
+
+  f->app.calls = 0;
+  f->app.busy_posts = G_MAXUINT;
+  g_assert_false (post_one (f, &error));
+  g_assert_error (error, VCR_ERROR, VCR_ERROR_PEER_FAILED);
+  g_assert_nonnull (strstr (error->message, "503 busy"));
+  g_assert_cmpuint (f->app.calls, ==, 1 + 8);
+}
+
 /* ... but not for longer than the POST's own deadline. */
 static void
 test_client_post_deadline (Fixture *f, gconstpointer data)
@@ -803,6 +829,8 @@ main (int argc, char **argv)
   g_test_add_func ("/peer-client/exchange-deadline", test_client_exchange_deadline);
   g_test_add ("/peer-client/post-waits-for-apply", Fixture, GINT_TO_POINTER (TRUE),
               fixture_setup, test_client_post_waits_for_apply, fixture_teardown);
+  g_test_add ("/peer-client/post-busy", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_setup, test_client_post_busy, fixture_teardown);
   g_test_add ("/peer-client/post-deadline", Fixture, GINT_TO_POINTER (TRUE),
               fixture_setup, test_client_post_deadline, fixture_teardown);
   return g_test_run ();
