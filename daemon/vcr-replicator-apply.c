@@ -424,17 +424,6 @@ unchanged_copies_done (GObject *source, GAsyncResult *result, gpointer user_data
   unchanged_record (rx);
 }
 
-static void
-copies_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (vcr_reference_update_write (task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 /* Nothing differs: nothing is written to the config, but the snapshot is
  * recorded as applied (the reference may lag: a restart between the write
  * and the record, or a drifted copy repaired by hand), and answered only
@@ -442,10 +431,6 @@ copies_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 void
 vcr_receive_unchanged (Receive *rx)
 {
-  g_autoptr(GTask) task = NULL;
-
   rx->references = vcr_state_prepare_references (rx->self->store, rx->snapshot);
-  task = g_task_new (NULL, NULL, unchanged_copies_done, rx);
-  g_task_set_task_data (task, rx->references, NULL);
-  g_task_run_in_thread (task, copies_thread);
+  vcr_reference_update_write_async (rx->references, unchanged_copies_done, rx);
 }

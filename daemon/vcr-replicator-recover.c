@@ -118,26 +118,12 @@ copies_written (GObject *source, GAsyncResult *result, gpointer user_data)
   vcr_state_save_async (store, saved, rec);
 }
 
-static void
-copies_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (vcr_reference_update_write (task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 /* The config holds the snapshot and nothing more had to run: record it. */
 static void
 finish (Recovery *rec)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, copies_written, rec);
-
   rec->references = vcr_state_prepare_references (rec->self->store, rec->found);
-  g_task_set_task_data (task, rec->references, NULL);
-  g_task_run_in_thread (task, copies_thread);
+  vcr_reference_update_write_async (rec->references, copies_written, rec);
 }
 
 /* The record's paths in @tree as snapshot texts, or NULL when they are not

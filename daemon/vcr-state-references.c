@@ -299,6 +299,27 @@ vcr_reference_update_write (VcrReferenceUpdate *update, GError **error)
   return fsync_folder (update->folder, error) && fsync_folder (parent, error);
 }
 
+static void
+write_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (vcr_reference_update_write (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+vcr_reference_update_write_async (VcrReferenceUpdate *update,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_task_data (task, update, NULL);
+  g_task_run_in_thread (task, write_thread);
+}
+
 void
 vcr_state_commit_references (VcrState *self, VcrReferenceUpdate *update)
 {

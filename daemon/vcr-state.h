@@ -169,6 +169,10 @@ typedef struct _VcrReferenceUpdate VcrReferenceUpdate;
 VcrReferenceUpdate *vcr_state_prepare_references (VcrState *self,
                                                   const VcrSnapshot *snapshot);
 gboolean vcr_reference_update_write (VcrReferenceUpdate *update, GError **error);
+/* The write in a worker; @update must outlive it. Finish with
+ * g_task_propagate_boolean (G_TASK (result), error). */
+void vcr_reference_update_write_async (VcrReferenceUpdate *update,
+                                       GAsyncReadyCallback callback, gpointer user_data);
 void vcr_state_commit_references (VcrState *self, VcrReferenceUpdate *update);
 void vcr_reference_update_free (VcrReferenceUpdate *update);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (VcrReferenceUpdate, vcr_reference_update_free)
