@@ -56,3 +56,16 @@ vcr_error_message_valist (const char *format, va_list args)
     return g_steal_pointer (&message);
   return g_utf8_make_valid (message, -1);
 }
+
+gboolean
+vcr_error_refuse_peer (GError **error, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = vcr_error_message_valist (format, args);
+  va_end (args);
+  g_set_error_literal (error, VCR_ERROR, VCR_ERROR_PEER_FAILED, message);
+  return FALSE;
+}

@@ -37,4 +37,8 @@ gboolean vcr_error_from_dbus_name (const char *name, VcrError *code);
  * configs, which may be any bytes, and D-Bus and JSON carry only UTF-8. */
 char *vcr_error_message_valist (const char *format, va_list args) G_GNUC_PRINTF (1, 0);
 
+/* Sets @error to VCR_ERROR_PEER_FAILED with the message (made UTF-8) and
+ * returns FALSE: how the readers of peer documents refuse. */
+gboolean vcr_error_refuse_peer (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
 G_END_DECLS

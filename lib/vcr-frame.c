@@ -16,24 +16,11 @@
 #include "vcr-error.h"
 #include "vcr-json.h"
 
+/* A peer document refused (VCR_ERROR_PEER_FAILED); FALSE. */
+#define refuse(error, ...) vcr_error_refuse_peer (error, __VA_ARGS__)
+
 #define LENGTH_BYTES 4
 #define MAX_ORIGIN_LEN 255
-
-static gboolean
-refuse (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError **error, const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, VCR_ERROR, VCR_ERROR_PEER_FAILED, message);
-  return FALSE;
-}
 
 static void
 put_length (guint8 *out, guint32 value)

@@ -10,20 +10,8 @@
 
 #include "vcr-error.h"
 
-static gboolean refuse (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-refuse (GError **error, const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, VCR_ERROR, VCR_ERROR_PEER_FAILED, message);
-  return FALSE;
-}
+/* A peer document refused (VCR_ERROR_PEER_FAILED); FALSE. */
+#define refuse(error, ...) vcr_error_refuse_peer (error, __VA_ARGS__)
 
 /* The code unit of a \uXXXX escape at @data[@i], or -1. */
 static gint
