@@ -36,19 +36,25 @@ remote_host_of () {
 }
 
 # A primary and two replicas, all excluding local-host, each with its own
-# value (the primary 10.0.0.1, r1 10.0.0.2, r2 10.0.0.3); the replicas
-# pulled generation 1 when this returns.
-three_with_exclusion () {
+# value (the primary 10.0.0.1, r1 10.0.0.2, r2 10.0.0.3): written, not
+# started.
+three_written () {
   netns_setup sw primary=1 r1=2 r2=3 || fail "cannot create the namespaces"
   write_primary primary 1 22 r1=2 r2=3
   write_replica r1 2 1
   write_replica r2 3 1
-  local n=1
+  local n=1 r
   for r in primary r1 r2; do
     with_exclude "$r" "$EXCLUDE_LOCAL"
     with_local_host "$r" "10.0.0.$n"
     n=$((n + 1))
   done
+}
+
+# three_started [DAEMON OPTION…]: the three routers started; the replicas
+# pulled generation 1 and the primary holds both in sync when this returns.
+three_started () {
+  local r
   for r in primary r1 r2; do
     router_start "$r" "$@" || fail "$r did not start"
   done
@@ -56,6 +62,11 @@ three_with_exclusion () {
   wait_until 100 has_port r2 22 || fail "r2 did not pull"
   wait_until 100 peer_is primary r1 in-sync || fail "r1 not in sync on the primary"
   wait_until 100 peer_is primary r2 in-sync || fail "r2 not in sync on the primary"
+}
+
+three_with_exclusion () {
+  three_written
+  three_started "$@"
 }
 
 # 14. Pushes and pulls keep each router's own value under the exclusion
@@ -188,22 +199,10 @@ files_digest () {
 # replica's own, which asks the primary from its configured address) is
 # in sync; pushes and pulls keep it so, and each router's excluded value.
 case_override_verify () {
-  netns_setup sw primary=1 r1=2 r2=3 || fail "cannot create the namespaces"
-  write_primary primary 1 22 r1=2 r2=3
-  write_replica r1 2 1
-  write_replica r2 3 1
-  local n=1 r
-  for r in primary r1 r2; do
-    with_exclude "$r" "$EXCLUDE_LOCAL"
-    with_local_host "$r" "10.0.0.$n"
-    n=$((n + 1))
-  done
+  local r
+  three_written
   with_override primary r2 "interfaces openvpn vtun0 remote-host" 203.0.113.9
-  for r in primary r1 r2; do
-    router_start "$r" || fail "$r did not start"
-  done
-  wait_until 100 has_port r1 22 || fail "r1 did not pull"
-  wait_until 100 has_port r2 22 || fail "r2 did not pull"
+  three_started
   [ "$(remote_host_of r1)" = 203.0.113.7 ] || fail "r1's remote-host: $(remote_host_of r1)"
   [ "$(remote_host_of r2)" = 203.0.113.9 ] || fail "r2's pull did not get its override: $(remote_host_of r2)"
   run_client primary verify
@@ -248,23 +247,10 @@ case_override_verify () {
 # an excluded leaf, a replica's override respected; a dry run changes no
 # file on any router; a replica that is down is reported unreachable.
 case_dry_run () {
-  netns_setup sw primary=1 r1=2 r2=3 || fail "cannot create the namespaces"
-  write_primary primary 1 22 r1=2 r2=3
-  write_replica r1 2 1
-  write_replica r2 3 1
-  local n=1 r
-  for r in primary r1 r2; do
-    with_exclude "$r" "$EXCLUDE_LOCAL"
-    with_local_host "$r" "10.0.0.$n"
-    n=$((n + 1))
-  done
+  local r
+  three_written
   with_override primary r2 "interfaces openvpn vtun0 remote-host" 203.0.113.9
-  for r in primary r1 r2; do
-    router_start "$r" || fail "$r did not start"
-  done
-  wait_until 100 has_port r1 22 || fail "r1 did not pull"
-  wait_until 100 has_port r2 22 || fail "r2 did not pull"
-  wait_until 100 peer_is primary r2 in-sync || fail "r2 not in sync on the primary"
+  three_started
 
   run_client primary push --dry-run
   expect_rc 0
