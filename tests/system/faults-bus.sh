@@ -7,14 +7,9 @@
 # The primary's rule 20 port, which each commit of these cases raises.
 port_of () { grep -o 'port "[0-9]*"' "$1" | head -n1 | tr -dc 0-9; }
 
-# 20 concurrent Push callers while commits land between them: every "ok"
-# names a generation the replica applied with a config at least as new as
-# the one committed before that caller started (the replica's
-# --apply-command logs generation and port of each apply). A push may
-# fail only with the replica's 503 busy (it was applying a snapshot of
-# its own pull's retry); the last commit reaches the replica.
-case_bus_push_during_commits () {
-  local i port gen applied_port pids=() oks=0 busy=0
+# A primary and r1, whose --apply-command logs the generation and port of
+# each apply into $TMPF/applied; r1 pulled port 3000 when this returns.
+primary_and_logging_replica () {
   netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
   write_primary primary 1 3000 r1=2
   write_replica r1 2 1
@@ -23,6 +18,18 @@ case_bus_push_during_commits () {
     "sleep 0.2; echo \"\$VCR_GENERATION \$(grep -o 'port \"[0-9]*\"' \"\$VCR_CONFIG\" | head -n1 | tr -dc 0-9)\" >> '$TMPF/applied'" ||
     fail "r1 did not start"
   wait_until 100 has_port r1 3000 || fail "r1 did not pull"
+}
+
+# 20 concurrent Push callers while commits land between them: every "ok"
+# names a generation the replica applied with a config at least as new as
+# the one committed before that caller started (the replica's
+# --apply-command logs generation and port of each apply). A push may
+# fail only with the replica's 503 busy (applying a snapshot of its own
+# pull's retry longer than the primary sends again); the last commit
+# reaches the replica.
+case_bus_push_during_commits () {
+  local i port gen applied_port pids=() oks=0 busy=0
+  primary_and_logging_replica
   wait_until 100 peer_is primary r1 in-sync || fail "r1 not in sync"
   for i in $(seq 1 20); do
     port=$((3000 + i))
@@ -59,14 +66,7 @@ case_bus_push_during_commits () {
 # replica) a config at least as new as the one committed before the call.
 case_bus_pull_during_commits () {
   local i port gen applied_port pids=() oks=0 busy=0
-  netns_setup sw primary=1 r1=2 || fail "cannot create the namespaces"
-  write_primary primary 1 3000 r1=2
-  write_replica r1 2 1
-  router_start primary || fail "primary did not start"
-  router_start r1 --apply-command \
-    "sleep 0.2; echo \"\$VCR_GENERATION \$(grep -o 'port \"[0-9]*\"' \"\$VCR_CONFIG\" | head -n1 | tr -dc 0-9)\" >> '$TMPF/applied'" ||
-    fail "r1 did not start"
-  wait_until 100 has_port r1 3000 || fail "r1 did not pull"
+  primary_and_logging_replica
   for i in $(seq 1 20); do
     port=$((3000 + i))
     sed -i "s/port \"[0-9]*\"/port \"$port\"/" "$(cfg primary)"
